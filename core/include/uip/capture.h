@@ -1,0 +1,123 @@
+/* capture.h -- capture ingestion through libpcap: pcap/pcapng files or stdin, link layers,
+ * IPv4/IPv6, TCP reassembly per direction; also usbmon captures. Streams out, no PDU logic. */
+#ifndef UIP_CAPTURE_H
+#define UIP_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "uip/framer.h"
+
+/* Why a packet contributed nothing to a USB/IP stream. Every packet read is
+ * either used or counted under one of these. */
+enum uip_ignore_reason {
+    UIP_IGN_TRUNCATED = 0,   /* captured length shorter than the headers it needs (snaplen) */
+    UIP_IGN_LINK_LAYER,      /* link-layer header malformed */
+    UIP_IGN_NOT_IP,          /* ARP, LLDP, other ethertypes */
+    UIP_IGN_BAD_IP,          /* IP header malformed (version, IHL, lengths) */
+    UIP_IGN_IP_FRAGMENT,     /* IP fragment (not reassembled) */
+    UIP_IGN_NOT_TCP,         /* UDP, ICMP, ... */
+    UIP_IGN_BAD_TCP,         /* TCP header malformed (data offset) */
+    UIP_IGN_OTHER_PORT,      /* TCP not on the USB/IP port and not detected as USB/IP */
+    UIP_IGN_NO_PAYLOAD,      /* pure ACKs and other segments without new data (not an error) */
+    UIP_IGN_RETRANSMISSION,  /* all bytes already seen */
+    UIP_IGN_OOO_OVERFLOW,    /* out-of-order segment beyond the buffering bound (its bytes become a gap) */
+    UIP_IGN_USBMON_BAD,      /* usbmon record too short or malformed */
+    UIP_IGN__COUNT
+};
+const char *uip_ignore_reason_name(enum uip_ignore_reason r);
+
+struct uip_conn_info {
+    uint32_t conn_id;      /* 1-based, in order of first packet */
+    int family;            /* 4 or 6 */
+    uint8_t client_addr[16];
+    uint8_t server_addr[16];
+    uint16_t client_port;
+    uint16_t server_port;
+    bool saw_syn;          /* the capture holds the connection's start */
+    bool detected;         /* USB/IP recognised by content (not by port) */
+    uint64_t ts_ns;
+    uint64_t frame;
+};
+
+/* A usbmon record (LINKTYPE_USB_LINUX 189 or USB_LINUX_MMAPPED 220), host order decoded. */
+struct uip_usbmon_event {
+    uint64_t urb_id;
+    char type;            /* 'S' submit, 'C' complete, 'E' submission error */
+    uint8_t xfer_type;    /* usbmon: 0 iso, 1 interrupt, 2 control, 3 bulk */
+    uint8_t endpoint;     /* with 0x80 set for IN */
+    uint8_t devnum;
+    uint16_t busnum;
+    bool setup_present;   /* flag_setup == 0 */
+    uint8_t setup[8];
+    int32_t status;
+    uint32_t length;      /* urb length (submit) or actual length (complete) */
+    uint32_t len_cap;     /* data bytes present in the record */
+    uint32_t ndesc;       /* mmapped: iso descriptors present */
+    uint32_t start_frame;
+    uint32_t interval;
+    uint32_t xfer_flags;
+    int32_t error_count;
+    uint32_t numdesc;
+    const uint8_t *data;  /* len_cap bytes (after the header and iso descriptors) */
+    uint64_t ts_ns;       /* the pcap record's time */
+    uint64_t frame;
+};
+
+struct uip_capture_callbacks {
+    void (*conn_open)(void *user, const struct uip_conn_info *c);
+    /* In-order bytes of one direction of a connection (side: who sent them). */
+    void (*stream_data)(void *user, uint32_t conn_id, enum uip_side side, const uint8_t *bytes,
+                        size_t len, uint64_t ts_ns, uint64_t frame);
+    /* nbytes of one direction are missing (lost, or out-of-order bound exceeded). */
+    void (*stream_gap)(void *user, uint32_t conn_id, enum uip_side side, uint64_t nbytes,
+                       uint64_t ts_ns, uint64_t frame);
+    /* FIN seen both ways, RST, or end of capture (at_end). */
+    void (*conn_close)(void *user, uint32_t conn_id, bool reset, bool at_end, uint64_t ts_ns,
+                       uint64_t frame);
+    void (*usbmon)(void *user, const struct uip_usbmon_event *ev);
+};
+
+struct uip_capture_config {
+    uint16_t port;            /* server port, default UIP_TCP_PORT */
+    bool detect_any_port;     /* recognise USB/IP on other ports by content */
+    size_t ooo_limit;         /* out-of-order bytes buffered per direction (default 4 MiB) */
+};
+
+struct uip_capture_stats {
+    uint64_t packets;
+    uint64_t packets_used;
+    uint64_t ignored[UIP_IGN__COUNT];
+    uint64_t stream_bytes;       /* in-order payload bytes delivered */
+    uint64_t retransmitted_bytes;
+    uint64_t gaps;
+    uint64_t gap_bytes;
+    uint64_t connections;
+    int linktype;                /* DLT of the capture */
+    uint64_t first_ts_ns, last_ts_ns;
+    bool truncated_file;         /* the file ended inside a record */
+};
+
+struct uip_capture;
+
+/*
+ * Open path ("-" for stdin). On failure returns NULL and writes a one-line
+ * reason to err (size errlen); *code gets UIP_ERR_BAD_CAPTURE, UIP_ERR_IO or
+ * UIP_ERR_UNSUPPORTED_LINKTYPE. Timestamps are delivered in nanoseconds
+ * whatever the file's precision.
+ */
+struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_config *cfg,
+                                     const struct uip_capture_callbacks *cb, void *user,
+                                     int *code, char *err, size_t errlen);
+/* Read the whole capture, calling back as it goes; closes every connection at the end.
+ * UIP_OK, or UIP_ERR_BAD_CAPTURE if the file is corrupt part-way (what came before
+ * was delivered; err says where). */
+int uip_capture_run(struct uip_capture *c, char *err, size_t errlen);
+const struct uip_capture_stats *uip_capture_stats(const struct uip_capture *c);
+const struct uip_conn_info *uip_capture_conn(const struct uip_capture *c, uint32_t conn_id);
+void uip_capture_close(struct uip_capture *c); /* NULL is a no-op */
+
+/* True when link type dlt is a usbmon capture rather than a network one. */
+bool uip_linktype_is_usbmon(int dlt);
+
+#endif

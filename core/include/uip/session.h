@@ -1,0 +1,48 @@
+/* session.h -- the pipeline the tools share: capture -> per-direction framers -> URB tracker,
+ * with the accounting of every byte and packet that could not be used. */
+#ifndef UIP_SESSION_H
+#define UIP_SESSION_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "uip/capture.h"
+#include "uip/framer.h"
+#include "uip/tracker.h"
+
+struct uip_session_callbacks {
+    void (*conn_open)(void *user, const struct uip_conn_info *c);
+    /* Every framed PDU, after the tracker has seen it (optional). */
+    void (*pdu)(void *user, uint32_t conn_id, enum uip_side side, const struct uip_pdu *pdu);
+    /* Every skipped run of stream bytes (optional). */
+    void (*skipped)(void *user, uint32_t conn_id, enum uip_side side, uint64_t offset,
+                    uint64_t nbytes, enum uip_skip_reason reason, uint64_t ts_ns, uint64_t frame);
+    struct uip_tracker_callbacks tracker;
+    void (*conn_close)(void *user, uint32_t conn_id, bool reset, bool at_end, uint64_t ts_ns);
+};
+
+struct uip_session_config {
+    struct uip_capture_config capture;
+    uint32_t data_keep;     /* transfer data bytes kept per PDU/URB off endpoint 0 */
+    uint32_t control_keep;  /* on endpoint 0 */
+};
+
+/* Accounting of a whole run: nothing dropped without being counted. */
+struct uip_session_stats {
+    struct uip_capture_stats capture;
+    struct uip_framer_stats framing;   /* summed over every direction of every connection */
+};
+
+struct uip_session;
+
+struct uip_session *uip_session_open(const char *path, const struct uip_session_config *cfg,
+                                     const struct uip_session_callbacks *cb, void *user,
+                                     int *code, char *err, size_t errlen);
+/* Run to the end of the capture, then flush the tracker. Same returns as uip_capture_run. */
+int uip_session_run(struct uip_session *s, char *err, size_t errlen);
+/* Stats summed so far. */
+void uip_session_stats(const struct uip_session *s, struct uip_session_stats *out);
+const struct uip_conn_info *uip_session_conn(const struct uip_session *s, uint32_t conn_id);
+const struct uip_tracker *uip_session_tracker(const struct uip_session *s);
+void uip_session_close(struct uip_session *s);
+
+#endif

@@ -1,0 +1,174 @@
+/* usb.c -- USB names and small parsers shared by the tools (see uip/usb.h). */
+#include <errno.h>
+#include "uip/usb.h"
+#include "reader.h"
+
+struct uip_errno_name {
+    int err;
+    const char *name;
+    const char *meaning;
+};
+
+/* URB status values from Documentation/driver-api/usb/error-codes.rst */
+static const struct uip_errno_name uip_errno_names[] = {
+    {EPIPE, "EPIPE", "stall"},
+    {EPROTO, "EPROTO", "protocol error (bitstuff, no response)"},
+    {EILSEQ, "EILSEQ", "CRC mismatch"},
+    {ETIMEDOUT, "ETIMEDOUT", "timed out"},
+    {ECONNRESET, "ECONNRESET", "unlinked (asynchronously)"},
+    {ENOENT, "ENOENT", "killed (synchronously)"},
+    {ESHUTDOWN, "ESHUTDOWN", "device or host controller disabled"},
+    {ENODEV, "ENODEV", "device gone"},
+    {EOVERFLOW, "EOVERFLOW", "babble: more data than requested"},
+    {EREMOTEIO, "EREMOTEIO", "short packet with URB_SHORT_NOT_OK"},
+    {EINPROGRESS, "EINPROGRESS", "still in progress"},
+    {EXDEV, "EXDEV", "isochronous transfer partly completed"},
+    {EINVAL, "EINVAL", "invalid request"},
+    {ENOSR, "ENOSR", "buffer underrun"},
+    {ECOMM, "ECOMM", "buffer overrun"},
+    {EMSGSIZE, "EMSGSIZE", "bad packet size"},
+    {ENOSPC, "ENOSPC", "not enough bandwidth"},
+    {EHOSTUNREACH, "EHOSTUNREACH", "device suspended"},
+    {ENOMEM, "ENOMEM", "out of memory"},
+    {EBUSY, "EBUSY", "busy"},
+    {EAGAIN, "EAGAIN", "too many isochronous packets queued"},
+    {EFBIG, "EFBIG", "too many isochronous frames requested"},
+    {EPERM, "EPERM", "submission rejected"},
+};
+
+static const struct uip_errno_name *uip_errno_lookup(int32_t status)
+{
+    for (size_t i = 0; i < sizeof uip_errno_names / sizeof uip_errno_names[0]; i++)
+        if (-uip_errno_names[i].err == status)
+            return &uip_errno_names[i];
+    return NULL;
+}
+
+const char *uip_status_name(int32_t status)
+{
+    const struct uip_errno_name *e;
+    if (status == 0)
+        return "OK";
+    e = uip_errno_lookup(status);
+    return e ? e->name : NULL;
+}
+
+const char *uip_status_meaning(int32_t status)
+{
+    const struct uip_errno_name *e;
+    if (status == 0)
+        return "success";
+    e = uip_errno_lookup(status);
+    return e ? e->meaning : NULL;
+}
+
+const char *uip_std_request_name(uint8_t b_request)
+{
+    static const char *const names[] = {
+        "GET_STATUS", "CLEAR_FEATURE", NULL, "SET_FEATURE", NULL, "SET_ADDRESS",
+        "GET_DESCRIPTOR", "SET_DESCRIPTOR", "GET_CONFIGURATION", "SET_CONFIGURATION",
+        "GET_INTERFACE", "SET_INTERFACE", "SYNCH_FRAME",
+    };
+    if (b_request == 0x30)
+        return "SET_SEL";
+    if (b_request == 0x31)
+        return "SET_ISOCH_DELAY";
+    return b_request < sizeof names / sizeof names[0] ? names[b_request] : NULL;
+}
+
+const char *uip_descriptor_type_name(uint8_t type)
+{
+    switch (type) {
+    case 0x01: return "DEVICE";
+    case 0x02: return "CONFIGURATION";
+    case 0x03: return "STRING";
+    case 0x04: return "INTERFACE";
+    case 0x05: return "ENDPOINT";
+    case 0x06: return "DEVICE_QUALIFIER";
+    case 0x07: return "OTHER_SPEED_CONFIGURATION";
+    case 0x08: return "INTERFACE_POWER";
+    case 0x0b: return "INTERFACE_ASSOCIATION";
+    case 0x0f: return "BOS";
+    case 0x21: return "HID";
+    case 0x22: return "HID_REPORT";
+    case 0x29: return "HUB";
+    case 0x2a: return "SUPERSPEED_HUB";
+    default: return NULL;
+    }
+}
+
+const char *uip_class_name(uint8_t class_code)
+{
+    switch (class_code) {
+    case 0x00: return "(per interface)";
+    case 0x01: return "Audio";
+    case 0x02: return "Communications (CDC)";
+    case 0x03: return "HID";
+    case 0x05: return "Physical";
+    case 0x06: return "Image";
+    case 0x07: return "Printer";
+    case 0x08: return "Mass Storage";
+    case 0x09: return "Hub";
+    case 0x0a: return "CDC Data";
+    case 0x0b: return "Smart Card";
+    case 0x0d: return "Content Security";
+    case 0x0e: return "Video";
+    case 0x0f: return "Personal Healthcare";
+    case 0x10: return "Audio/Video";
+    case 0xdc: return "Diagnostic";
+    case 0xe0: return "Wireless Controller";
+    case 0xef: return "Miscellaneous";
+    case 0xfe: return "Application Specific";
+    case 0xff: return "Vendor Specific";
+    default: return NULL;
+    }
+}
+
+void uip_setup_decode(const uint8_t raw[8], struct uip_setup *out)
+{
+    out->bm_request_type = raw[0];
+    out->b_request = raw[1];
+    out->w_value = uip_get_le16(raw + 2);
+    out->w_index = uip_get_le16(raw + 4);
+    out->w_length = uip_get_le16(raw + 6);
+}
+
+bool uip_setup_is_standard(const struct uip_setup *s)
+{
+    return (s->bm_request_type & 0x60) == 0;
+}
+
+bool uip_setup_is_in(const struct uip_setup *s)
+{
+    return (s->bm_request_type & 0x80) != 0;
+}
+
+int uip_usb_config_endpoints(const uint8_t *buf, size_t len,
+                             void (*fn)(void *user, const struct uip_usb_endpoint *ep), void *user)
+{
+    size_t off = 0;
+    int count = 0;
+    uint8_t iface = 0, alt = 0, iface_class = 0;
+
+    while (uip_in_bounds(len, off, 2)) {
+        uint8_t b_length = buf[off], type = buf[off + 1];
+        if (b_length < 2 || !uip_in_bounds(len, off, b_length))
+            break;
+        if (type == 0x04 && b_length >= 9) {
+            iface = buf[off + 2];
+            alt = buf[off + 3];
+            iface_class = buf[off + 5];
+        } else if (type == 0x05 && b_length >= 7) {
+            struct uip_usb_endpoint ep = {
+                .address = buf[off + 2], .attributes = buf[off + 3],
+                .max_packet = uip_get_le16(buf + off + 4), .interval = buf[off + 6],
+                .interface_number = iface, .alt_setting = alt, .interface_class = iface_class,
+            };
+            if (fn)
+                fn(user, &ep);
+            count++;
+        }
+        off += b_length;
+    }
+    return count;
+}
