@@ -1,0 +1,202 @@
+/* main.c -- usbip-analyze: argument parsing and wiring of the core session to the reports. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+#include "stats.h"
+#include "uip/error.h"
+#include "uip/session.h"
+#include "uip/usb.h"
+
+/* Exit codes (documented in analyzer/README.md and --help). */
+enum {
+    EXIT_CLEAN = 0,      /* analyzed; nothing unparsed, no anomaly */
+    EXIT_PROBLEMS = 1,   /* analyzed; skipped bytes, TCP gaps or anomalies found, or no USB/IP at all */
+    EXIT_USAGE = 2,      /* bad command line */
+    EXIT_UNREADABLE = 3, /* capture missing, not a capture, or unsupported link type */
+    EXIT_CORRUPT = 4,    /* capture corrupt part-way: report covers what came before */
+};
+
+#define VERSION "0.1.0"
+
+struct run {
+    struct analysis *analysis;
+    struct timeline *timeline;
+    FILE *urbs_csv;
+    int csv_error;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: usbip-analyze [options] CAPTURE\n"
+            "Account for every USB/IP (or usbmon) URB in a pcap/pcapng capture ('-' for stdin).\n\n"
+            "  --json          one JSON document on stdout instead of the text report\n"
+            "  --urbs FILE     write one CSV row per URB to FILE ('-' for stdout)\n"
+            "  --port N        USB/IP server port (default 3240)\n"
+            "  --any-port      also recognise USB/IP on other ports by content\n"
+            "  --timeline      add queue depth and throughput per device and interval\n"
+            "  --interval S    the timeline's interval in seconds (default 1)\n"
+            "  --help          this text\n"
+            "  --version       the version\n\n"
+            "exit codes: 0 clean; 1 problems in the traffic (skipped bytes, TCP gaps, anomalies)\n"
+            "            or no USB/IP traffic at all;\n"
+            "            2 usage; 3 capture unreadable; 4 capture corrupt part-way\n");
+}
+
+static void csv_header(FILE *f)
+{
+    fprintf(f, "connection,devid,seqnum,endpoint,direction,type,setup,transfer_buffer_length,"
+               "actual_length,status,status_name,submit_time,complete_time,latency,"
+               "queue_depth_device,queue_depth_endpoint,outcome,submit_frame,complete_frame\n");
+}
+
+static void csv_row(FILE *f, const struct uip_urb *u)
+{
+    char setup[17] = "";
+    if (u->has_setup)
+        for (int i = 0; i < 8; i++)
+            snprintf(setup + 2 * i, 3, "%02x", u->setup[i]);
+    const char *sn = uip_status_name(u->status);
+    fprintf(f, "%u,%u,%" PRIu64 ",%u,%s,%s,%s,%d,%d,%d,%s,", u->conn_id, u->devid, u->id, u->ep,
+            u->direction == 1 ? "in" : u->direction == 0 ? "out" : "?",
+            uip_xfer_type_name(u->xfer_type), setup, u->transfer_buffer_length, u->actual_length,
+            u->status, sn ? sn : "");
+    if (u->t_submit_ns)
+        fprintf(f, "%" PRIu64 ".%09" PRIu64, u->t_submit_ns / 1000000000u, u->t_submit_ns % 1000000000u);
+    fputc(',', f);
+    if (u->t_complete_ns)
+        fprintf(f, "%" PRIu64 ".%09" PRIu64, u->t_complete_ns / 1000000000u,
+                u->t_complete_ns % 1000000000u);
+    fputc(',', f);
+    if (u->t_submit_ns && u->t_complete_ns >= u->t_submit_ns)
+        fprintf(f, "%.9f", (double)(u->t_complete_ns - u->t_submit_ns) / 1e9);
+    fprintf(f, ",%u,%u,%s,%" PRIu64 ",%" PRIu64 "\n", u->depth_dev_at_submit, u->depth_ep_at_submit,
+            uip_urb_outcome_name(u->outcome), u->frame_submit, u->frame_complete);
+}
+
+static void on_urb(void *user, const struct uip_urb *u)
+{
+    struct run *r = user;
+    analysis_urb(r->analysis, u);
+    if (r->urbs_csv)
+        csv_row(r->urbs_csv, u);
+}
+
+static void on_event(void *user, const struct uip_event *ev)
+{
+    struct run *r = user;
+    analysis_event(r->analysis, ev);
+    if (r->timeline)
+        timeline_event(r->timeline, ev);
+}
+
+static void on_device(void *user, const struct uip_device_info *d)
+{
+    analysis_device(((struct run *)user)->analysis, d);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},     {"urbs", required_argument, NULL, 'u'},
+        {"port", required_argument, NULL, 'p'}, {"any-port", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
+        {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false, timeline = false;
+    double interval = 1.0;
+    const char *urbs_path = NULL;
+    struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = true; break;
+        case 'u': urbs_path = optarg; break;
+        case 'a': cfg.capture.detect_any_port = true; break;
+        case 't': timeline = true; break;
+        case 'i': {
+            char *end;
+            interval = strtod(optarg, &end);
+            if (*end || !(interval >= 1e-6 && interval <= 86400)) {
+                fprintf(stderr, "usbip-analyze: --interval wants seconds in 0.000001..86400, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case 'p': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 65535) {
+                fprintf(stderr, "usbip-analyze: --port wants 1..65535, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            cfg.capture.port = (uint16_t)v;
+            break;
+        }
+        case 'h': usage(stdout); return EXIT_CLEAN;
+        case 'V': printf("usbip-analyze " VERSION "\n"); return EXIT_CLEAN;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "usbip-analyze: %s\n", optind >= argc ? "no capture given" : "one capture at a time");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    struct run run = {.analysis = analysis_new(),
+                      .timeline = timeline ? timeline_new((uint64_t)(interval * 1e9)) : NULL};
+    if (urbs_path) {
+        run.urbs_csv = strcmp(urbs_path, "-") ? fopen(urbs_path, "w") : stdout;
+        if (!run.urbs_csv) {
+            fprintf(stderr, "usbip-analyze: cannot write %s: %s\n", urbs_path, strerror(errno));
+            analysis_free(run.analysis);
+            return EXIT_USAGE;
+        }
+        csv_header(run.urbs_csv);
+    }
+    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device}};
+    char err[512] = "";
+    int code = 0;
+    struct uip_session *s = uip_session_open(path, &cfg, &cb, &run, &code, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "usbip-analyze: %s\n", err);
+        analysis_free(run.analysis);
+        if (run.urbs_csv && run.urbs_csv != stdout)
+            fclose(run.urbs_csv);
+        timeline_free(run.timeline);
+        return code == UIP_ERR_BAD_ARGUMENT ? EXIT_USAGE : EXIT_UNREADABLE;
+    }
+    int rc = uip_session_run(s, err, sizeof err);
+    struct uip_session_stats st;
+    uip_session_stats(s, &st);
+    analysis_sort(run.analysis);
+    struct report_input in = {.capture_path = path, .analysis = run.analysis, .stats = &st,
+                              .session = s, .read_error = rc == UIP_OK ? NULL : err,
+                              .timeline = run.timeline};
+    if (json)
+        report_json(stdout, &in);
+    else if (!urbs_path || strcmp(urbs_path, "-"))
+        report_text(stdout, &in);
+    int status = rc != UIP_OK ? EXIT_CORRUPT : report_has_problems(&in) ? EXIT_PROBLEMS : EXIT_CLEAN;
+    if (rc != UIP_OK)
+        fprintf(stderr, "usbip-analyze: %s\n", err);
+    else if (!st.capture.connections && !analysis_n_devices(run.analysis)) {
+        fprintf(stderr, "usbip-analyze: no USB/IP traffic found in %s (try --any-port or --port)\n", path);
+        status = EXIT_PROBLEMS;
+    }
+    if (run.urbs_csv && run.urbs_csv != stdout && fclose(run.urbs_csv) != 0) {
+        fprintf(stderr, "usbip-analyze: error writing %s\n", urbs_path);
+        status = EXIT_USAGE;
+    }
+    uip_session_close(s);
+    analysis_free(run.analysis);
+    timeline_free(run.timeline);
+    return status;
+}

@@ -1,0 +1,328 @@
+/* report.c -- text and JSON reports of usbip-analyze (schema in analyzer/README.md). */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <string.h>
+#include "report.h"
+#include "uip/usb.h"
+#include "uip/wire.h"
+
+/* Linux's USB control timeout (USB_CTRL_GET_TIMEOUT): 5 s. */
+#define LINUX_CONTROL_TIMEOUT_NS 5000000000ull
+
+static double secs(uint64_t ns) { return (double)ns / 1e9; }
+
+static void conn_label(const struct uip_session *s, uint32_t conn_id, char *buf, size_t n)
+{
+    const struct uip_conn_info *c = s ? uip_session_conn(s, conn_id) : NULL;
+    char ca[INET6_ADDRSTRLEN] = "?", sa[INET6_ADDRSTRLEN] = "?";
+    if (!c) {
+        snprintf(buf, n, "usbmon bus %u", conn_id);
+        return;
+    }
+    inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->client_addr, ca, sizeof ca);
+    inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->server_addr, sa, sizeof sa);
+    snprintf(buf, n, "%s:%u -> %s:%u", ca, c->client_port, sa, c->server_port);
+}
+
+static const char *status_label(int32_t st, char *buf, size_t n)
+{
+    const char *name = uip_status_name(st);
+    if (name)
+        snprintf(buf, n, "%s", name);
+    else
+        snprintf(buf, n, "%d", st);
+    return buf;
+}
+
+bool report_enumeration_diagnosis(const struct dev_stats *d, char *buf, size_t n)
+{
+    if (d->info.import_failed) {
+        const char *st = uip_op_status_name(d->info.import_status);
+        snprintf(buf, n, "import refused by the server (OP status %u %s): the device was not "
+                         "exported, busy or gone", d->info.import_status, st ? st : "unknown");
+        return true;
+    }
+    if (d->control_unlinked && d->max_control_wait_ns + 500000000ull >= LINUX_CONTROL_TIMEOUT_NS) {
+        snprintf(buf, n, "%" PRIu64 " control request(s) waited %.1f s and were unlinked by the host "
+                         "(%" PRIu64 " answered after it had given up): the round trip exceeded "
+                         "Linux's 5 s control timeout, so the network latency, not the device, "
+                         "broke enumeration%s",
+                 d->control_unlinked, secs(d->max_control_wait_ns), d->control_late,
+                 d->configured ? "; a later retry succeeded and the device was configured" : "");
+        return !d->configured;
+    }
+    if (d->saw_first_descriptor && !d->device_descriptor_ok) {
+        snprintf(buf, n, "the device descriptor was requested but never answered successfully");
+        return true;
+    }
+    for (int i = 0; i < d->n_req; i++)
+        if (d->req[i].stalled && !d->configured) {
+            snprintf(buf, n, "%s stalled (EPIPE) and the configuration was never set",
+                     d->req[i].name);
+            return true;
+        }
+    if (d->saw_first_descriptor && !d->configured) {
+        snprintf(buf, n, "enumeration did not finish: no successful SET_CONFIGURATION");
+        return true;
+    }
+    if (d->configured) {
+        snprintf(buf, n, "enumeration completed (configuration set)");
+        return false;
+    }
+    snprintf(buf, n, "enumeration not in the capture (it starts after the device was configured)");
+    return false;
+}
+
+static uint64_t skipped_total(const struct uip_session_stats *st)
+{
+    uint64_t n = 0;
+    for (int r = 0; r < UIP_SKIP__COUNT; r++)
+        n += st->framing.bytes_skipped[r];
+    return n;
+}
+
+static uint64_t ignored_total(const struct uip_session_stats *st)
+{
+    uint64_t n = 0;
+    for (int r = 0; r < UIP_IGN__COUNT; r++)
+        n += st->capture.ignored[r];
+    return n;
+}
+
+bool report_has_problems(const struct report_input *in)
+{
+    return skipped_total(in->stats) || in->stats->capture.gaps ||
+           analysis_anomaly_total(in->analysis) || in->read_error;
+}
+
+static void text_device(FILE *out, const struct report_input *in, const struct dev_stats *d)
+{
+    char conn[128], diag[512];
+    conn_label(in->session, d->conn_id, conn, sizeof conn);
+    fprintf(out, "\nConnection %u (%s), device %u-%u (devid 0x%08x)", d->conn_id, conn,
+            d->devid >> 16, d->devid & 0xffff, d->devid);
+    if (d->info.has_record)
+        fprintf(out, ": busid %s, %04x:%04x, %s speed", d->info.record.busid,
+                d->info.record.id_vendor, d->info.record.id_product,
+                uip_speed_name(d->info.record.speed) ? uip_speed_name(d->info.record.speed) : "?");
+    fprintf(out, "\n");
+    double dur = d->last_ts > d->first_ts ? secs(d->last_ts - d->first_ts) : 0;
+    fprintf(out, "  duration %.3f s, %" PRIu64 " URBs, %" PRIu64 " bytes IN, %" PRIu64
+                 " bytes OUT, throughput %.1f kB/s\n",
+            dur, d->urbs, d->bytes_in, d->bytes_out,
+            dur > 0 ? (double)(d->bytes_in + d->bytes_out) / dur / 1000 : 0.0);
+    fprintf(out, "  %-4s %-3s %-11s %8s %12s %10s %10s %10s %10s %10s %5s %6s  %s\n", "ep", "dir",
+            "type", "URBs", "bytes", "lat min", "p50", "p90", "p99", "max", "qmax", "qmean",
+            "errors / unlinks / pending");
+    for (unsigned i = 0; i < analysis_n_endpoints(in->analysis); i++) {
+        const struct ep_stats *e = analysis_endpoint_at(in->analysis, i);
+        if (e->conn_id != d->conn_id || e->devid != d->devid || !e->urbs)
+            continue;
+        double span = e->last_event_ts > e->first_ts ? (double)(e->last_event_ts - e->first_ts) : 0;
+        fprintf(out, "  %-4u %-3s %-11s %8" PRIu64 " %12" PRIu64, e->ep,
+                e->direction == 1 ? "IN" : "OUT", uip_xfer_type_name(e->xfer_type), e->urbs, e->bytes);
+        if (e->lat.count)
+            fprintf(out, " %9.3fms %9.3fms %9.3fms %9.3fms %9.3fms", secs(e->lat.min) * 1e3,
+                    secs(lat_hist_quantile(&e->lat, 0.5)) * 1e3,
+                    secs(lat_hist_quantile(&e->lat, 0.9)) * 1e3,
+                    secs(lat_hist_quantile(&e->lat, 0.99)) * 1e3, secs(e->lat.max) * 1e3);
+        else
+            fprintf(out, " %11s %11s %11s %11s %11s", "-", "-", "-", "-", "-");
+        fprintf(out, " %5u %6.2f ", e->max_depth, span > 0 ? (double)e->depth_area / span : 0.0);
+        if (!e->errors && !e->unlinked && !e->pending_at_end)
+            fprintf(out, " -");
+        for (int s = 0; s < MAX_STATUS_KINDS && e->statuses[s].count; s++) {
+            char b[24];
+            fprintf(out, " %s x%" PRIu64, status_label(e->statuses[s].status, b, sizeof b),
+                    e->statuses[s].count);
+        }
+        if (e->unlinked)
+            fprintf(out, " unlinked x%" PRIu64, e->unlinked);
+        if (e->pending_at_end)
+            fprintf(out, " pending x%" PRIu64, e->pending_at_end);
+        fprintf(out, "\n");
+    }
+    if (d->n_req) {
+        fprintf(out, "  enumeration requests:");
+        for (int i = 0; i < d->n_req; i++) {
+            const struct enum_request *r = &d->req[i];
+            fprintf(out, "%s %s x%" PRIu64, i ? "," : "", r->name, r->count);
+            if (r->stalled)
+                fprintf(out, " (%" PRIu64 " stalled)", r->stalled);
+            if (r->unlinked)
+                fprintf(out, " (%" PRIu64 " unlinked)", r->unlinked);
+        }
+        fprintf(out, "\n");
+    }
+    bool failed = report_enumeration_diagnosis(d, diag, sizeof diag);
+    fprintf(out, "  enumeration: %s%s\n", failed ? "FAILED: " : "", diag);
+}
+
+void report_text(FILE *out, const struct report_input *in)
+{
+    const struct uip_session_stats *st = in->stats;
+    fprintf(out, "usbip-analyze: %s\n", in->capture_path);
+    fprintf(out, "%" PRIu64 " packets, %" PRIu64 " USB/IP connections, %.3f s\n", st->capture.packets,
+            st->capture.connections,
+            st->capture.last_ts_ns > st->capture.first_ts_ns
+                ? secs(st->capture.last_ts_ns - st->capture.first_ts_ns) : 0.0);
+    for (unsigned i = 0; i < analysis_n_devices(in->analysis); i++)
+        text_device(out, in, analysis_device_at(in->analysis, i));
+
+    fprintf(out, "\nAccounting: %" PRIu64 " stream bytes, %" PRIu64 " parsed in %" PRIu64
+                 " PDUs, %" PRIu64 " skipped",
+            st->capture.stream_bytes, st->framing.bytes_parsed, st->framing.pdus, skipped_total(st));
+    for (int r = 0; r < UIP_SKIP__COUNT; r++)
+        if (st->framing.bytes_skipped[r])
+            fprintf(out, " [%" PRIu64 " %s]", st->framing.bytes_skipped[r],
+                    uip_skip_reason_name((enum uip_skip_reason)r));
+    fprintf(out, "; %" PRIu64 " TCP gaps (%" PRIu64 " bytes missing), %" PRIu64
+                 " bytes retransmitted\n",
+            st->capture.gaps, st->capture.gap_bytes, st->capture.retransmitted_bytes);
+    fprintf(out, "Packets: %" PRIu64 " read, %" PRIu64 " carried USB/IP bytes, %" PRIu64 " not used",
+            st->capture.packets, st->capture.packets_used, ignored_total(st));
+    for (int r = 0; r < UIP_IGN__COUNT; r++)
+        if (st->capture.ignored[r])
+            fprintf(out, " [%" PRIu64 " %s]", st->capture.ignored[r],
+                    uip_ignore_reason_name((enum uip_ignore_reason)r));
+    fprintf(out, "\n");
+    if (analysis_anomaly_total(in->analysis)) {
+        static const struct { enum uip_anomaly a; const char *name; } names[] = {
+            {UIP_ANOM_DUPLICATE_SEQNUM, "duplicate seqnum"},
+            {UIP_ANOM_RET_WITHOUT_CMD, "answer without request"},
+            {UIP_ANOM_ACTUAL_ABOVE_LENGTH, "actual_length above transfer_buffer_length"},
+            {UIP_ANOM_ISO_MISMATCH, "isochronous lengths inconsistent"},
+            {UIP_ANOM_BAD_HEADER, "impossible header values"},
+            {UIP_ANOM_UNLINK_UNKNOWN, "unlink of an unknown URB"},
+            {UIP_ANOM_DATA_MISSING, "transfer data lost in TCP gaps"},
+        };
+        fprintf(out, "Anomalies:");
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            uint64_t n = analysis_anomalies(in->analysis, names[i].a);
+            if (n)
+                fprintf(out, " [%" PRIu64 " %s]", n, names[i].name);
+        }
+        fprintf(out, "\n");
+    }
+    if (in->read_error)
+        fprintf(out, "Capture corrupt: %s (the report covers what came before)\n", in->read_error);
+    if (in->timeline)
+        timeline_text(out, in->timeline);
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------------- */
+
+static void json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+void report_json(FILE *out, const struct report_input *in)
+{
+    const struct uip_session_stats *st = in->stats;
+    fprintf(out, "{\"capture\":");
+    json_str(out, in->capture_path);
+    fprintf(out, ",\"packets\":%" PRIu64 ",\"connections\":%" PRIu64
+                 ",\"first_time\":%.9f,\"last_time\":%.9f,\"devices\":[",
+            st->capture.packets, st->capture.connections, secs(st->capture.first_ts_ns),
+            secs(st->capture.last_ts_ns));
+    for (unsigned i = 0; i < analysis_n_devices(in->analysis); i++) {
+        const struct dev_stats *d = analysis_device_at(in->analysis, i);
+        char conn[128], diag[512];
+        conn_label(in->session, d->conn_id, conn, sizeof conn);
+        bool failed = report_enumeration_diagnosis(d, diag, sizeof diag);
+        fprintf(out, "%s{\"connection\":%u,\"connection_label\":", i ? "," : "", d->conn_id);
+        json_str(out, conn);
+        fprintf(out, ",\"devid\":%u", d->devid);
+        if (d->info.has_record) {
+            fprintf(out, ",\"busid\":");
+            json_str(out, d->info.record.busid);
+            fprintf(out, ",\"vid\":\"%04x\",\"pid\":\"%04x\",\"speed\":%u",
+                    d->info.record.id_vendor, d->info.record.id_product, d->info.record.speed);
+        }
+        if (d->info.import_failed)
+            fprintf(out, ",\"import_status\":%u", d->info.import_status);
+        double dur = d->last_ts > d->first_ts ? secs(d->last_ts - d->first_ts) : 0;
+        fprintf(out, ",\"duration\":%.9f,\"urbs\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+                     ",\"bytes_out\":%" PRIu64 ",\"throughput_Bps\":%.1f",
+                dur, d->urbs, d->bytes_in, d->bytes_out,
+                dur > 0 ? (double)(d->bytes_in + d->bytes_out) / dur : 0.0);
+        fprintf(out, ",\"enumeration\":{\"failed\":%s,\"diagnosis\":", failed ? "true" : "false");
+        json_str(out, diag);
+        fprintf(out, ",\"configured\":%s,\"control_unlinked\":%" PRIu64 ",\"requests\":[",
+                d->configured ? "true" : "false", d->control_unlinked);
+        for (int r = 0; r < d->n_req; r++) {
+            fprintf(out, "%s{\"request\":", r ? "," : "");
+            json_str(out, d->req[r].name);
+            fprintf(out, ",\"count\":%" PRIu64 ",\"ok\":%" PRIu64 ",\"stalled\":%" PRIu64
+                         ",\"unlinked\":%" PRIu64 "}",
+                    d->req[r].count, d->req[r].ok, d->req[r].stalled, d->req[r].unlinked);
+        }
+        fprintf(out, "]},\"endpoints\":[");
+        bool first = true;
+        for (unsigned j = 0; j < analysis_n_endpoints(in->analysis); j++) {
+            const struct ep_stats *e = analysis_endpoint_at(in->analysis, j);
+            if (e->conn_id != d->conn_id || e->devid != d->devid || !e->urbs)
+                continue;
+            double span = e->last_event_ts > e->first_ts ? (double)(e->last_event_ts - e->first_ts) : 0;
+            fprintf(out, "%s{\"ep\":%u,\"direction\":\"%s\",\"type\":\"%s\",\"urbs\":%" PRIu64
+                         ",\"bytes\":%" PRIu64 ",\"latency\":{\"count\":%" PRIu64
+                         ",\"min\":%.9f,\"p50\":%.9f,\"p90\":%.9f,\"p99\":%.9f,\"max\":%.9f}"
+                         ",\"queue_max\":%u,\"queue_mean\":%.4f,\"errors\":%" PRIu64
+                         ",\"unlinked\":%" PRIu64 ",\"pending_at_end\":%" PRIu64 ",\"statuses\":{",
+                    first ? "" : ",", e->ep, e->direction == 1 ? "in" : "out",
+                    uip_xfer_type_name(e->xfer_type), e->urbs, e->bytes, e->lat.count,
+                    secs(e->lat.min), secs(lat_hist_quantile(&e->lat, 0.5)),
+                    secs(lat_hist_quantile(&e->lat, 0.9)), secs(lat_hist_quantile(&e->lat, 0.99)),
+                    secs(e->lat.max), e->max_depth, span > 0 ? (double)e->depth_area / span : 0.0,
+                    e->errors, e->unlinked, e->pending_at_end);
+            for (int s = 0; s < MAX_STATUS_KINDS && e->statuses[s].count; s++) {
+                char b[24];
+                fprintf(out, "%s", s ? "," : "");
+                json_str(out, status_label(e->statuses[s].status, b, sizeof b));
+                fprintf(out, ":%" PRIu64, e->statuses[s].count);
+            }
+            fprintf(out, "}}");
+            first = false;
+        }
+        fprintf(out, "]}");
+    }
+    fprintf(out, "],\"accounting\":{\"stream_bytes\":%" PRIu64 ",\"parsed_bytes\":%" PRIu64
+                 ",\"pdus\":%" PRIu64 ",\"skipped_bytes\":{",
+            st->capture.stream_bytes, st->framing.bytes_parsed, st->framing.pdus);
+    for (int r = 0; r < UIP_SKIP__COUNT; r++) {
+        fprintf(out, "%s", r ? "," : "");
+        json_str(out, uip_skip_reason_name((enum uip_skip_reason)r));
+        fprintf(out, ":%" PRIu64, st->framing.bytes_skipped[r]);
+    }
+    fprintf(out, "},\"data_bytes_missing\":%" PRIu64 ",\"tcp_gaps\":%" PRIu64
+                 ",\"tcp_gap_bytes\":%" PRIu64 ",\"retransmitted_bytes\":%" PRIu64
+                 ",\"packets_used\":%" PRIu64 ",\"packets_ignored\":{",
+            st->framing.data_bytes_missing, st->capture.gaps, st->capture.gap_bytes,
+            st->capture.retransmitted_bytes, st->capture.packets_used);
+    for (int r = 0; r < UIP_IGN__COUNT; r++) {
+        fprintf(out, "%s", r ? "," : "");
+        json_str(out, uip_ignore_reason_name((enum uip_ignore_reason)r));
+        fprintf(out, ":%" PRIu64, st->capture.ignored[r]);
+    }
+    fprintf(out, "},\"anomalies\":%" PRIu64 "}", analysis_anomaly_total(in->analysis));
+    if (in->read_error) {
+        fprintf(out, ",\"read_error\":");
+        json_str(out, in->read_error);
+    }
+    if (in->timeline) {
+        fprintf(out, ",\"timeline\":");
+        timeline_json(out, in->timeline);
+    }
+    fprintf(out, "}\n");
+}

@@ -1,0 +1,27 @@
+/* report.h -- usbip-analyze output: the text report, the JSON document, the enumeration
+ * diagnosis they share, and the accounting of what could not be used. */
+#ifndef ANALYZE_REPORT_H
+#define ANALYZE_REPORT_H
+
+#include <stdio.h>
+#include "stats.h"
+#include "timeline.h"
+#include "uip/session.h"
+
+struct report_input {
+    const char *capture_path;
+    const struct analysis *analysis;
+    const struct uip_session_stats *stats;
+    const struct uip_session *session;
+    const char *read_error; /* non-NULL when the capture was corrupt part-way */
+    const struct timeline *timeline; /* non-NULL with --timeline */
+};
+
+/* Plain-words diagnosis of a device's enumeration into buf; returns true when it failed. */
+bool report_enumeration_diagnosis(const struct dev_stats *d, char *buf, size_t n);
+void report_text(FILE *out, const struct report_input *in);
+void report_json(FILE *out, const struct report_input *in);
+/* Bytes skipped, gaps, anomalies: anything that says the traffic had problems. */
+bool report_has_problems(const struct report_input *in);
+
+#endif
