@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""run_catalogue.py -- the bad-input catalogue: code-built (synthetic) captures, each broken in one
+way, run through usbip-analyze. Each must give its documented exit code, a one-line message where
+the input is unusable, and no crash or hang (a signal or a timeout fails the case).
+
+usage: run_catalogue.py USBIP_ANALYZE
+"""
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+import tempfile
+
+# ---- synthetic capture building ------------------------------------------------------------
+
+def pcap_header(linktype=1, snaplen=262144, magic=0xA1B2C3D4):
+    return struct.pack("<IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype)
+
+
+def record(data, ts_us, orig_len=None):
+    return struct.pack("<IIII", ts_us // 10**6, ts_us % 10**6, len(data),
+                       len(data) if orig_len is None else orig_len) + data
+
+
+def ipv4_tcp(src_port, dst_port, seq, payload, flags=0x18, proto=6):
+    tcp = struct.pack(">HHIIBBHHH", src_port, dst_port, seq, 0, 5 << 4, flags, 65535, 0, 0)
+    body = tcp + payload if proto == 6 else struct.pack(">HHHH", src_port, dst_port, 8 + len(payload), 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64, proto, 0,
+                     bytes([10, 0, 0, 1 if dst_port == 3240 else 2]),
+                     bytes([10, 0, 0, 2 if dst_port == 3240 else 1]))
+    return b"\x00" * 12 + b"\x08\x00" + ip + body
+
+
+class Conv:
+    """A USB/IP conversation: client port 40000 -> server 3240, from its handshake."""
+
+    def __init__(self, handshake=True):
+        self.seq = {0: 1000, 1: 5000}
+        self.t = 1_700_000_000_000_000
+        self.out = bytearray(pcap_header())
+        if handshake:
+            self.frame(0, b"", 0x02, advance=1)
+            self.frame(1, b"", 0x12, advance=1)
+
+    def frame(self, side, payload, flags=0x18, advance=None, seq=None, cut=None):
+        sport, dport = (40000, 3240) if side == 0 else (3240, 40000)
+        s = self.seq[side] if seq is None else seq
+        pkt = ipv4_tcp(sport, dport, s, payload, flags)
+        if cut is not None:
+            self.out += record(pkt[:cut], self.t, orig_len=len(pkt))
+        else:
+            self.out += record(pkt, self.t)
+        self.t += 1000
+        self.seq[side] += len(payload) if advance is None else advance
+
+    def send(self, side, payload, **kw):
+        self.frame(side, payload, **kw)
+        return self
+
+
+def op(code, status=0, body=b""):
+    return struct.pack(">HHI", 0x0111, code, status) + body
+
+
+def device_record():
+    return (b"/sys/devices/usb1/1-1".ljust(256, b"\0") + b"1-1".ljust(32, b"\0") +
+            struct.pack(">IIIHHHBBBBBB", 1, 2, 3, 0x46f4, 1, 0, 0, 0, 0, 1, 1, 1))
+
+
+def cmd_submit(seq, direction, ep, length, np=0, setup=b"\0" * 8, devid=0x10002, data=None):
+    hdr = struct.pack(">IIIIIIiiIi", 1, seq, devid, direction, ep, 0, length, 0, np, 0) + setup
+    if direction == 0 and length > 0:
+        hdr += data if data is not None else bytes(length)
+    return hdr
+
+
+def ret_submit(seq, status, actual, np=0, data=b"", error_count=0):
+    return struct.pack(">IIIIIiiiIi", 3, seq, 0, 0, 0, status, actual, 0, np, error_count) + b"\0" * 8 + data
+
+
+def imported():
+    c = Conv()
+    c.send(0, op(0x8003, 0, b"1-1".ljust(32, b"\0")))
+    c.send(1, op(0x0003, 0, device_record()))
+    return c
+
+# ---- the catalogue ---------------------------------------------------------------------------
+
+def cases():
+    rnd = random.Random(3240)
+    ok = imported().send(0, cmd_submit(1, 1, 1, 64)).send(1, ret_submit(1, 0, 64, data=bytes(64)))
+    good = bytes(ok.out)
+    yield "empty file", b"", 3, "empty"
+    yield "wrong magic", b"\x00\x01\x02\x03" + good[4:], 3, ""
+    yield "truncated file header", good[:10], 3, ""
+    yield "random bytes, no capture", bytes(rnd.randrange(256) for _ in range(4000)), 3, ""
+    yield "truncated last record", good[:-20], 4, "corrupt"
+    yield "huge incl_len", good + struct.pack("<IIII", 1, 0, 0x7FFFFFF0, 0x7FFFFFF0), 4, "corrupt"
+    yield "unsupported link type", pcap_header(linktype=147) + record(b"abc", 1), 3, "not supported"
+    yield "non-TCP traffic only", pcap_header() + record(ipv4_tcp(40000, 3240, 0, b"x" * 20, proto=17), 1), 1, "no USB/IP"
+    c = imported()
+    c.send(0, cmd_submit(1, 1, 1, 64))
+    c.send(1, ret_submit(1, 0, 64, data=bytes(64)), cut=60)
+    yield "snaplen-truncated packet", bytes(c.out), 1, ""
+    yield "huge transfer_buffer_length", bytes(imported().send(0, cmd_submit(1, 1, 1, 0x7FFFFFFF)).out), 1, ""
+    c = imported().send(0, cmd_submit(1, 1, 1, 64)).send(1, ret_submit(1, 0, -5))
+    yield "negative actual_length", bytes(c.out), 1, ""
+    c = imported().send(0, cmd_submit(1, 1, 1, 8)).send(1, ret_submit(1, 0, 16, data=bytes(16)))
+    yield "actual_length above transfer_buffer_length", bytes(c.out), 1, ""
+    yield "endpoint above 15", bytes(imported().send(0, cmd_submit(1, 1, 16, 8)).out), 1, ""
+    iso = b"".join(struct.pack(">IIIi", i * 100, 100, 50, 0) for i in range(3))
+    c = imported().send(0, cmd_submit(1, 1, 3, 300, np=3) + b"".join(struct.pack(">IIIi", i * 100, 100, 0, 0) for i in range(3)))
+    c.send(1, ret_submit(1, 0, 120, np=3, data=bytes(120)) + iso)
+    yield "iso lengths not summing to actual_length", bytes(c.out), 1, ""
+    c = imported().send(0, cmd_submit(1, 1, 1, 64, np=0xFFFFFFFF)).send(1, ret_submit(1, 0, 64, np=0xFFFFFFFF, data=bytes(64)))
+    yield "number_of_packets 0xFFFFFFFF (usbip-win2), valid", bytes(c.out), 0, ""
+    yield "number_of_packets huge", bytes(imported().send(0, cmd_submit(1, 1, 3, 64, np=5000)).out), 1, ""
+    bad = struct.pack(">IIIII", 7, 1, 0x10002, 0, 1) + bytes(28)
+    yield "unknown command code", bytes(imported().send(0, bad).out), 1, ""
+    yield "bad direction", bytes(imported().send(0, cmd_submit(1, 5, 1, 8)).out), 1, ""
+    yield "RET without CMD", bytes(imported().send(1, ret_submit(9, 0, 0)).out), 1, ""
+    c = imported().send(0, cmd_submit(1, 1, 1, 8) + cmd_submit(1, 1, 1, 8)).send(1, ret_submit(1, 0, 0))
+    yield "duplicated seqnum", bytes(c.out), 1, ""
+    c = imported().send(0, cmd_submit(1, 1, 1, 64))
+    c.seq[1] += 30  # 30 server bytes never captured
+    c.send(1, ret_submit(2, 0, 0))
+    yield "TCP gap", bytes(c.out), 1, ""
+    c = imported().send(0, cmd_submit(1, 1, 1, 8))
+    pdu = ret_submit(1, 0, 8, data=bytes(8))
+    c.send(1, pdu)
+    c.frame(1, pdu, seq=c.seq[1] - len(pdu), advance=0)
+    yield "retransmission, handled", bytes(c.out), 0, ""
+    c = imported().send(0, cmd_submit(1, 1, 1, 8) + cmd_submit(2, 1, 1, 8))
+    a, b = ret_submit(1, 0, 8, data=bytes(8)), ret_submit(2, 0, 0)
+    base = c.seq[1]
+    c.frame(1, b, seq=base + len(a), advance=0)
+    c.frame(1, a, seq=base, advance=len(a) + len(b))
+    yield "reordered segments, handled", bytes(c.out), 0, ""
+    c = Conv(handshake=False)
+    c.send(0, bytes(17) + cmd_submit(5, 1, 1, 8) + cmd_submit(6, 1, 1, 8))
+    c.send(1, ret_submit(5, 0, 0) + ret_submit(6, 0, 0))
+    yield "mid-stream start", bytes(c.out), 1, ""
+    c = imported()
+    for i in range(40):
+        c.send(rnd.randrange(2), bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 300))))
+    yield "random stream bytes", bytes(c.out), 1, ""
+
+
+# The accounting entry that must be non-zero: the reason the report gives for the problem.
+EXPECTED_REASON = {'snaplen-truncated packet': 'tcp_gaps', 'huge transfer_buffer_length': 'skipped:invalid header', 'negative actual_length': 'skipped:invalid header', 'actual_length above transfer_buffer_length': 'anomalies', 'endpoint above 15': 'anomalies', 'iso lengths not summing to actual_length': 'anomalies', 'number_of_packets huge': 'skipped:invalid header', 'unknown command code': 'skipped:invalid header', 'bad direction': 'skipped:invalid header', 'RET without CMD': 'anomalies', 'duplicated seqnum': 'anomalies', 'TCP gap': 'tcp_gaps', 'retransmission, handled': 'retransmitted_bytes', 'mid-stream start': 'skipped:mid-stream start'}
+
+
+def reason_count(doc, key):
+    acc = doc["accounting"]
+    if key.startswith("skipped:"):
+        return acc["skipped_bytes"][key[len("skipped:"):]]
+    return acc[key]
+
+
+def main():
+    analyze = sys.argv[1]
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (name, data, want_code, want_msg) in enumerate(cases()):
+            path = os.path.join(tmp, f"synth-bad-{i:02d}.pcap")
+            with open(path, "wb") as f:
+                f.write(data)
+            try:
+                p = subprocess.run([analyze, "--json", path], capture_output=True, text=True, timeout=60)
+                code, err = p.returncode, p.stderr.strip()
+            except subprocess.TimeoutExpired:
+                code, err = "timeout", ""
+            problems = []
+            if code != want_code:
+                problems.append(f"exit {code}, want {want_code}")
+            if want_msg and want_msg not in err:
+                problems.append(f"message {err!r} lacks {want_msg!r}")
+            if err and (len(err.splitlines()) != 1 or not err.startswith("usbip-analyze: ")):
+                problems.append(f"stderr is not one 'usbip-analyze:' line: {err!r}")
+            if code in (0, 1, 4) and '"accounting"' not in p.stdout:
+                problems.append("no report for what could be parsed")
+            elif name in EXPECTED_REASON:
+                key = EXPECTED_REASON[name]
+                if not reason_count(json.loads(p.stdout), key):
+                    problems.append(f"the report does not count it under {key}")
+            if problems:
+                failed += 1
+                print(f"FAIL - {name}: {'; '.join(problems)}")
+            else:
+                passed += 1
+                print(f"ok   - {name} (exit {code}{': ' + err if err else ''})")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

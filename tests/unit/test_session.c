@@ -1,0 +1,177 @@
+/* test_session.c -- the whole pipeline on code-built pcaps: TCP reassembly into the framers,
+ * URBs matched with latency and queue depth, unlinks, pending at end, gaps counted. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "synth_pcap.h"
+#include "synth_pdu.h"
+#include "uip/error.h"
+#include "uip/session.h"
+
+#define MAX_URBS 32
+struct seen {
+    struct uip_urb urbs[MAX_URBS];
+    int n;
+    struct uip_device_info dev;
+};
+
+static void on_urb(void *user, const struct uip_urb *u)
+{
+    struct seen *s = user;
+    cr_assert_lt(s->n, MAX_URBS);
+    s->urbs[s->n] = *u;
+    s->urbs[s->n].data = NULL;
+    s->urbs[s->n].iso = NULL;
+    s->n++;
+}
+
+static void on_device(void *user, const struct uip_device_info *d)
+{
+    struct seen *s = user;
+    if (d->has_record)
+        s->dev = *d;
+}
+
+static char *tmp_path(void)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/synth-session-%d.pcap", (int)getpid());
+    return path;
+}
+
+static void run(const char *path, struct seen *s, struct uip_session_stats *st)
+{
+    struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
+    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .device = on_device}};
+    char err[256];
+    int code;
+    struct uip_session *ses = uip_session_open(path, &cfg, &cb, s, &code, err, sizeof err);
+    cr_assert_not_null(ses, "%s", err);
+    cr_assert_eq(uip_session_run(ses, err, sizeof err), UIP_OK, "%s", err);
+    uip_session_stats(ses, st);
+    uip_session_close(ses);
+}
+
+/* Import, two queued bulk IN URBs answered out of order, an unlinked interrupt URB, one pending. */
+static void write_conversation(const char *path, bool with_gap)
+{
+    struct synth_tcp t;
+    struct synth_buf b = {0};
+    struct uip_device_record d = synth_device_record();
+    cr_assert_eq(synth_pcap_open(&t, path), 0);
+    synth_tcp_handshake(&t);
+    synth_op_req_import(&b, "1-1");
+    synth_tcp_segment(&t, 0, b.data, (uint32_t)b.len);
+    b.len = 0;
+    synth_op_rep_import(&b, 0, &d);
+    synth_tcp_segment(&t, 1, b.data, (uint32_t)b.len);
+    b.len = 0;
+    /* two bulk IN URBs in one segment */
+    synth_cmd_submit(&b, 1, UIP_DIR_IN, 1, 512, 0, NULL, NULL);
+    synth_cmd_submit(&b, 2, UIP_DIR_IN, 1, 512, 0, NULL, NULL);
+    synth_tcp_segment(&t, 0, b.data, (uint32_t)b.len);
+    b.len = 0;
+    /* replies: 2 then 1, the second split across segments */
+    synth_ret_submit(&b, 2, 0, 100, 0, NULL, 100);
+    synth_ret_submit(&b, 1, -75, 512, 0, NULL, 512);
+    synth_tcp_segment(&t, 1, b.data, 300);
+    if (with_gap)
+        t.seq[1] += 100; /* 100 bytes never captured, inside RET 1's data */
+    else
+        synth_tcp_segment(&t, 1, b.data + 300, 100);
+    synth_tcp_segment(&t, 1, b.data + 400, (uint32_t)b.len - 400);
+    b.len = 0;
+    /* an interrupt URB unlinked while pending, and one left pending */
+    synth_cmd_submit(&b, 3, UIP_DIR_IN, 2, 8, 0, NULL, NULL);
+    synth_cmd_unlink(&b, 4, 3);
+    synth_cmd_submit(&b, 5, UIP_DIR_IN, 2, 8, 0, NULL, NULL);
+    synth_tcp_segment(&t, 0, b.data, (uint32_t)b.len);
+    b.len = 0;
+    synth_ret_unlink(&b, 4, -104);
+    synth_tcp_segment(&t, 1, b.data, (uint32_t)b.len);
+    synth_pcap_close(&t);
+    synth_buf_free(&b);
+}
+
+static const struct uip_urb *find(const struct seen *s, uint64_t id)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->urbs[i].id == id)
+            return &s->urbs[i];
+    return NULL;
+}
+
+Test(session, conversation_is_accounted_urb_by_urb)
+{
+    struct seen s = {0};
+    struct uip_session_stats st;
+    write_conversation(tmp_path(), false);
+    run(tmp_path(), &s, &st);
+    unlink(tmp_path());
+    cr_assert_eq(s.n, 4);
+    cr_assert(s.dev.has_record);
+    cr_assert_str_eq(s.dev.record.busid, "1-1");
+    const struct uip_urb *u1 = find(&s, 1), *u2 = find(&s, 2), *u3 = find(&s, 3), *u5 = find(&s, 5);
+    cr_assert(u1 && u2 && u3 && u5);
+    cr_assert_eq(u2->outcome, UIP_URB_COMPLETED);
+    cr_assert_eq(u2->actual_length, 100);
+    cr_assert_eq(u1->status, -75, "error status kept, with its IN data framed");
+    cr_assert_eq(u1->depth_ep_at_submit, 1);
+    cr_assert_eq(u2->depth_ep_at_submit, 2, "queued behind seqnum 1");
+    /* frames 1 ms apart: CMDs in frame 6, RET 2 in frame 7, RET 1 completes in frame 9 */
+    cr_assert_eq(u2->t_complete_ns - u2->t_submit_ns, 1000000);
+    cr_assert_eq(u1->t_complete_ns - u1->t_submit_ns, 3000000, "matched by seqnum, not by order");
+    cr_assert_eq(u3->outcome, UIP_URB_UNLINKED);
+    cr_assert_eq(u3->unlink_status, -104);
+    cr_assert_eq(u5->outcome, UIP_URB_PENDING_AT_END);
+    uint64_t skipped = 0;
+    for (int r = 0; r < UIP_SKIP__COUNT; r++)
+        skipped += st.framing.bytes_skipped[r];
+    cr_assert_eq(skipped, 0);
+    cr_assert_eq(st.framing.bytes_parsed, st.capture.stream_bytes);
+    cr_assert_eq(st.capture.gaps, 0);
+    uint64_t ignored = 0;
+    for (int r = 0; r < UIP_IGN__COUNT; r++)
+        ignored += st.capture.ignored[r];
+    cr_assert_eq(st.capture.packets, st.capture.packets_used + ignored);
+}
+
+Test(session, gap_inside_data_is_counted_and_sync_kept)
+{
+    struct seen s = {0};
+    struct uip_session_stats st;
+    write_conversation(tmp_path(), true);
+    run(tmp_path(), &s, &st);
+    unlink(tmp_path());
+    cr_assert_eq(st.capture.gaps, 1);
+    cr_assert_eq(st.capture.gap_bytes, 100);
+    cr_assert_eq(st.framing.data_bytes_missing, 100);
+    const struct uip_urb *u1 = find(&s, 1);
+    cr_assert(u1);
+    cr_assert(u1->anomalies & UIP_ANOM_DATA_MISSING);
+    cr_assert_eq(find(&s, 3)->outcome, UIP_URB_UNLINKED, "PDUs after the gap still framed");
+}
+
+Test(session, unreadable_inputs_get_one_line_errors)
+{
+    struct uip_session_config cfg = {0};
+    struct uip_session_callbacks cb = {0};
+    char err[256];
+    int code;
+    cr_assert_null(uip_session_open("/nonexistent.pcap", &cfg, &cb, NULL, &code, err, sizeof err));
+    cr_assert_eq(code, UIP_ERR_IO);
+    cr_assert(strstr(err, "No such file"));
+    FILE *f = fopen(tmp_path(), "w");
+    fclose(f);
+    cr_assert_null(uip_session_open(tmp_path(), &cfg, &cb, NULL, &code, err, sizeof err));
+    cr_assert_eq(code, UIP_ERR_BAD_CAPTURE);
+    cr_assert(strstr(err, "empty"));
+    f = fopen(tmp_path(), "w");
+    fputs("this is not a capture at all", f);
+    fclose(f);
+    cr_assert_null(uip_session_open(tmp_path(), &cfg, &cb, NULL, &code, err, sizeof err));
+    cr_assert_eq(code, UIP_ERR_BAD_CAPTURE);
+    cr_assert_null(strchr(err, '\n'));
+    unlink(tmp_path());
+}
