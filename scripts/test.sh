@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# test.sh -- set up and run the whole test suite: warnings-as-errors build with every unit,
+# integration, tshark and replay test; an ASan+UBSan build of the core and analyzer tests;
+# each fuzz target for a while; the real-kernel lab. Ends with "N passed, N failed".
+# Usage: scripts/test.sh            Environment: UIP_FUZZ_SECONDS (default 60).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+passed=0
+failed=0
+failures=()
+
+step() { # step NAME COMMAND...: run one stage, count it, keep going
+  local name=$1; shift
+  echo "=== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); failures+=("$name")
+    echo "=== FAILED: $name"
+  fi
+}
+
+scripts/setup.sh --no-build || { echo "test: setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+build_release() {
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUIP_WERROR=ON >/dev/null &&
+    cmake --build build -j"$(nproc)"
+}
+build_asan() {
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUIP_SANITIZE=ON -DUIP_DISSECTOR=OFF -DUIP_WERROR=ON >/dev/null &&
+    cmake --build build-asan -j"$(nproc)"
+}
+
+step "build (warnings are errors)" build_release
+step "tests: unit, integration, dissector, replay" \
+  ctest --test-dir build --output-on-failure -LE lab
+step "build with ASan+UBSan" build_asan
+step "tests under ASan+UBSan: unit and bad input" \
+  env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -L 'unit|badinput'
+if [ -x scripts/fuzz.sh ]; then
+  step "fuzz each target ${UIP_FUZZ_SECONDS:-60} s" scripts/fuzz.sh "${UIP_FUZZ_SECONDS:-60}"
+fi
+step "real-kernel lab and replay against the real kernel" \
+  ctest --test-dir build --output-on-failure -L lab
+
+echo
+for f in "${failures[@]}"; do echo "failed stage: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
