@@ -19,6 +19,11 @@ for target in "$build"/fuzz/fuzz_*; do
   echo "fuzz: $name for ${secs}s"
   (cd "$work" && "$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
      -max_len=262144 -print_final_stats=1 "$corpus" 2>"$work/$name.log") || {
-    tail -40 "$work/$name.log"; echo "fuzz: $name FAILED"; exit 1; }
+    grep -E '^==[0-9]+==ERROR|^ +#[0-9]+ |^SUMMARY|^artifact_prefix|Test unit written|^MS:' \
+      "$work/$name.log" | head -40
+    for crash in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+      [ -f "$crash" ] && { echo "fuzz: input that failed, base64:"; base64 -w0 "$crash" | head -c 8000; echo; }
+    done
+    echo "fuzz: $name FAILED"; exit 1; }
   grep -E 'stat::number_of_executed_units|Done' "$work/$name.log" | tail -2
 done

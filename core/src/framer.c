@@ -268,6 +268,28 @@ static void uip_finish_iso(struct uip_framer *f, uint64_t ts, uint64_t frame)
     uip_deliver(f, ts, frame);
 }
 
+/* Give up the PDU being gathered and search for a header again in buf[from..have): the bytes
+ * are copied out (buf is reused) and fed again in resync. buf may hold far more than a header
+ * here (an OP message gathered to its claimed length), so the copy is sized to what is held. */
+static void uip_refeed_buffered(struct uip_framer *f, size_t from, enum uip_skip_reason reason,
+                                uint64_t ts, uint64_t frame)
+{
+    size_t n = f->have > from ? f->have - from : 0;
+    uint8_t *held = malloc(n ? n : 1);
+
+    f->have = 0;
+    f->consumed = 0;
+    uip_enter_resync(f, reason);
+    if (!held) {
+        uip_add_skip(f, f->offset - n, n, reason, ts, frame);
+        return;
+    }
+    memcpy(held, f->buf + from, n);
+    f->offset -= n; /* fed again below */
+    uip_feed_bytes(f, held, n, ts, frame);
+    free(held);
+}
+
 /* A whole URB header is in buf. */
 static void uip_on_urb_header(struct uip_framer *f, uint64_t ts, uint64_t frame)
 {
@@ -279,16 +301,9 @@ static void uip_on_urb_header(struct uip_framer *f, uint64_t ts, uint64_t frame)
         !uip_command_fits_side(h->command, f->cfg.side) ||
         uip_urb_pdu_length(h, UIP_DIR_UNKNOWN, &len, &len_in) != UIP_OK) {
         /* Not a header we can frame: search from the byte after its start. */
-        uint8_t held[UIP_HEADER_SIZE];
-        size_t n = f->have;
-        memcpy(held, f->buf, n);
-        f->consumed = 0;
-        f->have = 0;
         uip_add_skip(f, f->pdu.stream_offset, 1, UIP_SKIP_INVALID, f->pdu.ts_first_ns,
                      f->pdu.frame_first);
-        uip_enter_resync(f, UIP_SKIP_INVALID);
-        f->offset -= n - 1; /* fed again below */
-        uip_feed_bytes(f, held + 1, n - 1, ts, frame);
+        uip_refeed_buffered(f, 1, UIP_SKIP_INVALID, ts, frame);
         return;
     }
     f->pdu.check = uip_check_header(h, f->buf);
@@ -367,15 +382,14 @@ static void uip_on_op_bytes(struct uip_framer *f, uint64_t ts, uint64_t frame)
         f->state = UIP_FS_OP;
         return;
     }
-    /* Not an OP message: perhaps URB traffic without a captured import. */
-    uint8_t held[UIP_OP_HEADER_SIZE];
-    size_t n = f->have;
-    memcpy(held, f->buf, n);
-    f->have = 0;
-    f->consumed = 0;
-    uip_enter_resync(f, UIP_SKIP_INVALID);
-    f->offset -= n; /* fed again below */
-    uip_feed_bytes(f, held, n, ts, frame);
+    /* Not an OP message. If only its header is in, perhaps URB traffic without a captured
+     * import: search again from its first byte. If its header was valid and what it claims
+     * proved impossible once gathered, search from the byte after its start. */
+    size_t from = f->state == UIP_FS_OP ? 1 : 0;
+    if (from)
+        uip_add_skip(f, f->pdu.stream_offset, 1, UIP_SKIP_INVALID, f->pdu.ts_first_ns,
+                     f->pdu.frame_first);
+    uip_refeed_buffered(f, from, UIP_SKIP_INVALID, ts, frame);
 }
 
 /* ---- resynchronization --------------------------------------------------------------- */

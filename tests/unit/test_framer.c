@@ -375,3 +375,36 @@ Test(framer, find_header_is_the_resync_rule)
     cr_assert_eq(off, 0);
     synth_buf_free(&b);
 }
+
+/* Regression (found by fuzz_capture): an OP_REP_DEVLIST whose device record claims more
+ * interfaces than USB allows is rejected only after 12 + 312 bytes are gathered; the framer
+ * must search those bytes again, not overflow a header-sized copy. */
+Test(framer, op_message_rejected_after_gathering_is_searched_again)
+{
+    struct synth_buf b = {0};
+    struct ctx c = {0};
+    struct uip_op_header oh = {.version = UIP_PROTOCOL_VERSION, .code = UIP_OP_REP_DEVLIST};
+    uint8_t hdr[UIP_OP_HEADER_SIZE], count[4] = {0, 0, 0, 1}, rec[UIP_DEVICE_RECORD_SIZE];
+    struct uip_device_record d = synth_device_record();
+
+    uip_encode_op_header(&oh, hdr);
+    uip_encode_device_record(&d, rec);
+    rec[UIP_OFF_DEV_NUM_INTERFACES] = UIP_MAX_INTERFACES + 1;
+    synth_append(&b, hdr, sizeof hdr);
+    synth_append(&b, count, sizeof count);
+    synth_append(&b, rec, sizeof rec);
+    size_t junk = b.len;
+    synth_ret_submit(&b, 1, 0, 0, 0, NULL, 0);
+    for (size_t split = 0; split <= b.len; split += 7) {
+        memset(&c, 0, sizeof c);
+        struct uip_framer *f = new_framer(&c, UIP_SIDE_SERVER, true);
+        feed_chunks(f, b.data, b.len, split);
+        uip_framer_finish(f, 9, 9);
+        cr_assert_eq(c.n, 1, "split %zu: the RET_SUBMIT after the bad record", split);
+        cr_assert_eq(c.pdus[0].command, UIP_RET_SUBMIT);
+        cr_assert_eq(c.skipped[UIP_SKIP_INVALID], junk, "split %zu", split);
+        assert_accounting(f, b.len);
+        uip_framer_free(f);
+    }
+    synth_buf_free(&b);
+}
