@@ -24,7 +24,7 @@ step() { # step NAME COMMAND...: run one stage, count it, keep going
 scripts/setup.sh --no-build || { echo "test: setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 build_release() {
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUIP_WERROR=ON >/dev/null &&
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUIP_WERROR=ON -DUIP_DISSECTOR=ON >/dev/null &&
     cmake --build build -j"$(nproc)"
 }
 build_asan() {

@@ -328,11 +328,16 @@ static void uip_on_urb_header(struct uip_framer *f, uint64_t ts, uint64_t frame)
     f->state = UIP_FS_PEEK;
 }
 
-static bool uip_header_valid_for(const uint8_t *p, enum uip_side side)
+bool uip_header_valid_at(const uint8_t *p, size_t len, enum uip_side side)
 {
     struct uip_header h;
-    return uip_decode_header(p, UIP_HEADER_SIZE, &h) == UIP_OK &&
-           uip_command_fits_side(h.command, side) && uip_check_header(&h, p) == UIP_OK;
+    return uip_decode_header(p, len, &h) == UIP_OK && uip_command_fits_side(h.command, side) &&
+           uip_check_header(&h, p) == UIP_OK;
+}
+
+static bool uip_header_valid_for(const uint8_t *p, enum uip_side side)
+{
+    return uip_header_valid_at(p, UIP_HEADER_SIZE, side);
 }
 
 /* The peek bytes are all in: decide, then re-feed what follows the header. */
@@ -394,7 +399,7 @@ static void uip_on_op_bytes(struct uip_framer *f, uint64_t ts, uint64_t frame)
 
 /* ---- resynchronization --------------------------------------------------------------- */
 
-static bool uip_op_header_valid_for(const uint8_t *p, size_t len, enum uip_side side)
+bool uip_op_header_valid_at(const uint8_t *p, size_t len, enum uip_side side)
 {
     struct uip_op_header h;
     return uip_decode_op_header(p, len, &h) == UIP_OK && uip_op_fits_side(&h, side);
@@ -405,7 +410,7 @@ int uip_find_header(const uint8_t *buf, size_t len, enum uip_side side, bool all
 {
     for (size_t off = 0; off < len; off++) {
         if (allow_op && uip_in_bounds(len, off, UIP_OP_HEADER_SIZE) &&
-            uip_op_header_valid_for(buf + off, len - off, side)) {
+            uip_op_header_valid_at(buf + off, len - off, side)) {
             *offset = off;
             return UIP_OK;
         }
@@ -430,7 +435,7 @@ static int uip_confirm(const struct uip_framer *f, size_t off, bool at_end)
     struct uip_header h;
     uint64_t len, len_in;
 
-    if (uip_op_header_valid_for(p, avail, f->cfg.side) &&
+    if (uip_op_header_valid_at(p, avail, f->cfg.side) &&
         !(avail >= UIP_HEADER_SIZE && uip_header_valid_for(p, f->cfg.side)))
         return 1; /* OP messages start a connection: nothing before them to confirm against */
     uip_decode_header(p, avail, &h);
@@ -489,7 +494,7 @@ static void uip_scan(struct uip_framer *f, bool at_end, uint64_t ts, uint64_t fr
             memcpy(rest, f->scan + off, n);
             f->scan_len = 0;
             f->offset -= n; /* the replayed bytes are fed again */
-            f->urb_phase = !uip_op_header_valid_for(rest, n, f->cfg.side) ||
+            f->urb_phase = !uip_op_header_valid_at(rest, n, f->cfg.side) ||
                            (n >= UIP_HEADER_SIZE && uip_header_valid_for(rest, f->cfg.side));
             uip_start_pdu(f, ts, frame);
             uip_feed_bytes(f, rest, n, ts, frame);

@@ -195,7 +195,7 @@ static void uip_emit_event(struct uip_tracker *t, enum uip_event_kind kind, cons
         return;
     struct uip_event ev = {
         .kind = kind, .conn_id = u->conn_id, .devid = u->devid, .ep = u->ep,
-        .direction = u->direction, .id = id, .ts_ns = ts, .frame = frame,
+        .direction = u->direction, .xfer_type = u->xfer_type, .id = id, .ts_ns = ts, .frame = frame,
         .data_len = data_len, .anomaly = anomaly,
     };
     if (dev) {
@@ -208,7 +208,8 @@ static void uip_emit_event(struct uip_tracker *t, enum uip_event_kind kind, cons
 static void uip_emit_anomaly(struct uip_tracker *t, uint32_t conn_id, uint64_t id,
                              enum uip_anomaly a, uint64_t ts, uint64_t frame)
 {
-    struct uip_urb u = {.conn_id = conn_id, .id = id, .direction = UIP_DIR_UNKNOWN};
+    struct uip_urb u = {.conn_id = conn_id, .id = id, .direction = UIP_DIR_UNKNOWN,
+                        .xfer_type = UIP_XFER_UNKNOWN};
     uip_emit_event(t, UIP_EV_ANOMALY, &u, NULL, id, ts, frame, 0, a);
 }
 
@@ -440,7 +441,7 @@ void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_p
         ul->frame = pdu->frame;
         g_hash_table_replace(t->unlinks, &ul->key, ul);
         struct uip_urb u = {.conn_id = conn_id, .devid = h->devid, .id = vk.id,
-                            .direction = UIP_DIR_UNKNOWN};
+                            .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
         if (victim) {
             victim->urb.unlinked = true;
             victim->urb.unlink_id = h->seqnum;
@@ -462,7 +463,7 @@ void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_p
         struct uip_urb_key vk = {conn_id, ul->victim};
         struct uip_pending *victim = g_hash_table_lookup(t->pending, &vk);
         struct uip_urb u = {.conn_id = conn_id, .devid = ul->devid, .id = ul->victim,
-                            .direction = UIP_DIR_UNKNOWN};
+                            .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
         if (victim)
             u = victim->urb;
         struct uip_device *dev = uip_device_get(t, conn_id, u.devid);

@@ -376,6 +376,30 @@ Test(framer, find_header_is_the_resync_rule)
     synth_buf_free(&b);
 }
 
+/* The boundary tests the plugin shares with the framer: a URB header fits only the side that
+ * sends it and only when whole; an OP header only when its code is a request (client) or a
+ * reply (server). */
+Test(framer, header_validity_is_per_side_and_needs_whole_headers)
+{
+    struct synth_buf b = {0};
+    synth_cmd_submit(&b, 9, UIP_DIR_IN, 1, 64, 0, NULL, NULL);
+    cr_assert(uip_header_valid_at(b.data, b.len, UIP_SIDE_CLIENT));
+    cr_assert_not(uip_header_valid_at(b.data, b.len, UIP_SIDE_SERVER));
+    cr_assert_not(uip_header_valid_at(b.data, UIP_HEADER_SIZE - 1, UIP_SIDE_CLIENT));
+    b.data[UIP_OFF_EP + 3] = 16; /* endpoint above 15 */
+    cr_assert_not(uip_header_valid_at(b.data, b.len, UIP_SIDE_CLIENT));
+    synth_buf_free(&b);
+
+    struct synth_buf o = {0};
+    synth_op_req_devlist(&o);
+    cr_assert(uip_op_header_valid_at(o.data, o.len, UIP_SIDE_CLIENT));
+    cr_assert_not(uip_op_header_valid_at(o.data, o.len, UIP_SIDE_SERVER));
+    cr_assert_not(uip_op_header_valid_at(o.data, UIP_OP_HEADER_SIZE - 1, UIP_SIDE_CLIENT));
+    o.data[UIP_OFF_OP_VERSION + 1] = 0x06; /* version 0x0106 */
+    cr_assert_not(uip_op_header_valid_at(o.data, o.len, UIP_SIDE_CLIENT));
+    synth_buf_free(&o);
+}
+
 /* Regression (found by fuzz_capture): an OP_REP_DEVLIST whose device record claims more
  * interfaces than USB allows is rejected only after 12 + 312 bytes are gathered; the framer
  * must search those bytes again, not overflow a header-sized copy. */

@@ -112,4 +112,14 @@ const struct uip_framer_stats *uip_framer_stats(const struct uip_framer *f);
 int uip_find_header(const uint8_t *buf, size_t len, enum uip_side side, bool allow_op,
                     size_t *offset);
 
+/*
+ * The boundary test behind it: true when the len bytes at p hold a whole URB
+ * header (48 bytes) that decodes, fits side and passes uip_check_header with
+ * the reserved-bytes check. Used to tell whether a RET_SUBMIT whose CMD was not
+ * seen carried IN data (is the next header right after the 48 bytes?).
+ */
+bool uip_header_valid_at(const uint8_t *p, size_t len, enum uip_side side);
+/* The same for an OP header (8 bytes): known version and code, request or reply as side sends. */
+bool uip_op_header_valid_at(const uint8_t *p, size_t len, enum uip_side side);
+
 #endif

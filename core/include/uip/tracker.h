@@ -95,6 +95,7 @@ struct uip_event {
     uint32_t devid;
     uint8_t ep;
     int8_t direction;
+    uint8_t xfer_type;        /* enum uip_xfer_type of the URB (UIP_XFER_UNKNOWN when not known) */
     uint64_t id;
     uint64_t ts_ns;
     uint64_t frame;

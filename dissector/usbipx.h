@@ -1,0 +1,73 @@
+/* usbipx.h -- what the modules of the Wireshark plugin share: the protocol id, the record
+ * kept for every PDU on the first pass, and the entry points of each module. */
+#ifndef USBIPX_H
+#define USBIPX_H
+
+#include <epan/packet.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "uip/framer.h"
+#include "uip/tracker.h"
+
+#define USBIPX_FILTER "usbipx"
+
+extern int proto_usbipx;
+
+/* One URB as the core tracker accounts for it; shared by every PDU that concerns it. */
+struct usbipx_urb {
+    uint32_t seqnum;
+    uint32_t devid;
+    uint8_t ep;
+    int8_t direction;            /* enum uip_direction */
+    uint8_t xfer_type;           /* enum uip_xfer_type */
+    bool finished;               /* the tracker has delivered it (answered, unlinked, ...) */
+    uint8_t outcome;             /* enum uip_urb_outcome, once finished */
+    uint32_t frame_submit, frame_complete, frame_unlink, frame_unlink_ret;
+    uint64_t t_submit_ns, t_complete_ns, t_unlink_ns, t_unlink_ret_ns;
+    uint32_t unlink_seqnum;
+    int32_t unlink_status;
+    int32_t status;
+    int32_t actual_length;
+    int32_t transfer_buffer_length;
+    uint32_t depth_dev_at_submit, depth_ep_at_submit;
+};
+
+/* What the first pass learned about one PDU; found again on every later pass. */
+struct usbipx_pdu {
+    uint32_t command;            /* enum uip_command, or 0 for an OP message */
+    struct usbipx_urb *urb;      /* the URB (for an unlink: its victim); NULL if unknown */
+    bool has_depth;
+    uint32_t depth_dev, depth_ep; /* outstanding URBs after this PDU */
+    uint32_t anomalies;          /* enum uip_anomaly bits raised by this PDU */
+    int cmd_direction;           /* RET_SUBMIT: direction it was framed with */
+    bool direction_inferred;     /* RET_SUBMIT: its CMD was not seen; direction from the bytes */
+    bool has_since_prev;
+    uint64_t since_prev_ns;      /* CMD_SUBMIT: time since the previous submit on the endpoint */
+};
+
+/* usbipx-track.c: the first-pass state of one capture file. */
+void usbipx_track_init(void);
+void usbipx_track_cleanup(void);
+/* Direction of the outstanding CMD_SUBMIT of seqnum on connection conn_id, or false. */
+bool usbipx_track_cmd_direction(uint32_t conn_id, uint32_t seqnum, int *direction);
+/* Account for one PDU (first pass only) and fill rec. */
+void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx_pdu *rec);
+
+/* usbipx-usb.c: hand the URB's setup and data to Wireshark's USB dissector. */
+#include <epan/prefs.h>
+void usbipx_usb_register_prefs(module_t *m);
+void usbipx_usb_register(void);
+void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_info *pinfo,
+                        proto_tree *tree, const struct uip_header *hdr,
+                        const struct usbipx_pdu *rec);
+
+/* usbipx-srt.c: the service response time statistic (tshark -z usbipx,srt). */
+void usbipx_srt_register(void);
+/* Queue a completed URB for the statistic's tap. */
+void usbipx_srt_queue(packet_info *pinfo, const struct usbipx_urb *urb);
+
+/* packet-usbipx.c */
+void proto_register_usbipx(void);
+void proto_reg_handoff_usbipx(void);
+
+#endif

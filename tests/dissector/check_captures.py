@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""check_captures.py -- the plugin inside the real tshark on a real capture, against usbip-analyze.
+
+usage: check_captures.py USBIP_ANALYZE PLUGIN CAPTURE [CLASS_FILTER]
+
+Checks: no malformed packet and no dissector bug; as many USB/IP PDUs as the analyzer framed;
+for every URB of the analyzer's --urbs table, the plugin's CMD_SUBMIT in the same frame links to
+the same RET_SUBMIT frame with the same latency (to the nanosecond), queue depth at submit, transfer
+type and outcome, and the RET_SUBMIT links back; with CLASS_FILTER (e.g. scsi, usbhid), the USB class
+dissector decoded at least one payload. Exits 1 on any difference.
+"""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tshark_plugin import Tshark, field, usbipx_pdus  # noqa: E402
+
+CMD_SUBMIT, RET_SUBMIT = 1, 3
+
+
+def nsec(text):
+    sec, _, frac = text.partition(".")
+    return int(sec) * 10**9 + int((frac + "000000000")[:9])
+
+
+def main():
+    analyze, plugin, capture = sys.argv[1:4]
+    class_filter = sys.argv[4] if len(sys.argv) > 4 else None
+    errors = []
+    ts = Tshark(plugin)
+    try:
+        if not ts.plugin_loaded():
+            sys.exit("tshark did not load the plugin")
+        cap = ts.stage(capture)
+        expert = ts.run(["-r", cap, "-2", "-q", "-z", "expert,error"])
+        text = expert.stdout + expert.stderr
+        if expert.returncode != 0 or "Malformed" in text or "Dissector bug" in text:
+            errors.append(f"malformed packets or dissector bugs:\n{text.strip()[:2000]}")
+        pdus = usbipx_pdus(ts, cap)
+        if class_filter:
+            p = ts.run(["-r", cap, "-2", "-Y", class_filter, "-T", "fields", "-e", "frame.number"])
+            if not p.stdout.split():
+                errors.append(f"no frame matches {class_filter!r}: the USB class dissector did not run")
+    finally:
+        ts.close()
+
+    summary = json.loads(subprocess.run([analyze, "--json", capture], capture_output=True, text=True).stdout)
+    want = summary["accounting"]["pdus"]
+    if len(pdus) != want:
+        errors.append(f"plugin decoded {len(pdus)} PDUs, the analyzer framed {want}")
+
+    rows = subprocess.run([analyze, "--urbs", "-", capture], capture_output=True, text=True).stdout
+    cmds, rets = {}, {}
+    for frame, _, pdu in pdus:
+        if "usbipx.command" not in pdu:
+            continue  # an OP message
+        cmd, seq = int(pdu["usbipx.command"]), int(pdu["usbipx.seqnum"])
+        (cmds if cmd == CMD_SUBMIT else rets if cmd == RET_SUBMIT else {})[(frame, seq)] = pdu
+    checked = 0
+    for r in csv.DictReader(io.StringIO(rows)):
+        seq, sub, com = int(r["seqnum"]), int(r["submit_frame"]), int(r["complete_frame"])
+        if sub:
+            c = cmds.get((sub, seq))
+            if c is None:
+                errors.append(f"seqnum {seq}: no CMD_SUBMIT in frame {sub}")
+                continue
+            got = {
+                "response_in": int(field(c, "usbipx.response_in") or 0),
+                "latency": nsec(field(c, "usbipx.latency")) if field(c, "usbipx.latency") else None,
+                "depth_dev": int(field(c, "usbipx.depth.device_at_submit")),
+                "depth_ep": int(field(c, "usbipx.depth.endpoint_at_submit")),
+                "type": field(c, "usbipx.transfer_type"),
+            }
+            exp = {
+                "response_in": com,
+                "latency": nsec(r["latency"]) if r["latency"] else None,
+                "depth_dev": int(r["queue_depth_device"]),
+                "depth_ep": int(r["queue_depth_endpoint"]),
+                "type": r["type"],
+            }
+            if r["outcome"] not in ("pending-at-end", "connection-closed"):
+                got["outcome"], exp["outcome"] = field(c, "usbipx.outcome"), r["outcome"]
+            if got != exp:
+                errors.append(f"seqnum {seq} (frame {sub}): plugin {got} analyzer {exp}")
+            checked += 1
+        if com:
+            ret = rets.get((com, seq))
+            if ret is None:
+                errors.append(f"seqnum {seq}: no RET_SUBMIT in frame {com}")
+            elif int(field(ret, "usbipx.request_in") or 0) != sub:
+                errors.append(f"seqnum {seq}: RET_SUBMIT in {com} links to {field(ret, 'usbipx.request_in')}, not {sub}")
+    if checked == 0:
+        errors.append("no URB compared: the analyzer found none")
+    for e in errors[:30]:
+        print("FAIL:", e)
+    print(f"{os.path.basename(capture)}: {len(pdus)} PDUs, {checked} URBs compared, {len(errors)} differences")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""tshark_plugin.py -- run the real tshark with the usbipx plugin, as the tests need it.
+
+tshark run as root ignores plugin folders (it treats uid 0 as privileged), so as root it is run
+as nobody (setpriv). The plugin and each capture are copied into a private temporary folder that
+nobody can read, whatever the permissions of the checkout.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+
+
+class Tshark:
+    def __init__(self, plugin_path):
+        self.dir = tempfile.mkdtemp(prefix="usbipx-tshark-")
+        epan = os.path.join(self.dir, "plugins", "4.0", "epan")
+        os.makedirs(epan)
+        shutil.copy(plugin_path, epan)
+        for root, dirs, files in os.walk(self.dir):
+            os.chmod(root, 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        self.count = 0
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def stage(self, path_or_bytes, name=None):
+        """Copy a capture (a path or bytes) where tshark's user can read it; returns its path."""
+        self.count += 1
+        dst = os.path.join(self.dir, name or f"capture-{self.count}.pcap")
+        if isinstance(path_or_bytes, (bytes, bytearray)):
+            with open(dst, "wb") as f:
+                f.write(path_or_bytes)
+        else:
+            shutil.copy(path_or_bytes, dst)
+        os.chmod(dst, 0o644)
+        return dst
+
+    def run(self, args, timeout=600):
+        """tshark ARGS with the plugin loaded; returns the CompletedProcess (text)."""
+        env = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={self.dir}",
+               f"WIRESHARK_PLUGIN_DIR={os.path.join(self.dir, 'plugins')}"]
+        cmd = env + ["tshark"] + list(args)
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=self.dir)
+
+    def plugin_loaded(self):
+        out = self.run(["-G", "plugins"]).stdout
+        return "usbipx.so" in out
+
+
+def layer_list(layers, name):
+    """A JSON layer that tshark turns into a list when a frame has several of it."""
+    v = layers.get(name)
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def usbipx_pdus(tshark, capture, extra=()):
+    """Every usbipx PDU of a capture (two-pass), in order: (frame number, time, fields dict)."""
+    p = tshark.run(["-r", capture, "-2", "-T", "json", "--no-duplicate-keys", "-J", "frame usbipx"] + list(extra))
+    if p.returncode != 0:
+        raise RuntimeError(f"tshark failed ({p.returncode}): {p.stderr.strip()}")
+    import json
+    out = []
+    for pkt in json.loads(p.stdout or "[]"):
+        layers = pkt["_source"]["layers"]
+        frame = int(layers["frame"]["frame.number"])
+        t = layers["frame"]["frame.time_epoch"]
+        for pdu in layer_list(layers, "usbipx"):
+            out.append((frame, t, pdu))
+    return out
+
+
+def field(pdu, name):
+    """A field's value from a PDU's JSON tree, searched through its subtrees."""
+    if name in pdu:
+        return pdu[name]
+    for v in pdu.values():
+        if isinstance(v, dict):
+            r = field(v, name)
+            if r is not None:
+                return r
+    return None
