@@ -15,19 +15,23 @@ def record(data, ts_us, orig_len=None):
                        len(data) if orig_len is None else orig_len) + data
 
 
-def ipv4_tcp(src_port, dst_port, seq, payload, flags=0x18, proto=6):
+def ipv4_tcp(src_port, dst_port, seq, payload, flags=0x18, proto=6, to_server=None):
+    """An Ethernet frame; the client is 10.0.0.1, the server 10.0.0.2."""
     tcp = struct.pack(">HHIIBBHHH", src_port, dst_port, seq, 0, 5 << 4, flags, 65535, 0, 0)
     body = tcp + payload if proto == 6 else struct.pack(">HHHH", src_port, dst_port, 8 + len(payload), 0) + payload
+    if to_server is None:
+        to_server = dst_port == 3240
     ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64, proto, 0,
-                     bytes([10, 0, 0, 1 if dst_port == 3240 else 2]),
-                     bytes([10, 0, 0, 2 if dst_port == 3240 else 1]))
+                     bytes([10, 0, 0, 1 if to_server else 2]),
+                     bytes([10, 0, 0, 2 if to_server else 1]))
     return b"\x00" * 12 + b"\x08\x00" + ip + body
 
 
 class Conv:
-    """A USB/IP conversation: client port 40000 -> server 3240, from its handshake."""
+    """A USB/IP conversation: client port 40000 -> server port (3240), from its handshake."""
 
-    def __init__(self, handshake=True):
+    def __init__(self, handshake=True, server_port=3240):
+        self.server_port = server_port
         self.seq = {0: 1000, 1: 5000}
         self.t = 1_700_000_000_000_000
         self.out = bytearray(pcap_header())
@@ -36,9 +40,9 @@ class Conv:
             self.frame(1, b"", 0x12, advance=1)
 
     def frame(self, side, payload, flags=0x18, advance=None, seq=None, cut=None):
-        sport, dport = (40000, 3240) if side == 0 else (3240, 40000)
+        sport, dport = (40000, self.server_port) if side == 0 else (self.server_port, 40000)
         s = self.seq[side] if seq is None else seq
-        pkt = ipv4_tcp(sport, dport, s, payload, flags)
+        pkt = ipv4_tcp(sport, dport, s, payload, flags, to_server=side == 0)
         if cut is not None:
             self.out += record(pkt[:cut], self.t, orig_len=len(pkt))
         else:
@@ -71,8 +75,8 @@ def ret_submit(seq, status, actual, np=0, data=b"", error_count=0):
     return struct.pack(">IIIIIiiiIi", 3, seq, 0, 0, 0, status, actual, 0, np, error_count) + b"\0" * 8 + data
 
 
-def imported():
-    c = Conv()
+def imported(server_port=3240):
+    c = Conv(server_port=server_port)
     c.send(0, op(0x8003, 0, b"1-1".ljust(32, b"\0")))
     c.send(1, op(0x0003, 0, device_record()))
     return c
@@ -198,3 +202,6 @@ def misframing_cases():
     c.send(0, pdu[:20]).send(0, pdu[20:90]).send(0, pdu[90:] + cmd_unlink(2, 1))
     c.send(1, ret_submit(1, 0, 100) + ret_unlink(2, 0))
     yield "split PDU and late unlink", bytes(c.out), [(1, 1), (2, 2), (3, 1), (4, 2)]
+    # USB/IP on another port: found by content (the heuristic), no Decode As
+    c = imported(server_port=5000).send(0, cmd_submit(1, 1, 1, 64)).send(1, ret_submit(1, 0, 64, data=bytes(64)))
+    yield "USB/IP on port 5000, found by content", bytes(c.out), [(1, 1), (3, 1)]
