@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test.sh -- set up and run the whole test suite: warnings-as-errors build with every unit,
-# integration, tshark and replay test; an ASan+UBSan build of the core and analyzer tests;
+# integration, tshark and replay test; an ASan+UBSan build of the core, the analyzer and the plugin;
 # each fuzz target for a while; the real-kernel lab. Ends with "N passed, N failed".
 # Usage: scripts/test.sh            Environment: UIP_FUZZ_SECONDS (default 60).
 set -uo pipefail
@@ -28,7 +28,7 @@ build_release() {
     cmake --build build -j"$(nproc)"
 }
 build_asan() {
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUIP_SANITIZE=ON -DUIP_DISSECTOR=OFF -DUIP_WERROR=ON >/dev/null &&
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUIP_SANITIZE=ON -DUIP_DISSECTOR=ON -DUIP_WERROR=ON >/dev/null &&
     cmake --build build-asan -j"$(nproc)"
 }
 
@@ -36,9 +36,9 @@ step "build (warnings are errors)" build_release
 step "tests: unit, integration, dissector, replay" \
   ctest --test-dir build --output-on-failure -LE lab
 step "build with ASan+UBSan" build_asan
-step "tests under ASan+UBSan: unit and bad input" \
+step "tests under ASan+UBSan: unit, bad input, the plugin inside tshark" \
   env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -L 'unit|badinput'
+  ctest --test-dir build-asan --output-on-failure -L 'unit|badinput|dissector'
 if [ -x scripts/fuzz.sh ]; then
   step "fuzz each target ${UIP_FUZZ_SECONDS:-60} s" scripts/fuzz.sh "${UIP_FUZZ_SECONDS:-60}"
 fi

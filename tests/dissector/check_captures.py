@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tshark_plugin import Tshark, field, usbipx_pdus  # noqa: E402
+from tshark_plugin import BAD_SIGNS, Tshark, field, usbipx_pdus  # noqa: E402
 
 CMD_SUBMIT, RET_SUBMIT = 1, 3
 
@@ -38,7 +38,7 @@ def main():
         cap = ts.stage(capture)
         expert = ts.run(["-r", cap, "-2", "-q", "-z", "expert,error"])
         text = expert.stdout + expert.stderr
-        if expert.returncode != 0 or "Malformed" in text or "Dissector bug" in text:
+        if expert.returncode != 0 or "Malformed" in text or any(b in text for b in BAD_SIGNS):
             errors.append(f"malformed packets or dissector bugs:\n{text.strip()[:2000]}")
         pdus = usbipx_pdus(ts, cap)
         if class_filter:

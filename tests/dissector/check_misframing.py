@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from synthcap import misframing_cases  # noqa: E402
-from tshark_plugin import Tshark, field, usbipx_pdus  # noqa: E402
+from tshark_plugin import BAD_SIGNS, Tshark, field, usbipx_pdus  # noqa: E402
 
 
 def builtin_pdus(ts, cap):
@@ -46,8 +46,9 @@ def main():
                         problems.append(f"RET_SUBMIT {seq}: {n} data bytes shown, actual_length {actual}")
             if got != expected:
                 problems.append(f"PDUs {got}, built from {expected}")
-            text = ts.run(["-r", cap, "-2", "-q", "-z", "expert,error"]).stdout
-            if "Malformed" in text or "Dissector bug" in text:
+            p = ts.run(["-r", cap, "-2", "-q", "-z", "expert,error"])
+            text = p.stdout + p.stderr
+            if p.returncode != 0 or "Malformed" in text or any(b in text for b in BAD_SIGNS):
                 problems.append("malformed packet reported")
             builtin = builtin_pdus(ts, cap)
             if problems:

@@ -2,7 +2,10 @@
 
 tshark run as root ignores plugin folders (it treats uid 0 as privileged), so as root it is run
 as nobody (setpriv). The plugin and each capture are copied into a private temporary folder that
-nobody can read, whatever the permissions of the checkout.
+nobody can read, whatever the permissions of the checkout. With UIP_TSHARK_PRELOAD set (the
+sanitizer build), tshark runs with those libraries preloaded (libasan, libubsan) so that an
+ASan+UBSan build of the plugin is checked inside the real tshark; ASAN_OPTIONS and UBSAN_OPTIONS
+pass through.
 """
 import os
 import shutil
@@ -41,14 +44,24 @@ class Tshark:
         """tshark ARGS with the plugin loaded; returns the CompletedProcess (text)."""
         env = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={self.dir}",
                f"WIRESHARK_PLUGIN_DIR={os.path.join(self.dir, 'plugins')}"]
+        preload = os.environ.get("UIP_TSHARK_PRELOAD")
+        if preload:
+            env += [f"LD_PRELOAD={preload}",
+                    "ASAN_OPTIONS=" + os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0",
+                    "UBSAN_OPTIONS=" + os.environ.get("UBSAN_OPTIONS", "print_stacktrace=1")]
         cmd = env + ["tshark"] + list(args)
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=self.dir)
 
     def plugin_loaded(self):
-        out = self.run(["-G", "plugins"]).stdout
-        return "usbipx.so" in out
+        out = self.run(["-G", "protocols"]).stdout
+        return any(line.split("\t")[-1] == "usbipx" for line in out.splitlines())
+
+
+# What a crash, a failed assertion or a sanitizer report leaves in tshark's output.
+BAD_SIGNS = ("Dissector bug", "CRITICAL", "assertion", "Segmentation", "Aborted",
+             "AddressSanitizer", "runtime error:", "LeakSanitizer")
 
 
 def layer_list(layers, name):
