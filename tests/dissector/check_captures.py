@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """check_captures.py -- the plugin inside the real tshark on a real capture, against usbip-analyze.
 
-usage: check_captures.py USBIP_ANALYZE PLUGIN CAPTURE [CLASS_FILTER]
+usage: check_captures.py USBIP_ANALYZE PLUGIN CAPTURE [CLASS_FILTER...]
 
 Checks: no malformed packet and no dissector bug; as many USB/IP PDUs as the analyzer framed;
 for every URB of the analyzer's --urbs table, the plugin's CMD_SUBMIT in the same frame links to
 the same RET_SUBMIT frame with the same latency (to the nanosecond), queue depth at submit, transfer
-type and outcome, and the RET_SUBMIT links back; with CLASS_FILTER (e.g. scsi, usbhid), the USB class
-dissector decoded at least one payload. Exits 1 on any difference.
+type and outcome, and the RET_SUBMIT links back; for each CLASS_FILTER (e.g. scsi, usbhid), the USB class
+dissectors decoded at least one payload. Exits 1 on any difference.
 """
 import csv
 import io
@@ -29,7 +29,7 @@ def nsec(text):
 
 def main():
     analyze, plugin, capture = sys.argv[1:4]
-    class_filter = sys.argv[4] if len(sys.argv) > 4 else None
+    class_filters = sys.argv[4:]
     errors = []
     ts = Tshark(plugin)
     try:
@@ -41,7 +41,7 @@ def main():
         if expert.returncode != 0 or "Malformed" in text or any(b in text for b in BAD_SIGNS):
             errors.append(f"malformed packets or dissector bugs:\n{text.strip()[:2000]}")
         pdus = usbipx_pdus(ts, cap)
-        if class_filter:
+        for class_filter in class_filters:
             p = ts.run(["-r", cap, "-2", "-Y", class_filter, "-T", "fields", "-e", "frame.number"])
             if not p.stdout.split():
                 errors.append(f"no frame matches {class_filter!r}: the USB class dissector did not run")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-tests.sh -- the lab's checks against the real kernel: boots the storage and hid scenarios
+# run-tests.sh -- the lab's checks against the real kernel: boots the storage, hid and composite scenarios
 # and asserts what the real stack did. Ends with "N passed, N failed"; exits non-zero on failure.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +27,7 @@ json_get() { # json_get FILE PYTHON-EXPR (on document d)
 if "$here/lab" run storage "$out/storage"; then
   s=$out/storage
   check "storage: the first MiB read over USB/IP is the disk image's" \
-    test "$(cat "$s/first-mib.md5")" = "$(head -c 1048576 "$here/cache/disk.img" | md5sum | cut -d' ' -f1)"
+    test "$(cat "$s/first-mib.md5")" = "$(head -c 1048576 "${LAB_CACHE:-$here/cache}/disk.img" | md5sum | cut -d' ' -f1)"
   check "storage: the kernel enumerated the device through vhci_hcd" \
     grep -q 'USB device number .* using vhci_hcd' "$s/dmesg.txt"
   n=$(tshark -r "$s/storage.pcap" -d tcp.port==3240,usbip -Y usbip 2>/dev/null | wc -l)
@@ -55,6 +55,19 @@ if "$here/lab" run hid "$out/hid"; then
     grep -q 'HID_REPORT' <(json_get "$h/report.json" "d['devices'][0]['enumeration']['requests']")
 else
   failed=$((failed + 1)); echo "FAIL - hid scenario did not run"
+fi
+
+# composite: usb-net's CDC Ethernet configuration bound by cdc_ether on the client; pings cross it
+if "$here/lab" run composite "$out/composite"; then
+  c=$out/composite
+  "$analyze" --json "$c/composite.pcap" > "$c/report.json"
+  check "composite: usbip-analyze exits 0" test $? -eq 0
+  check "composite: the client bound cdc_ether to the attached device" test "$(cat "$c/driver.txt")" = cdc_ether
+  check "composite: pings answered across USB/IP" grep -q ' 0% packet loss' "$c/ping.txt"
+  check "composite: SET_CONFIGURATION and SET_INTERFACE seen" \
+    grep -q 'SET_INTERFACE' <(json_get "$c/report.json" "d['devices'][0]['enumeration']['requests']")
+else
+  failed=$((failed + 1)); echo "FAIL - composite scenario did not run"
 fi
 
 rm -rf "$out"
