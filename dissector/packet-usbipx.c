@@ -530,6 +530,10 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
         }
         if (rec->anomalies & UIP_ANOM_RET_WITHOUT_CMD)
             expert_add_info(pinfo, pi, &ei_no_request);
+        if (u && u->frame_submit && h->u.ret_submit.actual_length > u->transfer_buffer_length)
+            expert_add_info_format(pinfo, pi, &ei_bad_length,
+                                   "actual_length %d above the %d bytes requested",
+                                   h->u.ret_submit.actual_length, u->transfer_buffer_length);
         if (rec->direction_inferred)
             expert_add_info_format(pinfo, pi, &ei_inferred,
                                    "CMD_SUBMIT not in the capture: direction %s inferred from the bytes after it",

@@ -52,7 +52,18 @@ def mutate(recs, rnd):
     return b"".join(recs)
 
 
-def check(ts, name, data):
+# The expert info the plugin must raise on some catalogue cases (a substring of its summary).
+EXPECTED_EXPERT = {
+    "actual_length above transfer_buffer_length": "above the 8 bytes requested",
+    "unknown command code": "unknown USB/IP command code",
+    "huge transfer_buffer_length": "transfer_buffer_length negative or above the cap",
+    "RET without CMD": "Answer whose request is not in the capture",
+    "duplicated seqnum": "Sequence number reused",
+    "mid-stream start": "capture starts mid-stream",
+}
+
+
+def check(ts, name, data, expert=None):
     cap = ts.stage(data)
     try:
         p = ts.run(["-r", cap, "-2", "-V"], timeout=120)
@@ -65,6 +76,10 @@ def check(ts, name, data):
     if bad:
         line = next(l for l in text.splitlines() if any(s in l for s in bad))
         return f"{name}: {bad[0]}: {line.strip()[:300]}"
+    if expert:
+        summary = ts.run(["-r", cap, "-2", "-q", "-z", "expert"]).stdout
+        if expert not in summary:
+            return f"{name}: no expert info {expert!r}:\n{summary.strip()[:600]}"
     return None
 
 
@@ -81,7 +96,7 @@ def main():
     try:
         for name, data, _, _ in cases():
             total += 1
-            err = check(ts, f"catalogue: {name}", data)
+            err = check(ts, f"catalogue: {name}", data, EXPECTED_EXPERT.get(name))
             if err:
                 failures.append(err)
         rnd = random.Random(3240)
