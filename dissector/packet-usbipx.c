@@ -246,11 +246,7 @@ static enum usbipx_frame_result usbipx_frame_at(tvbuff_t *tvb, int offset, int s
             fr->length = UIP_HEADER_SIZE - avail;
             return USBIPX_NEED_MORE;
         }
-        int rc = uip_decode_header(p, avail, &fr->hdr);
-        if (rc == UIP_OK)
-            rc = uip_check_header(&fr->hdr, p);
-        if (rc == UIP_OK && !uip_header_valid_at(p, avail, side))
-            rc = UIP_ERR_BAD_COMMAND; /* a command the other peer sends */
+        int rc = uip_validate_header(p, avail, side, &fr->hdr);
         if (rc != UIP_OK) {
             fr->check = rc;
             return USBIPX_INVALID;

@@ -328,11 +328,20 @@ static void uip_on_urb_header(struct uip_framer *f, uint64_t ts, uint64_t frame)
     f->state = UIP_FS_PEEK;
 }
 
+int uip_validate_header(const uint8_t *p, size_t len, enum uip_side side, struct uip_header *out)
+{
+    int rc = uip_decode_header(p, len, out);
+    if (rc == UIP_OK)
+        rc = uip_check_header(out, p);
+    if (rc == UIP_OK && !uip_command_fits_side(out->command, side))
+        rc = UIP_ERR_BAD_COMMAND;
+    return rc;
+}
+
 bool uip_header_valid_at(const uint8_t *p, size_t len, enum uip_side side)
 {
     struct uip_header h;
-    return uip_decode_header(p, len, &h) == UIP_OK && uip_command_fits_side(h.command, side) &&
-           uip_check_header(&h, p) == UIP_OK;
+    return uip_validate_header(p, len, side, &h) == UIP_OK;
 }
 
 static bool uip_header_valid_for(const uint8_t *p, enum uip_side side)

@@ -113,11 +113,14 @@ int uip_find_header(const uint8_t *buf, size_t len, enum uip_side side, bool all
                     size_t *offset);
 
 /*
- * The boundary test behind it: true when the len bytes at p hold a whole URB
- * header (48 bytes) that decodes, fits side and passes uip_check_header with
- * the reserved-bytes check. Used to tell whether a RET_SUBMIT whose CMD was not
- * seen carried IN data (is the next header right after the 48 bytes?).
+ * The boundary test behind it: decode the URB header at p (len bytes there) into
+ * *out and check that it fits side and passes uip_check_header with the
+ * reserved-bytes check. UIP_OK, UIP_ERR_TRUNCATED (fewer than 48 bytes), or why
+ * it is not a header (UIP_ERR_BAD_COMMAND also for a command the other side sends).
  */
+int uip_validate_header(const uint8_t *p, size_t len, enum uip_side side, struct uip_header *out);
+/* uip_validate_header(...) == UIP_OK. Also tells whether a RET_SUBMIT whose CMD was not seen
+ * carried IN data (is the next header right after the 48 bytes?). */
 bool uip_header_valid_at(const uint8_t *p, size_t len, enum uip_side side);
 /* The same for an OP header (8 bytes): known version and code, request or reply as side sends. */
 bool uip_op_header_valid_at(const uint8_t *p, size_t len, enum uip_side side);
