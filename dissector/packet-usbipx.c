@@ -277,7 +277,8 @@ static enum usbipx_frame_result usbipx_frame_at(tvbuff_t *tvb, int offset, int s
 }
 
 /* The resynchronization rule of the core, with the confirmation the framer applies: a
- * candidate header is taken when the next header (or the end of the bytes) follows it. */
+ * candidate header is taken when the next header follows it, or when the bytes end before
+ * the next header could be seen whole. */
 static bool usbipx_resync(tvbuff_t *tvb, int from, int side, int *found)
 {
     guint avail = (guint)tvb_captured_length_remaining(tvb, from);
@@ -291,23 +292,9 @@ static bool usbipx_resync(tvbuff_t *tvb, int from, int side, int *found)
             return false; /* *found: where a header could still begin with more bytes */
         }
         size_t at = start + off;
-        if (uip_op_header_valid_at(p + at, avail - at, side)) {
+        if (uip_confirm_header(p + at, avail - at, side, UINT64_MAX) != 0) {
             *found = from + (int)at;
             return true;
-        }
-        struct uip_header h;
-        uint64_t len, len_in;
-        uip_decode_header(p + at, avail - at, &h);
-        if (uip_urb_pdu_length(&h, UIP_DIR_UNKNOWN, &len, &len_in) == UIP_OK) {
-            uint64_t cands[2] = {len, len_in};
-            for (int i = 0; i < 2; i++) {
-                uint64_t next = at + cands[i];
-                if (next >= avail || (next + UIP_HEADER_SIZE <= avail &&
-                                      uip_header_valid_at(p + next, avail - next, side))) {
-                    *found = from + (int)at;
-                    return true;
-                }
-            }
         }
         start = at + 1;
     }

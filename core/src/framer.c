@@ -436,16 +436,13 @@ int uip_find_header(const uint8_t *buf, size_t len, enum uip_side side, bool all
     return UIP_ERR_TRUNCATED;
 }
 
-/* Is the candidate at scan[off] confirmed by the header after it? 1 yes, 0 no, -1 wait. */
-static int uip_confirm(const struct uip_framer *f, size_t off, bool at_end)
+int uip_confirm_header(const uint8_t *p, size_t avail, enum uip_side side, uint64_t reach)
 {
-    const uint8_t *p = f->scan + off;
-    size_t avail = f->scan_len - off;
     struct uip_header h;
     uint64_t len, len_in;
 
-    if (uip_op_header_valid_at(p, avail, f->cfg.side) &&
-        !(avail >= UIP_HEADER_SIZE && uip_header_valid_for(p, f->cfg.side)))
+    if (uip_op_header_valid_at(p, avail, side) &&
+        !(avail >= UIP_HEADER_SIZE && uip_header_valid_for(p, side)))
         return 1; /* OP messages start a connection: nothing before them to confirm against */
     uip_decode_header(p, avail, &h);
     if (uip_urb_pdu_length(&h, UIP_DIR_UNKNOWN, &len, &len_in) != UIP_OK)
@@ -453,18 +450,23 @@ static int uip_confirm(const struct uip_framer *f, size_t off, bool at_end)
     uint64_t cands[2] = {len, len_in};
     bool waiting = false;
     for (int i = 0; i < 2; i++) {
-        if (off + cands[i] + UIP_HEADER_SIZE > UIP_SCAN_CAP)
+        if (cands[i] + UIP_HEADER_SIZE > reach)
             return 1; /* beyond reach: accept on the header's own merits */
-        if (off + cands[i] + UIP_HEADER_SIZE <= f->scan_len) {
-            if (uip_header_valid_for(p + cands[i], f->cfg.side))
+        if (cands[i] + UIP_HEADER_SIZE <= avail) {
+            if (uip_header_valid_for(p + cands[i], side))
                 return 1;
         } else {
             waiting = true;
         }
     }
-    if (waiting)
-        return at_end ? 1 : -1;
-    return 0;
+    return waiting ? -1 : 0;
+}
+
+/* Is the candidate at scan[off] confirmed by the header after it? 1 yes, 0 no, -1 wait. */
+static int uip_confirm(const struct uip_framer *f, size_t off, bool at_end)
+{
+    int c = uip_confirm_header(f->scan + off, f->scan_len - off, f->cfg.side, UIP_SCAN_CAP - off);
+    return c < 0 && at_end ? 1 : c;
 }
 
 /* Search the scan buffer; on success replay the rest through normal framing. */

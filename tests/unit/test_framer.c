@@ -400,6 +400,28 @@ Test(framer, header_validity_is_per_side_and_needs_whole_headers)
     synth_buf_free(&o);
 }
 
+/* The candidate confirmation shared by the framer and the plugin. */
+Test(framer, candidate_header_confirmed_by_the_next_one)
+{
+    struct synth_buf b = {0};
+    synth_cmd_submit(&b, 1, UIP_DIR_OUT, 2, 16, 0, NULL, NULL); /* 48 + 16 data */
+    size_t first = b.len;
+    synth_cmd_submit(&b, 2, UIP_DIR_IN, 1, 64, 0, NULL, NULL);
+    cr_assert_eq(uip_confirm_header(b.data, b.len, UIP_SIDE_CLIENT, UINT64_MAX), 1);
+    cr_assert_eq(uip_confirm_header(b.data, first + 20, UIP_SIDE_CLIENT, UINT64_MAX), -1,
+                 "the next header is cut: not known yet");
+    cr_assert_eq(uip_confirm_header(b.data, first + 20, UIP_SIDE_CLIENT, 50), 1,
+                 "beyond reach: taken on its own merits");
+    b.data[first + UIP_OFF_EP + 3] = 16; /* the next header becomes invalid */
+    cr_assert_eq(uip_confirm_header(b.data, b.len, UIP_SIDE_CLIENT, UINT64_MAX), 0);
+    synth_buf_free(&b);
+
+    struct synth_buf o = {0};
+    synth_op_req_devlist(&o);
+    cr_assert_eq(uip_confirm_header(o.data, o.len, UIP_SIDE_CLIENT, UINT64_MAX), 1);
+    synth_buf_free(&o);
+}
+
 /* Regression (found by fuzz_capture): an OP_REP_DEVLIST whose device record claims more
  * interfaces than USB allows is rejected only after 12 + 312 bytes are gathered; the framer
  * must search those bytes again, not overflow a header-sized copy. */

@@ -122,6 +122,15 @@ int uip_validate_header(const uint8_t *p, size_t len, enum uip_side side, struct
 /* uip_validate_header(...) == UIP_OK. Also tells whether a RET_SUBMIT whose CMD was not seen
  * carried IN data (is the next header right after the 48 bytes?). */
 bool uip_header_valid_at(const uint8_t *p, size_t len, enum uip_side side);
+/*
+ * The confirmation the framer applies to a candidate header found by uip_find_header
+ * (avail bytes at p): 1 when it is an OP header, or when another URB header that
+ * validates follows it at one of its two possible lengths (RET_SUBMIT: with or without IN
+ * data), or when that next header would lie beyond reach bytes (accepted on its own
+ * merits); 0 when neither length is followed by a header; -1 when the next header is not
+ * wholly inside the avail bytes yet.
+ */
+int uip_confirm_header(const uint8_t *p, size_t avail, enum uip_side side, uint64_t reach);
 /* The same for an OP header (8 bytes): known version and code, request or reply as side sends. */
 bool uip_op_header_valid_at(const uint8_t *p, size_t len, enum uip_side side);
 
