@@ -5,7 +5,6 @@
 
 #include <epan/conversation.h>
 #include <epan/expert.h>
-#include <epan/prefs.h>
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <stdio.h>
@@ -138,25 +137,33 @@ static void usbipx_conv_set_server(struct usbipx_conv *c, const address *addr, g
     c->server_port = port;
 }
 
+/* The side whose message (an OP header or a URB header that validates) starts the bytes,
+ * or -1. */
+static int usbipx_sender_of(tvbuff_t *tvb)
+{
+    guint avail = tvb_captured_length(tvb);
+    const guint8 *p = tvb_get_ptr(tvb, 0, (gint)avail);
+    for (int side = UIP_SIDE_CLIENT; side <= UIP_SIDE_SERVER; side++)
+        if (uip_op_header_valid_at(p, avail, (enum uip_side)side) ||
+            uip_header_valid_at(p, avail, (enum uip_side)side))
+            return side;
+    return -1;
+}
+
 /* The side that sent this packet's bytes, or -1 when it cannot be told yet. */
 static int usbipx_side(packet_info *pinfo, struct usbipx_conv *c, tvbuff_t *tvb)
 {
     if (!c->server_known) {
-        guint port = dissector_get_uint_handle(find_dissector_table("tcp.port"), pinfo->destport) ==
-                             usbipx_handle ? pinfo->destport : 0;
-        if (port) {
+        dissector_table_t ports = find_dissector_table("tcp.port");
+        if (dissector_get_uint_handle(ports, pinfo->destport) == usbipx_handle) {
             usbipx_conv_set_server(c, &pinfo->dst, pinfo->destport);
-        } else if (dissector_get_uint_handle(find_dissector_table("tcp.port"), pinfo->srcport) ==
-                   usbipx_handle) {
+        } else if (dissector_get_uint_handle(ports, pinfo->srcport) == usbipx_handle) {
             usbipx_conv_set_server(c, &pinfo->src, pinfo->srcport);
         } else {
-            guint avail = tvb_captured_length(tvb);
-            const guint8 *p = tvb_get_ptr(tvb, 0, avail >= UIP_HEADER_SIZE ? UIP_HEADER_SIZE : avail);
-            if (uip_op_header_valid_at(p, avail, UIP_SIDE_CLIENT) ||
-                (avail >= UIP_HEADER_SIZE && uip_header_valid_at(p, avail, UIP_SIDE_CLIENT)))
+            int sender = usbipx_sender_of(tvb);
+            if (sender == UIP_SIDE_CLIENT)
                 usbipx_conv_set_server(c, &pinfo->dst, pinfo->destport);
-            else if (uip_op_header_valid_at(p, avail, UIP_SIDE_SERVER) ||
-                     (avail >= UIP_HEADER_SIZE && uip_header_valid_at(p, avail, UIP_SIDE_SERVER)))
+            else if (sender == UIP_SIDE_SERVER)
                 usbipx_conv_set_server(c, &pinfo->src, pinfo->srcport);
             else
                 return -1;
@@ -180,12 +187,6 @@ static guint32 usbipx_next_index(packet_info *pinfo, bool take)
 static uint64_t usbipx_ns(const nstime_t *t)
 {
     return (uint64_t)t->secs * 1000000000u + (uint64_t)t->nsecs;
-}
-
-static nstime_t usbipx_nstime(uint64_t ns)
-{
-    nstime_t t = {(time_t)(ns / 1000000000u), (int)(ns % 1000000000u)};
-    return t;
 }
 
 /* ---- framing ---------------------------------------------------------------------------------- */
@@ -696,7 +697,8 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
     if (rec) {
         usbipx_add_tracking(tvb, pinfo, pt, pi, h, rec);
         if (h->command == UIP_CMD_SUBMIT || h->command == UIP_RET_SUBMIT)
-            usbipx_usb_handoff(tvb, data_off, (int)data_len, pinfo, proto_item_get_parent(pi), h, rec);
+            usbipx_usb_handoff(tvb, data_off, (int)data_len, pinfo, proto_item_get_parent(pi), conn_id,
+                               h, rec);
         if (h->command == UIP_RET_SUBMIT && rec->urb && rec->urb->frame_submit)
             usbipx_srt_queue(pinfo, rec->urb);
     }
@@ -815,19 +817,14 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
 /* Heuristic: the bytes start with a whole OP message or a URB header that validates. */
 static gboolean usbipx_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    guint avail = tvb_captured_length(tvb);
-    if (avail < UIP_OP_HEADER_SIZE)
+    int sender = usbipx_sender_of(tvb);
+    if (sender < 0)
         return FALSE;
+    guint avail = tvb_captured_length(tvb);
     const guint8 *p = tvb_get_ptr(tvb, 0, (gint)avail);
-    bool ok = false;
-    for (int side = UIP_SIDE_CLIENT; side <= UIP_SIDE_SERVER && !ok; side++) {
-        uint64_t len = 0, need = 0;
-        if (uip_op_header_valid_at(p, avail, (enum uip_side)side))
-            ok = uip_op_pdu_length(p, avail, &len, &need) == UIP_OK && len <= avail;
-        else
-            ok = avail >= UIP_HEADER_SIZE && uip_header_valid_at(p, avail, (enum uip_side)side);
-    }
-    if (!ok)
+    uint64_t len = 0, need = 0;
+    if (uip_op_header_valid_at(p, avail, (enum uip_side)sender) &&
+        !(uip_op_pdu_length(p, avail, &len, &need) == UIP_OK && len <= avail))
         return FALSE;
     conversation_set_dissector(find_or_create_conversation(pinfo), usbipx_handle);
     usbipx_dissect_stream(tvb, pinfo, tree, data);

@@ -8,12 +8,7 @@
 #include "uip/wire.h"
 
 static int usbipx_tap = -1;
-static GHashTable *usbipx_srt_rows; /* (devid, ep, direction) key -> row index + 1 */
-
-static guint64 usbipx_srt_key(const struct usbipx_urb *u)
-{
-    return (guint64)u->devid << 8 | (guint64)(u->ep & 15) << 1 | (u->direction == UIP_DIR_IN);
-}
+static GHashTable *usbipx_srt_rows; /* usbipx_endpoint_key -> row index + 1 */
 
 static void usbipx_srt_init(struct register_srt *srt, GArray *srt_array)
 {
@@ -31,7 +26,7 @@ static tap_packet_status usbipx_srt_packet(void *pss, packet_info *pinfo, epan_d
     srt_data_t *data = pss;
     const struct usbipx_urb *u = prv;
     srt_stat_table *table = g_array_index(data->srt_array, srt_stat_table *, 0);
-    guint64 key = usbipx_srt_key(u);
+    guint64 key = usbipx_endpoint_key(u->devid, u->ep, u->direction == UIP_DIR_IN);
     gpointer row = g_hash_table_lookup(usbipx_srt_rows, &key);
     int index;
 
@@ -49,7 +44,7 @@ static tap_packet_status usbipx_srt_packet(void *pss, packet_info *pinfo, epan_d
                  u->direction == UIP_DIR_IN ? "IN" : "OUT");
         init_srt_table_row(table, index, label);
     }
-    nstime_t submit = {(time_t)(u->t_submit_ns / 1000000000u), (int)(u->t_submit_ns % 1000000000u)};
+    nstime_t submit = usbipx_nstime(u->t_submit_ns);
     add_srt_table_data(table, index, &submit, pinfo);
     return TAP_PACKET_REDRAW;
 }

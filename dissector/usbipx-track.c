@@ -70,10 +70,6 @@ static void usbipx_fill(struct usbipx_urb *r, const struct uip_urb *u)
     r->t_complete_ns = u->t_complete_ns;
     r->t_unlink_ns = u->t_unlink_ns;
     r->t_unlink_ret_ns = u->t_unlink_ret_ns;
-    r->unlink_seqnum = (uint32_t)u->unlink_id;
-    r->unlink_status = u->unlink_status;
-    r->status = u->status;
-    r->actual_length = u->actual_length;
     r->transfer_buffer_length = u->transfer_buffer_length;
     r->depth_dev_at_submit = u->depth_dev_at_submit;
     r->depth_ep_at_submit = u->depth_ep_at_submit;
@@ -133,7 +129,7 @@ bool usbipx_track_cmd_direction(uint32_t conn_id, uint32_t seqnum, int *directio
 static void usbipx_note_submit(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx_pdu *rec)
 {
     const struct uip_header *h = &pdu->hdr;
-    uint64_t ep_key = (uint64_t)h->devid << 8 | (h->ep & 15) << 1 | (h->direction & 1);
+    uint64_t ep_key = usbipx_endpoint_key(h->devid, h->ep, h->direction == UIP_DIR_IN);
     guint64 key[2] = {conn_id, ep_key};
     uint64_t *last = g_hash_table_lookup(state->last_submit, key);
     if (last) {
@@ -182,7 +178,6 @@ void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx
         if (victim) {
             victim->frame_unlink = (uint32_t)pdu->frame;
             victim->t_unlink_ns = pdu->ts_ns;
-            victim->unlink_seqnum = h->seqnum;
         } else {
             rec->anomalies |= UIP_ANOM_UNLINK_UNKNOWN;
         }

@@ -3,9 +3,7 @@
  * seqnum), so the USB class dissectors (mass storage/SCSI, HID, CDC, ...) decode the payloads. */
 #include "usbipx.h"
 
-#include <epan/conversation.h>
 #include <epan/exceptions.h>
-#include <epan/prefs.h>
 #include <epan/show_exception.h>
 #include <wiretap/wtap.h>
 #include <string.h>
@@ -51,7 +49,8 @@ static void usbipx_put(guint8 *hdr, int off, const void *v, size_t n)
 }
 
 void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_info *pinfo,
-                        proto_tree *tree, const struct uip_header *hdr, const struct usbipx_pdu *rec)
+                        proto_tree *tree, guint32 conn_id, const struct uip_header *hdr,
+                        const struct usbipx_pdu *rec)
 {
     const struct usbipx_urb *u = rec->urb;
     if (!usbipx_usb_enabled || !usb_mmapped_handle || !u || !u->frame_submit)
@@ -59,8 +58,7 @@ void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_inf
     bool submit = hdr->command == UIP_CMD_SUBMIT;
     bool in = u->direction == UIP_DIR_IN;
     guint8 *buf = wmem_alloc0(pinfo->pool, USBMON_HEADER_SIZE + (size_t)data_len);
-    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    guint64 id = (guint64)(conv ? conv->conv_index : 0) << 32 | u->seqnum;
+    guint64 id = (guint64)conn_id << 32 | u->seqnum;
     guint16 busnum = (guint16)(u->devid >> 16);
     gint64 sec = (gint64)pinfo->abs_ts.secs;
     gint32 usec = pinfo->abs_ts.nsecs / 1000;

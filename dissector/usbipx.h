@@ -4,6 +4,7 @@
 #define USBIPX_H
 
 #include <epan/packet.h>
+#include <epan/prefs.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "uip/framer.h"
@@ -24,10 +25,6 @@ struct usbipx_urb {
     uint8_t outcome;             /* enum uip_urb_outcome, once finished */
     uint32_t frame_submit, frame_complete, frame_unlink, frame_unlink_ret;
     uint64_t t_submit_ns, t_complete_ns, t_unlink_ns, t_unlink_ret_ns;
-    uint32_t unlink_seqnum;
-    int32_t unlink_status;
-    int32_t status;
-    int32_t actual_length;
     int32_t transfer_buffer_length;
     uint32_t depth_dev_at_submit, depth_ep_at_submit;
 };
@@ -45,6 +42,19 @@ struct usbipx_pdu {
     uint64_t since_prev_ns;      /* CMD_SUBMIT: time since the previous submit on the endpoint */
 };
 
+/* One key for an endpoint and direction of a device (per-endpoint tables). */
+static inline uint64_t usbipx_endpoint_key(uint32_t devid, uint32_t ep, bool in)
+{
+    return (uint64_t)devid << 8 | (uint64_t)(ep & 15) << 1 | (in ? 1u : 0u);
+}
+
+/* Capture times: the tracker counts nanoseconds, Wireshark uses nstime_t. */
+static inline nstime_t usbipx_nstime(uint64_t ns)
+{
+    nstime_t t = {(time_t)(ns / 1000000000u), (int)(ns % 1000000000u)};
+    return t;
+}
+
 /* usbipx-track.c: the first-pass state of one capture file. */
 void usbipx_track_init(void);
 void usbipx_track_cleanup(void);
@@ -54,11 +64,10 @@ bool usbipx_track_cmd_direction(uint32_t conn_id, uint32_t seqnum, int *directio
 void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx_pdu *rec);
 
 /* usbipx-usb.c: hand the URB's setup and data to Wireshark's USB dissector. */
-#include <epan/prefs.h>
 void usbipx_usb_register_prefs(module_t *m);
 void usbipx_usb_register(void);
 void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_info *pinfo,
-                        proto_tree *tree, const struct uip_header *hdr,
+                        proto_tree *tree, guint32 conn_id, const struct uip_header *hdr,
                         const struct usbipx_pdu *rec);
 
 /* usbipx-srt.c: the service response time statistic (tshark -z usbipx,srt). */
