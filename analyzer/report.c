@@ -24,6 +24,12 @@ static void conn_label(const struct uip_session *s, uint32_t conn_id, char *buf,
     snprintf(buf, n, "%s:%u -> %s:%u", ca, c->client_port, sa, c->server_port);
 }
 
+/* A usbmon bus rather than a USB/IP connection: the session knows no TCP endpoints for it. */
+static bool is_usbmon(const struct report_input *in, const struct dev_stats *d)
+{
+    return !in->session || !uip_session_conn(in->session, d->conn_id);
+}
+
 static const char *status_label(int32_t st, char *buf, size_t n)
 {
     const char *name = uip_status_name(st);
@@ -34,8 +40,18 @@ static const char *status_label(int32_t st, char *buf, size_t n)
     return buf;
 }
 
-bool report_enumeration_diagnosis(const struct dev_stats *d, char *buf, size_t n)
+bool report_enumeration_diagnosis(const struct dev_stats *d, bool usbmon, char *buf, size_t n)
 {
+    /* On a usbmon bus, address 1 is the root hub and address 0 a new device before its
+     * SET_ADDRESS: neither is a device whose enumeration can be judged on its own. */
+    if (usbmon && (d->devid & 0xffff) == 1) {
+        snprintf(buf, n, "the bus's root hub (hub class requests, not a device enumeration)");
+        return false;
+    }
+    if (usbmon && (d->devid & 0xffff) == 0) {
+        snprintf(buf, n, "the default address 0: a new device's requests before SET_ADDRESS");
+        return false;
+    }
     if (d->info.import_failed) {
         const char *st = uip_op_status_name(d->info.import_status);
         snprintf(buf, n, "import refused by the server (OP status %u %s): the device was not "
@@ -154,7 +170,7 @@ static void text_device(FILE *out, const struct report_input *in, const struct d
         }
         fprintf(out, "\n");
     }
-    bool failed = report_enumeration_diagnosis(d, diag, sizeof diag);
+    bool failed = report_enumeration_diagnosis(d, is_usbmon(in, d), diag, sizeof diag);
     fprintf(out, "  enumeration: %s%s\n", failed ? "FAILED: " : "", diag);
 }
 
@@ -240,7 +256,7 @@ void report_json(FILE *out, const struct report_input *in)
         const struct dev_stats *d = analysis_device_at(in->analysis, i);
         char conn[128], diag[512];
         conn_label(in->session, d->conn_id, conn, sizeof conn);
-        bool failed = report_enumeration_diagnosis(d, diag, sizeof diag);
+        bool failed = report_enumeration_diagnosis(d, is_usbmon(in, d), diag, sizeof diag);
         fprintf(out, "%s{\"connection\":%u,\"connection_label\":", i ? "," : "", d->conn_id);
         json_str(out, conn);
         fprintf(out, ",\"devid\":%u", d->devid);

@@ -18,7 +18,7 @@ struct report_input {
 };
 
 /* Plain-words diagnosis of a device's enumeration into buf; returns true when it failed. */
-bool report_enumeration_diagnosis(const struct dev_stats *d, char *buf, size_t n);
+bool report_enumeration_diagnosis(const struct dev_stats *d, bool usbmon, char *buf, size_t n);
 void report_text(FILE *out, const struct report_input *in);
 void report_json(FILE *out, const struct report_input *in);
 /* Bytes skipped, gaps, anomalies: anything that says the traffic had problems. */
