@@ -29,7 +29,7 @@ server_up() { # export the first device: usbipd + bind; sets BUSID
 capture_start() { # capture_start NAME: tcpdump on lo, port 3240
   tcpdump -i lo -Z root -B 65536 -s 0 -U -w "/out/$1.pcap" 'tcp port 3240' 2>/out/tcpdump-$1.log &
   TCPDUMP_PID=$!
-  wait_for 10 grep -q listening "/out/tcpdump-$1.log" || fail "tcpdump did not start"
+  wait_for 10 grep -qs listening "/out/tcpdump-$1.log" || fail "tcpdump did not start"
 }
 
 capture_stop() {
@@ -48,4 +48,63 @@ client_detach() { # detach the port 'usbip port' lists (high-speed 0-7, super-sp
   port=$(usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p' | head -n 1)
   [ -n "$port" ] || fail "no imported port to detach"
   usbip detach -p "$port" || fail "usbip detach -p $port failed"
+}
+
+net_up() { # net_up ADDR/PREFIX [GATEWAY]: the first Ethernet interface, addressed statically
+  local eth
+  wait_for 10 test -e /sys/class/net/eth0 || fail "no Ethernet interface (virtio-net) appeared"
+  eth=eth0
+  ip link set "$eth" up || fail "ip link set $eth up failed"
+  ip addr add "$1" dev "$eth" || fail "ip addr add $1 failed"
+  [ -z "${2:-}" ] || ip route add default via "$2" || fail "no route via $2"
+}
+
+netem_server_to_client() { # netem_server_to_client DELAY_MS: delay USB/IP server->client on lo only
+  if ! /sbin/tc qdisc show dev lo | grep -q netem; then
+    /sbin/tc qdisc add dev lo root handle 1: prio bands 3 priomap 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 ||
+      fail "tc prio qdisc failed"
+    /sbin/tc qdisc add dev lo parent 1:1 handle 10: netem delay "${1}ms" limit 100000 ||
+      fail "tc netem failed"
+    /sbin/tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip sport 3240 0xffff flowid 1:1 ||
+      fail "tc u32 filter failed"
+  else
+    /sbin/tc qdisc change dev lo parent 1:1 handle 10: netem delay "${1}ms" limit 100000 ||
+      fail "tc netem change failed"
+  fi
+}
+
+vhci_buses() { # the bus numbers of the first vhci_hcd's root hubs (high-speed and super-speed)
+  local hub
+  for hub in /sys/bus/usb/devices/usb*; do
+    case "$(readlink -f "$hub")" in */vhci_hcd.0/*) echo "${hub##*/usb}" ;; esac
+  done
+}
+
+usbmon_start() { # usbmon_start NAME: record the vhci_hcd buses the attach will use
+  local bus
+  USBMON_PIDS=""
+  USBMON_NAME=$1
+  for bus in $(vhci_buses); do
+    tcpdump -i "usbmon$bus" -Z root -B 65536 -s 0 -U -w "/out/$1-usbmon$bus.pcap" \
+      2>"/out/tcpdump-$1-usbmon$bus.log" &
+    USBMON_PIDS="$USBMON_PIDS $!"
+    wait_for 10 grep -qs listening "/out/tcpdump-$1-usbmon$bus.log" || fail "tcpdump on usbmon$bus did not start"
+  done
+  [ -n "$USBMON_PIDS" ] || fail "no vhci_hcd bus found for usbmon"
+}
+
+usbmon_stop() { # stop the usbmon recordings; keep the bus the device used (the largest file)
+  local f keep
+  sleep 0.5
+  kill $USBMON_PIDS 2>/dev/null
+  wait $USBMON_PIDS 2>/dev/null
+  keep=$(ls -S /out/"$USBMON_NAME"-usbmon*.pcap | head -n 1)
+  for f in /out/"$USBMON_NAME"-usbmon*.pcap; do
+    [ "$f" = "$keep" ] || rm -f "$f" "/out/tcpdump-$(basename "$f" .pcap).log"
+  done
+  mv "$keep" "/out/$USBMON_NAME-usbmon.pcap"
+}
+
+uptime_ms() { # milliseconds since boot (for timing a transfer in the guest)
+  awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }
