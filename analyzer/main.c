@@ -51,7 +51,8 @@ static void csv_header(FILE *f)
 {
     fprintf(f, "connection,devid,seqnum,endpoint,direction,type,setup,transfer_buffer_length,"
                "actual_length,status,status_name,submit_time,complete_time,latency,"
-               "queue_depth_device,queue_depth_endpoint,outcome,submit_frame,complete_frame\n");
+               "queue_depth_device,queue_depth_endpoint,outcome,submit_frame,complete_frame,"
+               "unlink_status\n");
 }
 
 static void csv_row(FILE *f, const struct uip_urb *u)
@@ -60,11 +61,16 @@ static void csv_row(FILE *f, const struct uip_urb *u)
     if (u->has_setup)
         for (int i = 0; i < 8; i++)
             snprintf(setup + 2 * i, 3, "%02x", u->setup[i]);
-    const char *sn = uip_status_name(u->status);
-    fprintf(f, "%u,%u,%" PRIu64 ",%u,%s,%s,%s,%d,%d,%d,%s,", u->conn_id, u->devid, u->id, u->ep,
+    fprintf(f, "%u,%u,%" PRIu64 ",%u,%s,%s,%s,%d,%d,", u->conn_id, u->devid, u->id, u->ep,
             u->direction == 1 ? "in" : u->direction == 0 ? "out" : "?",
-            uip_xfer_type_name(u->xfer_type), setup, u->transfer_buffer_length, u->actual_length,
-            u->status, sn ? sn : "");
+            uip_xfer_type_name(u->xfer_type), setup, u->transfer_buffer_length, u->actual_length);
+    /* No completion seen (pending, or unlinked before an answer): no status to give. */
+    if (u->t_complete_ns) {
+        const char *sn = uip_status_name(u->status);
+        fprintf(f, "%d,%s,", u->status, sn ? sn : "");
+    } else {
+        fputs(",,", f);
+    }
     if (u->t_submit_ns)
         fprintf(f, "%" PRIu64 ".%09" PRIu64, u->t_submit_ns / 1000000000u, u->t_submit_ns % 1000000000u);
     fputc(',', f);
@@ -74,8 +80,11 @@ static void csv_row(FILE *f, const struct uip_urb *u)
     fputc(',', f);
     if (u->t_submit_ns && u->t_complete_ns >= u->t_submit_ns)
         fprintf(f, "%.9f", (double)(u->t_complete_ns - u->t_submit_ns) / 1e9);
-    fprintf(f, ",%u,%u,%s,%" PRIu64 ",%" PRIu64 "\n", u->depth_dev_at_submit, u->depth_ep_at_submit,
+    fprintf(f, ",%u,%u,%s,%" PRIu64 ",%" PRIu64 ",", u->depth_dev_at_submit, u->depth_ep_at_submit,
             uip_urb_outcome_name(u->outcome), u->frame_submit, u->frame_complete);
+    if (u->t_unlink_ret_ns)
+        fprintf(f, "%d", u->unlink_status);
+    fputc('\n', f);
 }
 
 static void on_urb(void *user, const struct uip_urb *u)
