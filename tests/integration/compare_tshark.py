@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """compare_tshark.py -- check usbip-analyze's per-URB account of a real capture against the
-fields of tshark's built-in `usbip` dissector (a real, independent peer).
+fields of tshark's built-in `usbip` dissector (a real, independent peer), or for a usbmon capture
+(link types 189 and 220) against tshark's `usb` fields.
 
 usage: compare_tshark.py USBIP_ANALYZE CAPTURE
+
+usbmon: every analyzer row's submit and completion frames must be tshark's 'S' and 'C' events of
+one URB id, on the same bus, device, endpoint and direction, with the same status and actual
+length; every 'S' and 'C' tshark sees must be in some row.
 
 For every CMD_SUBMIT and RET_SUBMIT that tshark decodes, the analyzer's --urbs row with the same
 seqnum must agree on endpoint, direction, transfer_buffer_length, status, actual_length and on the
@@ -11,8 +16,11 @@ capture times of both PDUs (hence the latency). Counts must agree too. Exits 1 o
 import csv
 import io
 import json
+import struct
 import subprocess
 import sys
+
+USBMON_LINKTYPES = (189, 220)
 
 CMD_SUBMIT, RET_SUBMIT = 1, 3
 
@@ -39,14 +47,79 @@ def nsec(epoch_text):
     return int(sec) * 10**9 + int((frac + "000000000")[:9])
 
 
-def main():
-    analyze, capture = sys.argv[1], sys.argv[2]
+def pcap_linktype(capture):
+    """The link type of a classic pcap file (None for pcapng or anything else)."""
+    with open(capture, "rb") as f:
+        head = f.read(24)
+    if len(head) < 24:
+        return None
+    for order in ("<", ">"):
+        if struct.unpack(order + "I", head[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D):
+            return struct.unpack(order + "I", head[20:24])[0] & 0x0FFFFFFF
+    return None
+
+
+def analyzer_rows(analyze, capture):
     rows = subprocess.run([analyze, "--urbs", "-", capture], capture_output=True, text=True)
     if rows.returncode not in (0, 1):
         sys.exit(f"usbip-analyze failed ({rows.returncode}): {rows.stderr.strip()}")
-    urbs = {}
-    for r in csv.DictReader(io.StringIO(rows.stdout)):
-        urbs[int(r["seqnum"])] = r
+    return list(csv.DictReader(io.StringIO(rows.stdout)))
+
+
+def compare_usbmon(analyze, capture):
+    fields = ["frame.number", "usb.urb_type", "usb.urb_id", "usb.bus_id", "usb.device_address",
+              "usb.endpoint_address.number", "usb.endpoint_address.direction", "usb.urb_status",
+              "usb.urb_len"]
+    out = subprocess.run(["tshark", "-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=f"] +
+                         sum((["-e", f] for f in fields), []), capture_output=True, text=True,
+                         check=True).stdout
+    events = {}
+    for line in out.splitlines():
+        v = dict(zip(fields, line.split("\t")))
+        if not v.get("usb.urb_type"):
+            continue
+        kind = v["usb.urb_type"].strip("'")[:1]  # tshark prints the character quoted
+        events[int(v["frame.number"])] = (kind, int(v["usb.urb_id"], 0), int(v["usb.bus_id"]),
+                                          int(v["usb.device_address"]),
+                                          int(v["usb.endpoint_address.number"]),
+                                          "in" if int(v["usb.endpoint_address.direction"]) else "out",
+                                          int(v["usb.urb_status"]), int(v["usb.urb_len"]))
+    errors, used = [], set()
+    rows = analyzer_rows(analyze, capture)
+    for r in rows:
+        devid = int(r["devid"])
+        where = (devid >> 16, devid & 0xFFFF, int(r["endpoint"]), r["direction"])
+        for key, kind in (("submit_frame", "S"), ("complete_frame", "C")):
+            if not r[key]:
+                continue
+            frame = int(r[key])
+            ev = events.get(frame)
+            used.add(frame)
+            if not ev or ev[0] != kind or ev[2:6] != where:
+                errors.append(f"frame {frame}: analyzer {kind} {where}, tshark {ev}")
+            elif kind == "C" and (ev[6], ev[7]) != (int(r["status"]), int(r["actual_length"])):
+                errors.append(f"frame {frame}: status/length tshark {ev[6:8]} analyzer "
+                              f"{(r['status'], r['actual_length'])}")
+        if r["submit_frame"] and r["complete_frame"]:
+            s, c = events.get(int(r["submit_frame"])), events.get(int(r["complete_frame"]))
+            if s and c and s[1] != c[1]:
+                errors.append(f"frames {r['submit_frame']}/{r['complete_frame']}: URB ids differ")
+    unused = sorted(set(events) - used)
+    if unused:
+        errors.append(f"{len(unused)} usbmon events tshark decodes are in no analyzer row: "
+                      f"frames {unused[:10]}")
+    for e in errors[:20]:
+        print("DIFF", e)
+    print(f"{capture}: {len(events)} usbmon events in {len(rows)} URBs compared, "
+          f"{len(errors)} differences")
+    return 1 if errors else 0
+
+
+def main():
+    analyze, capture = sys.argv[1], sys.argv[2]
+    if pcap_linktype(capture) in USBMON_LINKTYPES:
+        return compare_usbmon(analyze, capture)
+    urbs = {int(r["seqnum"]): r for r in analyzer_rows(analyze, capture)}
     cmds, rets = {}, {}
     for t, u in tshark_pdus(capture):
         kind = int(u["usbip.urb"], 0)
