@@ -14,7 +14,7 @@
 struct uip_capture {
     pcap_t *pcap;
     int dlt;
-    bool swapped;
+    bool usbmon_big_endian; /* libpcap hands usbmon headers over in this host's byte order */
     struct uip_capture_config cfg;
     struct uip_capture_stats stats;
     struct uip_tcp_table *tcp;
@@ -35,7 +35,7 @@ const char *uip_ignore_reason_name(enum uip_ignore_reason r)
     case UIP_IGN_OTHER_PORT: return "TCP not USB/IP";
     case UIP_IGN_NO_PAYLOAD: return "no new payload (ACK, SYN, FIN)";
     case UIP_IGN_RETRANSMISSION: return "retransmission";
-    case UIP_IGN_OOO_OVERFLOW: return "out-of-order beyond the buffer";
+    case UIP_IGN_NO_MEMORY: return "out of memory";
     case UIP_IGN_USBMON_BAD: return "malformed usbmon record";
     default: return "unknown";
     }
@@ -124,7 +124,7 @@ struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_
         free(c);
         return NULL;
     }
-    c->swapped = pcap_is_swapped(c->pcap) == 1;
+    c->usbmon_big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
     c->cfg = *cfg;
     if (!c->cfg.port)
         c->cfg.port = UIP_TCP_PORT;
@@ -167,7 +167,7 @@ int uip_capture_run(struct uip_capture *c, char *err, size_t errlen)
         c->stats.last_ts_ns = ts;
         if (usbmon) {
             enum uip_ignore_reason why;
-            if (uip_usbmon_packet(c->dlt, c->swapped, data, hdr->caplen, ts, frame,
+            if (uip_usbmon_packet(c->dlt, c->usbmon_big_endian, data, hdr->caplen, ts, frame,
                                   &c->cb, c->user, &why)) {
                 c->stats.packets_used++;
             } else {

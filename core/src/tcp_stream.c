@@ -277,7 +277,7 @@ static void uip_segment(struct uip_tcp_table *t, struct uip_tcp_conn *c, int ori
     }
     if (ip->payload_captured > t->cfg.ooo_limit ||
         !uip_store_ooo(t, d, seq, ip->payload, ip->payload_captured, ip->payload_len)) {
-        t->stats->ignored[UIP_IGN_OOO_OVERFLOW]++;
+        /* cannot be held: the hole before it becomes a counted gap and the packet is used */
         uip_emit_gap(t, c, orient, seq - d->next, ts, frame);
         uip_segment(t, c, orient, ip, ts, frame);
         return;
@@ -328,7 +328,7 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
         }
         c = calloc(1, sizeof *c);
         if (!c) {
-            t->stats->ignored[UIP_IGN_OOO_OVERFLOW]++;
+            t->stats->ignored[UIP_IGN_NO_MEMORY]++;
             return;
         }
         c->key = key;
@@ -343,14 +343,10 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
         return;
     }
     struct uip_tcp_dir *d = &c->dir[orient];
-    if (ip->flags & UIP_TCP_SYN) {
-        if (!d->started)
-            c->syn_seen[orient] = true;
+    if (!d->started) { /* a later SYN on a started direction is a retransmission: keep next */
         d->started = true;
-        d->next = ip->seq + 1;
-    } else if (!d->started) {
-        d->started = true;
-        d->next = ip->seq;
+        c->syn_seen[orient] = (ip->flags & UIP_TCP_SYN) != 0;
+        d->next = ip->seq + (c->syn_seen[orient] ? 1 : 0);
     }
     if (c->kind == UIP_CONN_UNDECIDED) {
         if (!ip->payload_captured) {

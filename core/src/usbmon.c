@@ -1,5 +1,6 @@
 /* usbmon.c -- usbmon records as written by tcpdump/Wireshark on Linux usbmonN: a 48-byte
- * (189) or 64-byte (220) header in the writing host's byte order, then iso descriptors, data. */
+ * (189) or 64-byte (220) header in the writing host's byte order, then iso descriptors, data.
+ * libpcap converts the header of a file written on the other byte order to this host's. */
 #include <pcap/pcap.h>
 #include <string.h>
 #include "reader.h"
@@ -19,12 +20,10 @@ static uint16_t uip_u16(const uint8_t *p, bool big)
     return big ? uip_get_be16(p) : uip_get_le16(p);
 }
 
-bool uip_usbmon_packet(int dlt, bool swapped, const uint8_t *p, uint32_t caplen, uint64_t ts,
+bool uip_usbmon_packet(int dlt, bool big, const uint8_t *p, uint32_t caplen, uint64_t ts,
                        uint64_t frame, const struct uip_capture_callbacks *cb, void *user,
                        enum uip_ignore_reason *why)
 {
-    /* libpcap reports "swapped" relative to this (little-endian) host. */
-    bool big = swapped;
     uint32_t hdr = dlt == DLT_USB_LINUX_MMAPPED ? UIP_USBMON_MMAP_HDR : UIP_USBMON_HDR;
     struct uip_usbmon_event ev;
 

@@ -21,7 +21,7 @@ enum uip_ignore_reason {
     UIP_IGN_OTHER_PORT,      /* TCP not on the USB/IP port and not detected as USB/IP */
     UIP_IGN_NO_PAYLOAD,      /* pure ACKs and other segments without new data (not an error) */
     UIP_IGN_RETRANSMISSION,  /* all bytes already seen */
-    UIP_IGN_OOO_OVERFLOW,    /* out-of-order segment beyond the buffering bound (its bytes become a gap) */
+    UIP_IGN_NO_MEMORY,       /* no memory to track a new connection */
     UIP_IGN_USBMON_BAD,      /* usbmon record too short or malformed */
     UIP_IGN__COUNT
 };
