@@ -37,6 +37,23 @@ static gboolean usbipx_key_equal(gconstpointer a, gconstpointer b)
     return x[0] == y[0] && x[1] == y[1];
 }
 
+/* A RET_SUBMIT whose URB the tracker keeps open (an unlink is still unanswered): link it now;
+ * the tracker's final record, if it comes, fills in the rest. */
+static void usbipx_note_completion(const struct uip_event *ev, struct usbipx_pdu *rec)
+{
+    guint64 key[2] = {ev->conn_id, ev->id};
+    struct usbipx_urb *r = g_hash_table_lookup(state->open_urbs, key);
+    if (!r)
+        return;
+    r->frame_complete = (uint32_t)ev->frame;
+    r->t_complete_ns = ev->ts_ns;
+    if (r->frame_unlink) { /* answered after CMD_UNLINK: the unlink came too late */
+        r->finished = true;
+        r->outcome = UIP_URB_UNLINK_TOO_LATE;
+    }
+    rec->urb = r;
+}
+
 static void usbipx_on_event(void *user, const struct uip_event *ev)
 {
     struct usbipx_pdu *rec = state->current;
@@ -48,6 +65,8 @@ static void usbipx_on_event(void *user, const struct uip_event *ev)
     }
     if (ev->kind == UIP_EV_SUBMIT)
         state->submit_xfer_type = ev->xfer_type;
+    if (ev->kind == UIP_EV_COMPLETE)
+        usbipx_note_completion(ev, rec);
     rec->has_depth = true;
     rec->depth_dev = ev->depth_dev;
     rec->depth_ep = ev->depth_ep;

@@ -49,7 +49,11 @@ class Tshark:
             env += [f"LD_PRELOAD={preload}",
                     "ASAN_OPTIONS=" + os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0",
                     "UBSAN_OPTIONS=" + os.environ.get("UBSAN_OPTIONS", "print_stacktrace=1")]
-        cmd = env + ["tshark"] + list(args)
+        # Segments that netem reordered (the lab's enum-recover capture) reach a TCP payload
+        # dissector only with out-of-order reassembly on; the plugin's README says so to users.
+        # (-G must come first: it takes no preferences.)
+        prefs = [] if list(args)[:1] == ["-G"] else ["-o", "tcp.reassemble_out_of_order:TRUE"]
+        cmd = env + ["tshark"] + prefs + list(args)
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=self.dir)
