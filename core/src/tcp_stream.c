@@ -19,6 +19,7 @@ struct uip_ooo_seg {
     uint32_t seq;
     uint32_t len;      /* bytes on the wire */
     uint32_t captured; /* bytes held (<= len) */
+    uint64_t ts, frame; /* the packet that carried it */
     uint8_t data[];
 };
 
@@ -205,15 +206,19 @@ static bool uip_deliver_seg(struct uip_tcp_table *t, struct uip_tcp_conn *c, int
     return true;
 }
 
+/* Deliver the held segments that are now in order. When a packet filled the hole they reach
+ * the receiver with it (ts, frame); after a gap is declared (own_time) the hole was never seen
+ * filled, and each keeps the time and frame of the packet that carried it. */
 static void uip_drain(struct uip_tcp_table *t, struct uip_tcp_conn *c, int orient, uint64_t ts,
-                      uint64_t frame)
+                      uint64_t frame, bool own_time)
 {
     struct uip_tcp_dir *d = &c->dir[orient];
     while (d->ooo && (int32_t)(d->ooo->seq - d->next) <= 0) {
         struct uip_ooo_seg *s = d->ooo;
         d->ooo = s->next;
         d->ooo_bytes -= s->captured;
-        uip_deliver_seg(t, c, orient, s->seq, s->data, s->captured, s->len, ts, frame);
+        uip_deliver_seg(t, c, orient, s->seq, s->data, s->captured, s->len, own_time ? s->ts : ts,
+                        own_time ? s->frame : frame);
         free(s);
     }
 }
@@ -225,12 +230,13 @@ static void uip_skip_to_buffered(struct uip_tcp_table *t, struct uip_tcp_conn *c
     struct uip_tcp_dir *d = &c->dir[orient];
     if (!d->ooo)
         return;
-    uip_emit_gap(t, c, orient, d->ooo->seq - d->next, ts, frame);
-    uip_drain(t, c, orient, ts, frame);
+    uip_emit_gap(t, c, orient, d->ooo->seq - d->next, d->ooo->ts, d->ooo->frame);
+    uip_drain(t, c, orient, ts, frame, true);
 }
 
 static bool uip_store_ooo(struct uip_tcp_table *t, struct uip_tcp_dir *d, uint32_t seq,
-                          const uint8_t *p, uint32_t captured, uint32_t len)
+                          const uint8_t *p, uint32_t captured, uint32_t len, uint64_t ts,
+                          uint64_t frame)
 {
     struct uip_ooo_seg *s = malloc(sizeof *s + captured);
     struct uip_ooo_seg **pos = &d->ooo;
@@ -239,6 +245,8 @@ static bool uip_store_ooo(struct uip_tcp_table *t, struct uip_tcp_dir *d, uint32
     s->seq = seq;
     s->len = len;
     s->captured = captured;
+    s->ts = ts;
+    s->frame = frame;
     memcpy(s->data, p, captured);
     while (*pos && (int32_t)((*pos)->seq - seq) <= 0)
         pos = &(*pos)->next;
@@ -262,7 +270,7 @@ static void uip_segment(struct uip_tcp_table *t, struct uip_tcp_conn *c, int ori
         if (uip_deliver_seg(t, c, orient, seq, ip->payload, ip->payload_captured, ip->payload_len,
                             ts, frame)) {
             t->stats->packets_used++;
-            uip_drain(t, c, orient, ts, frame);
+            uip_drain(t, c, orient, ts, frame, false);
         } else {
             t->stats->ignored[UIP_IGN_RETRANSMISSION]++;
         }
@@ -276,7 +284,7 @@ static void uip_segment(struct uip_tcp_table *t, struct uip_tcp_conn *c, int ori
         return;
     }
     if (ip->payload_captured > t->cfg.ooo_limit ||
-        !uip_store_ooo(t, d, seq, ip->payload, ip->payload_captured, ip->payload_len)) {
+        !uip_store_ooo(t, d, seq, ip->payload, ip->payload_captured, ip->payload_len, ts, frame)) {
         /* cannot be held: the hole before it becomes a counted gap and the packet is used */
         uip_emit_gap(t, c, orient, seq - d->next, ts, frame);
         uip_segment(t, c, orient, ip, ts, frame);
