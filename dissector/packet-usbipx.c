@@ -234,7 +234,9 @@ static enum usbipx_frame_result usbipx_frame_at(tvbuff_t *tvb, int offset, int s
     if (uip_op_header_valid_at(p, avail, side)) {
         int rc = uip_op_pdu_length(p, avail, &len, &need);
         if (rc == UIP_ERR_TRUNCATED) {
-            fr->length = (guint32)(need - avail);
+            /* An OP_REP_DEVLIST's length is learnt record by record: ask TCP for whole segments
+             * (an exact count that ends inside a segment leaves the rest of it undissected). */
+            fr->length = DESEGMENT_ONE_MORE_SEGMENT;
             return USBIPX_NEED_MORE;
         }
         if (rc != UIP_OK) {
@@ -789,9 +791,13 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                 return total;
             }
             proto_item *ti = proto_tree_add_item(tree, hf_skipped, tvb, offset, -1, ENC_NA);
-            expert_add_info_format(pinfo, ti, &ei_truncated,
-                                   "PDU continues in the next segment (%u bytes missing); enable TCP reassembly",
-                                   fr.length);
+            if (fr.length == DESEGMENT_ONE_MORE_SEGMENT)
+                expert_add_info_format(pinfo, ti, &ei_truncated,
+                                       "PDU continues in the next segment; enable TCP reassembly");
+            else
+                expert_add_info_format(pinfo, ti, &ei_truncated,
+                                       "PDU continues in the next segment (%u bytes missing); enable TCP reassembly",
+                                       fr.length);
             return total;
         case USBIPX_INVALID: {
             int next;
@@ -814,7 +820,7 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     return total;
 }
 
-/* Heuristic: the bytes start with a whole OP message or a URB header that validates. */
+/* Heuristic: the bytes start with an OP header or a URB header that validates. */
 static gboolean usbipx_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     int sender = usbipx_sender_of(tvb);
@@ -823,9 +829,13 @@ static gboolean usbipx_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     guint avail = tvb_captured_length(tvb);
     const guint8 *p = tvb_get_ptr(tvb, 0, (gint)avail);
     uint64_t len = 0, need = 0;
-    if (uip_op_header_valid_at(p, avail, (enum uip_side)sender) &&
-        !(uip_op_pdu_length(p, avail, &len, &need) == UIP_OK && len <= avail))
-        return FALSE;
+    /* An OP header that validates is signature enough even when the message goes on in the
+     * next segment (usbip sends OP_REQ_IMPORT's header and busid separately). */
+    if (uip_op_header_valid_at(p, avail, (enum uip_side)sender)) {
+        int rc = uip_op_pdu_length(p, avail, &len, &need);
+        if (rc != UIP_OK && rc != UIP_ERR_TRUNCATED)
+            return FALSE;
+    }
     conversation_set_dissector(find_or_create_conversation(pinfo), usbipx_handle);
     usbipx_dissect_stream(tvb, pinfo, tree, data);
     return TRUE;
