@@ -108,3 +108,7 @@ usbmon_stop() { # stop the usbmon recordings; keep the bus the device used (the 
 uptime_ms() { # milliseconds since boot (for timing a transfer in the guest)
   awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }
+
+client_detach_if_attached() { # detach unless the kernel already dropped the port (a failed enumeration)
+  if usbip port 2>/dev/null | grep -q '^Port [0-9]*:'; then client_detach; else echo "no port left to detach"; fi
+}

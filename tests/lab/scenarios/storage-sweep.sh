@@ -2,10 +2,11 @@
 # server-to-client path only (packets from port 3240 on lo), one attach, read and capture per
 # delay; /out/sweep.txt has "delay_ms bytes elapsed_ms" per delay, timed in the guest.
 # LAB_ARGS: the delays in ms (default 0 10 20 50 100 200).
-# qemu: -drive if=none,id=stick,format=raw,file=${LAB_DISK} -device usb-storage,bus=xhci.0,drive=stick
+# qemu: -drive if=none,id=stick,format=raw,readonly=on,file=${LAB_DISK} -device usb-storage,bus=xhci.0,drive=stick
 # modules: usb-storage sd_mod sch_netem sch_prio cls_u32
+# keep: sweep-0ms.pcap sweep-100ms.pcap sweep.txt
 read_mib() { # how much to read at a delay: about the same few seconds at every delay
-  if [ "$1" -le 0 ]; then echo 16; elif [ "$1" -le 20 ]; then echo 4; elif [ "$1" -le 50 ]; then echo 2; else echo 1; fi
+  if [ "$1" -le 20 ]; then echo 4; elif [ "$1" -le 50 ]; then echo 2; else echo 1; fi
 }
 server_up
 echo "delay_ms bytes elapsed_ms" > /out/sweep.txt

@@ -1,0 +1,37 @@
+# lan -- the seed's setup, two machines on a LAN: guest "server" has the usb-storage and exports
+# it with usbipd; guest "client" attaches it across an emulated Ethernet link (virtio-net, MTU
+# 1500; qemu's socket netdev over host loopback) and reads it. qemu's filter-dump on the client's
+# NIC records the wire as lan.pcap: frames as on a real LAN, not loopback's 64 KB segments.
+# LAB_ARGS: MiB to read (default 1).
+# machines: server client
+# qemu-server: -drive if=none,id=stick,format=raw,readonly=on,file=${LAB_DISK} -device usb-storage,bus=xhci.0,drive=stick
+# qemu-client:
+# modules: usb-storage sd_mod virtio_pci virtio_net
+mib=${LAB_ARGS:-1}
+case "$LAB_ROLE" in
+server)
+  net_up 10.0.3.1/24
+  server_up
+  echo "$BUSID" > /out/busid.txt
+  nc -l -p 5555 > /out/client-said.txt || fail "listening for the client's word failed"
+  [ "$(cat /out/client-said.txt)" = done ] || fail "the client failed: $(cat /out/client-said.txt)"
+  ;;
+client)
+  trap 'echo "${said:-failed}" | nc 10.0.3.1 5555' EXIT # the server waits for this word
+  net_up 10.0.3.2/24
+  wait_for 120 usbip list -r 10.0.3.1 > /out/list.txt 2>&1 || fail "the server's usbipd did not answer"
+  BUSID=$(sed -n 's/^ *\([0-9][0-9.-]*\): .*/\1/p' /out/list.txt | head -n 1)
+  [ -n "$BUSID" ] || fail "no exported device in: $(cat /out/list.txt)"
+  usbip attach -r 10.0.3.1 -b "$BUSID" || fail "usbip attach -r 10.0.3.1 -b $BUSID failed"
+  wait_for 60 test -b /dev/sda || fail "the disk did not appear on the client"
+  t0=$(uptime_ms)
+  dd if=/dev/sda of=/dev/null bs=64k count=$((mib * 16)) 2> /out/dd.txt || fail "dd failed"
+  t1=$(uptime_ms)
+  echo "$((mib * 1048576)) $((t1 - t0))" > /out/read-time.txt
+  dd if=/dev/sda bs=1M count=1 2>/dev/null | md5sum | cut -d' ' -f1 > /out/first-mib.md5
+  ip link show eth0 > /out/eth0.txt
+  client_detach
+  said=done
+  ;;
+*) fail "lan needs LAB_ROLE server or client (got '$LAB_ROLE')" ;;
+esac
