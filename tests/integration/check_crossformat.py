@@ -6,7 +6,8 @@ direction, the same URB count, bytes and statuses.
 usage: check_crossformat.py USBIP_ANALYZE USBIP_CAPTURE USBMON_CAPTURE
 
 Differences that the two views have by nature are removed first: an URB the client unlinked is
-"unlinked" in both (no RET_SUBMIT on the wire; -ENOENT/-ECONNRESET on usbmon); on usbmon, address 1 is the bus's
+"unlinked" in both (no RET_SUBMIT on the wire; -ENOENT/-ECONNRESET on usbmon); an URB unanswered
+when the connection closed is -ESHUTDOWN on usbmon (given back at the disconnect); on usbmon, address 1 is the bus's
 root hub (its hub requests never cross USB/IP) and SET_ADDRESS is handled inside vhci_hcd (it never
 reaches the wire); the device's requests at address 0 before SET_ADDRESS are its own.
 """
@@ -19,6 +20,9 @@ import sys
 SET_ADDRESS_SETUP_PREFIX = "0005"  # bmRequestType 0x00, bRequest 0x05
 # The status a client gives back for a URB it unlinked (usb_kill_urb, usb_unlink_urb).
 UNLINKED_STATUSES = ("ENOENT", "ECONNRESET")
+# An URB still unanswered when the USB/IP connection closes (the detach) is given back by the
+# client's USB core with -ESHUTDOWN as the device goes away; on the wire it simply has no answer.
+DISCONNECT_STATUS = "ESHUTDOWN"
 
 
 def final_status(row, usbmon):
@@ -29,6 +33,8 @@ def final_status(row, usbmon):
         return "unlinked"
     if not usbmon and row["outcome"] == "unlinked" and not row["complete_time"]:
         return "unlinked"
+    if not usbmon and row["outcome"] == "connection-closed" and not row["complete_time"]:
+        return DISCONNECT_STATUS
     return row["status_name"] or "pending"
 
 
