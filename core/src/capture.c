@@ -1,5 +1,7 @@
-/* capture.c -- read a capture through libpcap and turn it into per-direction TCP byte
- * streams (or usbmon records); link layers and IP in netlayer.c, reassembly in tcp_stream.c. */
+/* capture.c -- read a capture and turn it into per-direction TCP byte streams (or usbmon
+ * records): libpcap opens and checks every capture and reads pcapng, stdin and usbmon; a classic
+ * pcap file of IP traffic is then read in place (pcap_map.c), so skipped bulk data is never
+ * copied. Link layers and IP in netlayer.c, reassembly in tcp_stream.c. */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -8,11 +10,13 @@
 #include "uip/capture.h"
 #include "uip/error.h"
 #include "netlayer.h"
+#include "pcap_map.h"
 #include "tcp_stream.h"
 #include "usbmon.h"
 
 struct uip_capture {
     pcap_t *pcap;
+    struct uip_pcap_map *map; /* the same file read in place, when it is classic pcap */
     int dlt;
     bool usbmon_big_endian; /* libpcap hands usbmon headers over in this host's byte order */
     struct uip_capture_config cfg;
@@ -125,6 +129,8 @@ struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_
         return NULL;
     }
     c->usbmon_big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+    if (fp != stdin && !uip_linktype_is_usbmon(c->dlt))
+        c->map = uip_pcap_map_open(fileno(fp)); /* NULL: libpcap reads it (pcapng, no mmap) */
     c->cfg = *cfg;
     if (!c->cfg.port)
         c->cfg.port = UIP_TCP_PORT;
@@ -137,6 +143,7 @@ struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_
     if (!c->tcp) {
         *code = UIP_ERR_NO_MEMORY;
         uip_set_err(err, errlen, path, "out of memory");
+        uip_pcap_map_close(c->map);
         pcap_close(c->pcap);
         free(c);
         return NULL;
@@ -150,48 +157,65 @@ static void uip_ignore(struct uip_capture *c, enum uip_ignore_reason r)
     c->stats.ignored[r]++;
 }
 
+/* One record, whichever way it was read. */
+static void uip_capture_record(struct uip_capture *c, const uint8_t *data, uint32_t caplen,
+                               uint32_t len, uint64_t ts, uint64_t frame)
+{
+    enum uip_ignore_reason why;
+    c->stats.packets++;
+    if (c->stats.packets == 1)
+        c->stats.first_ts_ns = ts;
+    c->stats.last_ts_ns = ts;
+    if (uip_linktype_is_usbmon(c->dlt)) {
+        if (uip_usbmon_packet(c->dlt, c->usbmon_big_endian, data, caplen, ts, frame, &c->cb,
+                              c->user, &why))
+            c->stats.packets_used++;
+        else
+            uip_ignore(c, why);
+        return;
+    }
+    struct uip_ip_packet ip;
+    if (!uip_net_decode(c->dlt, data, caplen, len, &ip, &why)) {
+        uip_ignore(c, why);
+        return;
+    }
+    uip_tcp_table_packet(c->tcp, &ip, ts, frame);
+}
+
+static int uip_capture_corrupt(struct uip_capture *c, uint64_t frame, const char *why, char *err,
+                               size_t errlen)
+{
+    c->stats.truncated_file = true;
+    if (err && errlen)
+        snprintf(err, errlen, "capture corrupt after packet %llu: %s", (unsigned long long)frame,
+                 why);
+    return UIP_ERR_BAD_CAPTURE;
+}
+
 int uip_capture_run(struct uip_capture *c, char *err, size_t errlen)
 {
+    uint64_t frame = 0, ts = 0;
+    int rc;
+
+    if (c->map) {
+        struct uip_pcap_record rec;
+        char why[PCAP_ERRBUF_SIZE] = "";
+        while ((rc = uip_pcap_map_next(c->map, &rec, why, sizeof why)) == 1) {
+            ts = rec.ts_ns;
+            uip_capture_record(c, rec.data, rec.caplen, rec.len, ts, ++frame);
+        }
+        uip_tcp_table_finish(c->tcp, ts, frame);
+        return rc < 0 ? uip_capture_corrupt(c, frame, why, err, errlen) : UIP_OK;
+    }
     struct pcap_pkthdr *hdr;
     const u_char *data;
-    int rc;
-    uint64_t frame = 0, ts = 0;
-    bool usbmon = uip_linktype_is_usbmon(c->dlt);
-
     while ((rc = pcap_next_ex(c->pcap, &hdr, &data)) == 1) {
-        frame++;
         ts = (uint64_t)hdr->ts.tv_sec * 1000000000u + (uint64_t)hdr->ts.tv_usec;
-        c->stats.packets++;
-        if (c->stats.packets == 1)
-            c->stats.first_ts_ns = ts;
-        c->stats.last_ts_ns = ts;
-        if (usbmon) {
-            enum uip_ignore_reason why;
-            if (uip_usbmon_packet(c->dlt, c->usbmon_big_endian, data, hdr->caplen, ts, frame,
-                                  &c->cb, c->user, &why)) {
-                c->stats.packets_used++;
-            } else {
-                uip_ignore(c, why);
-            }
-            continue;
-        }
-        struct uip_ip_packet ip;
-        enum uip_ignore_reason why;
-        if (!uip_net_decode(c->dlt, data, hdr->caplen, hdr->len, &ip, &why)) {
-            uip_ignore(c, why);
-            continue;
-        }
-        uip_tcp_table_packet(c->tcp, &ip, ts, frame);
+        uip_capture_record(c, data, hdr->caplen, hdr->len, ts, ++frame);
     }
     uip_tcp_table_finish(c->tcp, ts, frame);
-    if (rc == PCAP_ERROR) {
-        c->stats.truncated_file = true;
-        if (err && errlen)
-            snprintf(err, errlen, "capture corrupt after packet %llu: %s",
-                     (unsigned long long)frame, pcap_geterr(c->pcap));
-        return UIP_ERR_BAD_CAPTURE;
-    }
-    return UIP_OK;
+    return rc == PCAP_ERROR ? uip_capture_corrupt(c, frame, pcap_geterr(c->pcap), err, errlen)
+                            : UIP_OK;
 }
 
 const struct uip_capture_stats *uip_capture_stats(const struct uip_capture *c)
@@ -209,6 +233,7 @@ void uip_capture_close(struct uip_capture *c)
     if (!c)
         return;
     uip_tcp_table_free(c->tcp);
+    uip_pcap_map_close(c->map);
     pcap_close(c->pcap);
     free(c);
 }
