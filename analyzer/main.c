@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "plot.h"
 #include "report.h"
 #include "stats.h"
 #include "uip/error.h"
@@ -18,13 +19,21 @@ enum {
     EXIT_USAGE = 2,      /* bad command line */
     EXIT_UNREADABLE = 3, /* capture missing, not a capture, or unsupported link type */
     EXIT_CORRUPT = 4,    /* capture corrupt part-way: report covers what came before */
+    EXIT_NO_PLOTS = 5,   /* --plot: the charts could not be drawn (gnuplot missing or failing) */
 };
+
+/* The round trips of --plot's what-if curve when --what-if does not give them. */
+static const uint64_t plot_default_rtts_ns[] = {0, 1000000, 2000000, 5000000, 10000000, 20000000,
+                                                50000000, 100000000, 200000000, 500000000, 1000000000};
 
 #define VERSION "0.1.0"
 
 struct run {
     struct analysis *analysis;
     struct timeline *timeline;
+    struct whatif_set *whatif;
+    bool whatif_out_of_memory;
+    struct plot_set *plots;
     FILE *urbs_csv;
     int csv_error;
 };
@@ -40,11 +49,16 @@ static void usage(FILE *out)
             "  --any-port      also recognise USB/IP on other ports by content\n"
             "  --timeline      add queue depth and throughput per device and interval\n"
             "  --interval S    the timeline's interval in seconds (default 1)\n"
+            "  --what-if LIST  predict throughput at other network round trips, e.g.\n"
+            "                  0,10,20,50,100,200,500,1000ms (us, ms or s; ms when none)\n"
+            "  --plot DIR      draw per device latency, queue depth, throughput and the what-if\n"
+            "                  curve as SVG into DIR (with gnuplot)\n"
             "  --help          this text\n"
             "  --version       the version\n\n"
             "exit codes: 0 clean; 1 problems in the traffic (skipped bytes, TCP gaps, anomalies)\n"
             "            or no USB/IP traffic at all;\n"
-            "            2 usage; 3 capture unreadable; 4 capture corrupt part-way\n");
+            "            2 usage; 3 capture unreadable; 4 capture corrupt part-way;\n"
+            "            5 --plot could not draw its charts\n");
 }
 
 static void csv_header(FILE *f)
@@ -91,6 +105,10 @@ static void on_urb(void *user, const struct uip_urb *u)
 {
     struct run *r = user;
     analysis_urb(r->analysis, u);
+    if (r->whatif && !whatif_set_urb(r->whatif, u))
+        r->whatif_out_of_memory = true;
+    if (r->plots)
+        plot_urb(r->plots, u);
     if (r->urbs_csv)
         csv_row(r->urbs_csv, u);
 }
@@ -101,6 +119,8 @@ static void on_event(void *user, const struct uip_event *ev)
     analysis_event(r->analysis, ev);
     if (r->timeline)
         timeline_event(r->timeline, ev);
+    if (r->plots)
+        plot_event(r->plots, ev);
 }
 
 static void on_device(void *user, const struct uip_device_info *d)
@@ -115,11 +135,16 @@ int main(int argc, char **argv)
         {"port", required_argument, NULL, 'p'}, {"any-port", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
         {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, 'i'},
+        {"what-if", required_argument, NULL, 'w'}, {"plot", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, timeline = false;
     double interval = 1.0;
     const char *urbs_path = NULL;
+    uint64_t whatif_rtts[WHATIF_MAX_DELAYS];
+    size_t n_whatif_rtts = 0;
+    bool whatif = false;
+    const char *plot_dir = NULL;
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
     int c;
 
@@ -138,6 +163,16 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case 'w': {
+            char why[160];
+            if (!whatif_parse_delays(optarg, whatif_rtts, WHATIF_MAX_DELAYS, &n_whatif_rtts, why, sizeof why)) {
+                fprintf(stderr, "usbip-analyze: %s\n", why);
+                return EXIT_USAGE;
+            }
+            whatif = true;
+            break;
+        }
+        case 'P': plot_dir = optarg; break;
         case 'p': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -159,13 +194,23 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
+    char plot_err[512] = "";
+    if (plot_dir && !plot_prepare_dir(plot_dir, plot_err, sizeof plot_err)) {
+        fprintf(stderr, "usbip-analyze: %s\n", plot_err);
+        return EXIT_USAGE;
+    }
     struct run run = {.analysis = analysis_new(),
-                      .timeline = timeline ? timeline_new((uint64_t)(interval * 1e9)) : NULL};
+                      .timeline = timeline ? timeline_new((uint64_t)(interval * 1e9)) : NULL,
+                      .whatif = whatif || plot_dir ? whatif_set_new() : NULL,
+                      .plots = plot_dir ? plot_set_new() : NULL};
     if (urbs_path) {
         run.urbs_csv = strcmp(urbs_path, "-") ? fopen(urbs_path, "w") : stdout;
         if (!run.urbs_csv) {
             fprintf(stderr, "usbip-analyze: cannot write %s: %s\n", urbs_path, strerror(errno));
             analysis_free(run.analysis);
+            timeline_free(run.timeline);
+            whatif_set_free(run.whatif);
+            plot_set_free(run.plots);
             return EXIT_USAGE;
         }
         csv_header(run.urbs_csv);
@@ -180,6 +225,8 @@ int main(int argc, char **argv)
         if (run.urbs_csv && run.urbs_csv != stdout)
             fclose(run.urbs_csv);
         timeline_free(run.timeline);
+        whatif_set_free(run.whatif);
+        plot_set_free(run.plots);
         return code == UIP_ERR_BAD_ARGUMENT ? EXIT_USAGE : EXIT_UNREADABLE;
     }
     int rc = uip_session_run(s, err, sizeof err);
@@ -188,7 +235,12 @@ int main(int argc, char **argv)
     analysis_sort(run.analysis);
     struct report_input in = {.capture_path = path, .analysis = run.analysis, .stats = &st,
                               .session = s, .read_error = rc == UIP_OK ? NULL : err,
-                              .timeline = run.timeline};
+                              .timeline = run.timeline, .whatif = whatif ? run.whatif : NULL,
+                              .whatif_rtts_ns = whatif_rtts, .n_whatif_rtts = n_whatif_rtts};
+    if (run.whatif)
+        whatif_set_fit(run.whatif);
+    if (run.whatif_out_of_memory)
+        fprintf(stderr, "usbip-analyze: out of memory: the what-if model leaves out some URBs\n");
     if (json)
         report_json(stdout, &in);
     else if (!urbs_path || strcmp(urbs_path, "-"))
@@ -200,6 +252,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "usbip-analyze: no USB/IP traffic found in %s (try --any-port or --port)\n", path);
         status = EXIT_PROBLEMS;
     }
+    if (run.plots) {
+        bool own = n_whatif_rtts > 0;
+        if (!plot_write(run.plots, plot_dir, st.capture.first_ts_ns, run.whatif,
+                        own ? whatif_rtts : plot_default_rtts_ns,
+                        own ? n_whatif_rtts : sizeof plot_default_rtts_ns / sizeof plot_default_rtts_ns[0],
+                        plot_err, sizeof plot_err)) {
+            fprintf(stderr, "usbip-analyze: %s\n", plot_err);
+            status = EXIT_NO_PLOTS;
+        }
+    }
     if (run.urbs_csv && run.urbs_csv != stdout && fclose(run.urbs_csv) != 0) {
         fprintf(stderr, "usbip-analyze: error writing %s\n", urbs_path);
         status = EXIT_USAGE;
@@ -207,5 +269,7 @@ int main(int argc, char **argv)
     uip_session_close(s);
     analysis_free(run.analysis);
     timeline_free(run.timeline);
+    whatif_set_free(run.whatif);
+    plot_set_free(run.plots);
     return status;
 }

@@ -224,6 +224,8 @@ void report_text(FILE *out, const struct report_input *in)
         fprintf(out, "Capture corrupt: %s (the report covers what came before)\n", in->read_error);
     if (in->timeline)
         timeline_text(out, in->timeline);
+    if (in->whatif)
+        whatif_text(out, in->whatif, in->whatif_rtts_ns, in->n_whatif_rtts);
 }
 
 /* ---- JSON ---------------------------------------------------------------------------------------- */
@@ -339,6 +341,10 @@ void report_json(FILE *out, const struct report_input *in)
     if (in->timeline) {
         fprintf(out, ",\"timeline\":");
         timeline_json(out, in->timeline);
+    }
+    if (in->whatif) {
+        fprintf(out, ",\"what_if\":");
+        whatif_json(out, in->whatif, in->whatif_rtts_ns, in->n_whatif_rtts);
     }
     fprintf(out, "}\n");
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "stats.h"
 #include "timeline.h"
+#include "whatif_report.h"
 #include "uip/session.h"
 
 struct report_input {
@@ -15,6 +16,9 @@ struct report_input {
     const struct uip_session *session;
     const char *read_error; /* non-NULL when the capture was corrupt part-way */
     const struct timeline *timeline; /* non-NULL with --timeline */
+    const struct whatif_set *whatif; /* non-NULL with --what-if */
+    const uint64_t *whatif_rtts_ns;  /* the --what-if round trips */
+    size_t n_whatif_rtts;
 };
 
 /* Plain-words diagnosis of a device's enumeration into buf; returns true when it failed. */

@@ -1,0 +1,359 @@
+/* whatif_report.c -- usbip-analyze --what-if: delay list parsing, one model per device, and the
+ * predictions as text and JSON (see whatif_report.h, analyzer/README.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "whatif_report.h"
+
+#define MIB 1048576.0
+/* Below this much bulk data, the plain words give round trips, not round trips per MiB. */
+#define WORDS_PER_MIB_FROM 65536u
+
+bool whatif_parse_delays(const char *arg, uint64_t *delays_ns, size_t max, size_t *n,
+                         char *err, size_t errlen)
+{
+    *n = 0;
+    const char *p = arg;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[32];
+        if (!len || len >= sizeof item) {
+            snprintf(err, errlen, "--what-if wants round trips like 0,10,100ms, not '%s'", arg);
+            return false;
+        }
+        memcpy(item, p, len);
+        item[len] = 0;
+        char *unit;
+        errno = 0;
+        double v = strtod(item, &unit);
+        double scale = !*unit || !strcmp(unit, "ms") ? 1e6 : !strcmp(unit, "s") ? 1e9
+                     : !strcmp(unit, "us") ? 1e3 : 0;
+        if (unit == item || errno || !scale || !(v >= 0) || v * scale > (double)WHATIF_MAX_DELAY_NS) {
+            snprintf(err, errlen, "--what-if: '%s' is not a round trip in 0..60 s (a number with "
+                                  "us, ms or s; ms when none)", item);
+            return false;
+        }
+        if (*n == max) {
+            snprintf(err, errlen, "--what-if takes at most %zu round trips", max);
+            return false;
+        }
+        delays_ns[(*n)++] = (uint64_t)(v * scale + 0.5);
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
+/* ---- one model per device ------------------------------------------------------------------ */
+
+struct whatif_device {
+    uint32_t conn_id, devid;
+    struct whatif_model *model;
+};
+
+struct whatif_set {
+    struct whatif_device *devs;
+    size_t n, cap;
+};
+
+struct whatif_set *whatif_set_new(void)
+{
+    return calloc(1, sizeof(struct whatif_set));
+}
+
+void whatif_set_free(struct whatif_set *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        whatif_model_free(s->devs[i].model);
+    free(s->devs);
+    free(s);
+}
+
+static struct whatif_device *device_get(struct whatif_set *s, uint32_t conn_id, uint32_t devid)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->devs[i].conn_id == conn_id && s->devs[i].devid == devid)
+            return &s->devs[i];
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4;
+        struct whatif_device *grown = realloc(s->devs, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        s->devs = grown;
+        s->cap = cap;
+    }
+    struct whatif_model *m = whatif_model_new();
+    if (!m)
+        return NULL;
+    s->devs[s->n] = (struct whatif_device){conn_id, devid, m};
+    return &s->devs[s->n++];
+}
+
+bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u)
+{
+    bool answered = u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
+    if (!answered || !u->t_submit_ns || u->t_complete_ns < u->t_submit_ns)
+        return true; /* nothing the model can time */
+    struct whatif_device *d = device_get(s, u->conn_id, u->devid);
+    if (!d)
+        return false;
+    struct whatif_urb w = {.submit_ns = u->t_submit_ns, .complete_ns = u->t_complete_ns,
+                           .bytes = u->actual_length > 0 ? (uint32_t)u->actual_length : 0,
+                           .ep = u->ep, .direction = u->direction, .xfer_type = u->xfer_type};
+    return whatif_model_add(d->model, &w);
+}
+
+static int device_order(const void *pa, const void *pb)
+{
+    const struct whatif_device *a = pa, *b = pb;
+    if (a->conn_id != b->conn_id)
+        return a->conn_id < b->conn_id ? -1 : 1;
+    return (a->devid > b->devid) - (a->devid < b->devid);
+}
+
+void whatif_set_fit(struct whatif_set *s)
+{
+    if (s->n)
+        qsort(s->devs, s->n, sizeof *s->devs, device_order);
+    for (size_t i = 0; i < s->n; i++)
+        whatif_model_fit(s->devs[i].model);
+}
+
+const struct whatif_model *whatif_set_model(const struct whatif_set *s, uint32_t conn_id, uint32_t devid)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->devs[i].conn_id == conn_id && s->devs[i].devid == devid)
+            return s->devs[i].model;
+    return NULL;
+}
+
+/* ---- shared wording -------------------------------------------------------------------------- */
+
+/* A rate in the seed's form: 31.1 MB/s, 968 kB/s, 86.0 kB/s, 5.25 kB/s. */
+static void format_rate(double bytes_per_s, char *buf, size_t n)
+{
+    if (bytes_per_s >= 1e6)
+        snprintf(buf, n, "%.1f MB/s", bytes_per_s / 1e6);
+    else if (bytes_per_s >= 1e5)
+        snprintf(buf, n, "%.0f kB/s", bytes_per_s / 1e3);
+    else if (bytes_per_s >= 1e4)
+        snprintf(buf, n, "%.1f kB/s", bytes_per_s / 1e3);
+    else
+        snprintf(buf, n, "%.2f kB/s", bytes_per_s / 1e3);
+}
+
+static bool is_bulk_data(const struct whatif_stream *st)
+{
+    return st->xfer_type == UIP_XFER_BULK && st->bytes > 0;
+}
+
+/* The bulk stream that moved the most bytes, or -1. */
+static int main_stream(const struct whatif_prediction *p)
+{
+    int best = -1;
+    for (unsigned i = 0; i < p->n_streams; i++)
+        if (is_bulk_data(&p->streams[i]) && (best < 0 || p->streams[i].bytes > p->streams[best].bytes))
+            best = (int)i;
+    return best;
+}
+
+/* The round trip the plain-words sentence speaks of: 100 ms when asked for, else the largest. */
+static uint64_t explained_delay(const uint64_t *delays_ns, size_t n)
+{
+    uint64_t pick = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (delays_ns[i] == 100000000ull)
+            return delays_ns[i];
+        if (delays_ns[i] > pick)
+            pick = delays_ns[i];
+    }
+    return pick;
+}
+
+/* "each 1 MiB read costs N serial round trips; at 100 ms that alone caps it near X kB/s". */
+static void explanation(const struct whatif_model *m, const uint64_t *delays_ns, size_t n, char *buf,
+                        size_t len)
+{
+    uint64_t rtt = explained_delay(delays_ns, n);
+    struct whatif_prediction *p = malloc(sizeof *p);
+    if (!p) {
+        snprintf(buf, len, "out of memory");
+        return;
+    }
+    whatif_model_predict(m, rtt, p);
+    int s = main_stream(p);
+    if (s < 0) {
+        snprintf(buf, len, "no bulk data to predict a throughput for; the session's critical path "
+                           "holds %.0f serial round trips", p->round_trips);
+        free(p);
+        return;
+    }
+    const struct whatif_stream *st = &p->streams[s];
+    if (st->bytes < WORDS_PER_MIB_FROM) {
+        snprintf(buf, len, "its %" PRIu64 " bytes of bulk data took %.0f serial round trips; at %.0f ms "
+                           "those alone take %.1f s", st->bytes, st->round_trips, (double)rtt / 1e6,
+                 st->round_trips * (double)rtt / 1e9);
+        free(p);
+        return;
+    }
+    double per_mib = st->round_trips * MIB / (double)st->bytes;
+    if (rtt == 0) {
+        snprintf(buf, len, "each 1 MiB %s costs %.1f serial round trips (no round trip above 0 ms was "
+                           "asked for to price them at)", st->direction == UIP_DIR_IN ? "read" : "write",
+                 per_mib);
+        free(p);
+        return;
+    }
+    char cap[32];
+    format_rate(MIB / (per_mib * ((double)rtt / 1e9)), cap, sizeof cap);
+    snprintf(buf, len, "each 1 MiB %s costs %.1f serial round trips; at %.0f ms that alone caps it "
+                       "near %s", st->direction == UIP_DIR_IN ? "read" : "write", per_mib,
+             (double)rtt / 1e6, cap);
+    free(p);
+}
+
+static void device_label(uint32_t devid, char *buf, size_t n)
+{
+    snprintf(buf, n, "%u-%u", devid >> 16, devid & 0xffff);
+}
+
+/* ---- text -------------------------------------------------------------------------------------- */
+
+static void text_device(FILE *out, const struct whatif_device *d, const uint64_t *delays_ns, size_t n,
+                        struct whatif_prediction *preds)
+{
+    char dev[24], rate[32], words[256];
+    device_label(d->devid, dev, sizeof dev);
+    fprintf(out, "Connection %u, device %s: %zu URBs modelled, base round trip %.3f ms (fastest small URB)\n",
+            d->conn_id, dev, whatif_model_urbs(d->model),
+            (double)whatif_model_base_rtt_ns(d->model) / 1e6);
+    for (size_t k = 0; k < n; k++)
+        whatif_model_predict(d->model, delays_ns[k], &preds[k]);
+    bool any = false;
+    for (unsigned s = 0; n && s < preds[0].n_streams; s++) {
+        const struct whatif_stream *st0 = &preds[0].streams[s];
+        if (!is_bulk_data(st0))
+            continue;
+        any = true;
+        format_rate(st0->captured_s > 0 ? (double)st0->bytes / st0->captured_s : 0, rate, sizeof rate);
+        fprintf(out, "  ep %u %s bulk: %" PRIu64 " bytes in %" PRIu64 " URBs, %.3f s as captured (%s)\n",
+                st0->ep, st0->direction == UIP_DIR_IN ? "IN" : "OUT", st0->bytes, st0->urbs,
+                st0->captured_s, rate);
+        for (size_t k = 0; k < n; k++) {
+            const struct whatif_stream *st = &preds[k].streams[s];
+            double busy = st->network_s + st->device_s + st->host_s;
+            format_rate(st->throughput_Bps, rate, sizeof rate);
+            fprintf(out, "  %6.0fms : %-12s network %3.0f%%  device %3.0f%%  host %3.0f%%  "
+                         "%.0f serial round trips (%.1f per MiB)\n",
+                    (double)delays_ns[k] / 1e6, rate, busy > 0 ? 100 * st->network_s / busy : 0,
+                    busy > 0 ? 100 * st->device_s / busy : 0, busy > 0 ? 100 * st->host_s / busy : 0,
+                    st->round_trips, st->bytes ? st->round_trips * MIB / (double)st->bytes : 0);
+        }
+    }
+    if (!any) {
+        fprintf(out, "  no bulk data; session duration:");
+        for (size_t k = 0; k < n; k++)
+            fprintf(out, "%s %.0fms: %.3f s", k ? "," : "", (double)delays_ns[k] / 1e6,
+                    preds[k].duration_s);
+        fprintf(out, "\n");
+    }
+    explanation(d->model, delays_ns, n, words, sizeof words);
+    fprintf(out, "  %s\n", words);
+}
+
+void whatif_text(FILE *out, const struct whatif_set *s, const uint64_t *delays_ns, size_t n)
+{
+    struct whatif_prediction *preds = calloc(n ? n : 1, sizeof *preds);
+    if (!preds)
+        return;
+    fprintf(out, "\nWhat-if: the session replayed along its critical path at other network round trips\n");
+    for (size_t i = 0; i < s->n; i++)
+        text_device(out, &s->devs[i], delays_ns, n, preds);
+    free(preds);
+}
+
+/* ---- JSON -------------------------------------------------------------------------------------- */
+
+static void json_text(FILE *out, const char *str)
+{
+    fputc('"', out);
+    for (; *str; str++) {
+        unsigned char c = (unsigned char)*str;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void json_shares(FILE *out, double network, double device, double host, double round_trips)
+{
+    fprintf(out, "\"network\":%.9f,\"device\":%.9f,\"host\":%.9f,\"round_trips\":%.3f", network,
+            device, host, round_trips);
+}
+
+static void json_device(FILE *out, const struct whatif_device *d, const uint64_t *delays_ns, size_t n,
+                        struct whatif_prediction *preds)
+{
+    char words[256];
+    for (size_t k = 0; k < n; k++)
+        whatif_model_predict(d->model, delays_ns[k], &preds[k]);
+    fprintf(out, "{\"connection\":%u,\"devid\":%u,\"urbs\":%zu,\"base_rtt\":%.9f,\"predictions\":[",
+            d->conn_id, d->devid, whatif_model_urbs(d->model),
+            (double)whatif_model_base_rtt_ns(d->model) / 1e9);
+    for (size_t k = 0; k < n; k++) {
+        fprintf(out, "%s{\"rtt\":%.9f,\"duration\":%.9f,", k ? "," : "", preds[k].rtt_s,
+                preds[k].duration_s);
+        json_shares(out, preds[k].network_s, preds[k].device_s, preds[k].host_s, preds[k].round_trips);
+        fprintf(out, "}");
+    }
+    fprintf(out, "],\"streams\":[");
+    bool first = true;
+    for (unsigned s = 0; n && s < preds[0].n_streams; s++) {
+        const struct whatif_stream *st0 = &preds[0].streams[s];
+        if (!is_bulk_data(st0))
+            continue;
+        fprintf(out, "%s{\"ep\":%u,\"direction\":\"%s\",\"type\":\"bulk\",\"bytes\":%" PRIu64
+                     ",\"urbs\":%" PRIu64 ",\"captured_duration\":%.9f,\"captured_throughput_Bps\":%.1f"
+                     ",\"predictions\":[",
+                first ? "" : ",", st0->ep, st0->direction == UIP_DIR_IN ? "in" : "out", st0->bytes,
+                st0->urbs, st0->captured_s,
+                st0->captured_s > 0 ? (double)st0->bytes / st0->captured_s : 0.0);
+        for (size_t k = 0; k < n; k++) {
+            const struct whatif_stream *st = &preds[k].streams[s];
+            fprintf(out, "%s{\"rtt\":%.9f,\"duration\":%.9f,\"throughput_Bps\":%.1f,", k ? "," : "",
+                    preds[k].rtt_s, st->duration_s, st->throughput_Bps);
+            json_shares(out, st->network_s, st->device_s, st->host_s, st->round_trips);
+            fprintf(out, ",\"round_trips_per_MiB\":%.3f}",
+                    st->bytes ? st->round_trips * MIB / (double)st->bytes : 0.0);
+        }
+        fprintf(out, "]}");
+        first = false;
+    }
+    explanation(d->model, delays_ns, n, words, sizeof words);
+    fprintf(out, "],\"explanation\":");
+    json_text(out, words);
+    fprintf(out, "}");
+}
+
+void whatif_json(FILE *out, const struct whatif_set *s, const uint64_t *delays_ns, size_t n)
+{
+    struct whatif_prediction *preds = calloc(n ? n : 1, sizeof *preds);
+    fprintf(out, "{\"model\":\"critical-path replay\",\"rtts\":[");
+    for (size_t k = 0; k < n; k++)
+        fprintf(out, "%s%.9f", k ? "," : "", (double)delays_ns[k] / 1e9);
+    fprintf(out, "],\"devices\":[");
+    for (size_t i = 0; preds && i < s->n; i++) {
+        fprintf(out, "%s", i ? "," : "");
+        json_device(out, &s->devs[i], delays_ns, n, preds);
+    }
+    fprintf(out, "]}");
+    free(preds);
+}

@@ -1,0 +1,38 @@
+/* whatif_report.h -- usbip-analyze --what-if: the delay list, one what-if model per device fed
+ * from the tracker's URBs, and the predictions as a text table and as JSON. */
+#ifndef ANALYZE_WHATIF_REPORT_H
+#define ANALYZE_WHATIF_REPORT_H
+
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "uip/tracker.h"
+#include "whatif.h"
+
+#define WHATIF_MAX_DELAYS 32
+/* The largest round trip accepted in a --what-if list: 60 s. */
+#define WHATIF_MAX_DELAY_NS 60000000000ull
+
+/* Parse "0,10,20,50,100,200,500,1000ms": comma-separated round trips, each a number with an
+ * optional unit (us, ms, s; ms when none). On error false, with a one-line reason in err. */
+bool whatif_parse_delays(const char *arg, uint64_t *delays_ns, size_t max, size_t *n,
+                         char *err, size_t errlen);
+
+struct whatif_set;
+
+/* NULL when out of memory. */
+struct whatif_set *whatif_set_new(void);
+void whatif_set_free(struct whatif_set *s);
+/* A finished URB from the tracker: answered URBs feed their device's model. false when out of memory. */
+bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u);
+/* Fit every device's model; call once after the capture. */
+void whatif_set_fit(struct whatif_set *s);
+/* A device's model (fitted once whatif_set_fit ran), or NULL when it had no answered URB. */
+const struct whatif_model *whatif_set_model(const struct whatif_set *s, uint32_t conn_id, uint32_t devid);
+/* The text section: per device and bulk endpoint direction, predicted throughput per delay. */
+void whatif_text(FILE *out, const struct whatif_set *s, const uint64_t *delays_ns, size_t n);
+/* The JSON object of the "what_if" key (no trailing newline). */
+void whatif_json(FILE *out, const struct whatif_set *s, const uint64_t *delays_ns, size_t n);
+
+#endif

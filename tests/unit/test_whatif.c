@@ -1,0 +1,276 @@
+/* test_whatif.c -- the what-if latency model on URB sequences built by code: a serial chain pays
+ * one round trip per URB, URBs in flight together one per batch, think and service times are
+ * kept, whole extra round trips (TCP window growth) scale with the round trip, idle pauses split
+ * transfer phases; and the --what-if list parser. */
+#include <criterion/criterion.h>
+#include "../../analyzer/whatif.c"
+#include "../../analyzer/whatif_report.c"
+
+#define US 1000ull
+#define MS 1000000ull
+#define T0 (1000 * MS) /* captures start at some epoch time, not 0 */
+
+static struct whatif_urb bulk_in(uint64_t submit, uint64_t latency, uint32_t bytes)
+{
+    return (struct whatif_urb){.submit_ns = submit, .complete_ns = submit + latency, .bytes = bytes,
+                               .ep = 1, .direction = UIP_DIR_IN, .xfer_type = UIP_XFER_BULK};
+}
+
+static struct whatif_model *fitted(const struct whatif_urb *urbs, size_t n)
+{
+    struct whatif_model *m = whatif_model_new();
+    cr_assert_not_null(m);
+    /* added in reverse: the model must not depend on the order URBs finish in */
+    for (size_t i = n; i-- > 0;)
+        cr_assert(whatif_model_add(m, &urbs[i]));
+    whatif_model_fit(m);
+    return m;
+}
+
+static double magnitude(double x) { return x < 0 ? -x : x; }
+static bool near(double a, double b) { return magnitude(a - b) <= 1e-6 * (magnitude(b) + 1e-9); }
+
+static struct whatif_urb small_in(uint64_t submit, uint64_t latency)
+{
+    struct whatif_urb u = bulk_in(submit, latency, 13);
+    return u;
+}
+
+/* A strictly serial chain: a fast small URB (the base round trip), then large URBs each
+ * submitted `think` after the previous answer. */
+Test(whatif, serial_chain_pays_one_round_trip_per_urb)
+{
+    enum { N = 10 };
+    const uint64_t base = 100 * US, service = 400 * US, think = 50 * US;
+    struct whatif_urb urbs[N];
+    urbs[0] = small_in(T0, base);
+    uint64_t t = urbs[0].complete_ns + think;
+    for (int i = 1; i < N; i++) {
+        urbs[i] = bulk_in(t, base + service, 65536);
+        t += base + service + think;
+    }
+    struct whatif_model *m = fitted(urbs, N);
+    cr_assert_eq(whatif_model_base_rtt_ns(m), base);
+    struct whatif_prediction p10, p20;
+    whatif_model_predict(m, 10 * MS, &p10);
+    whatif_model_predict(m, 20 * MS, &p20);
+    double expect10 = (N * 10 * MS + (N - 1) * service + (N - 1) * think) / 1e9;
+    cr_assert(near(p10.duration_s, expect10), "duration %f, expected %f", p10.duration_s, expect10);
+    /* every added millisecond of round trip costs N milliseconds */
+    cr_assert(near(p20.duration_s - p10.duration_s, N * 10 * MS / 1e9));
+    cr_assert(near(p10.round_trips, N));
+    cr_assert(near(p10.network_s, N * 10 * MS / 1e9));
+    cr_assert(near(p10.device_s, (N - 1) * service / 1e9));
+    cr_assert(near(p10.host_s, (N - 1) * think / 1e9));
+    cr_assert_eq(p10.n_streams, 1);
+    cr_assert(near(p10.streams[0].throughput_Bps, (13 + (N - 1) * 65536) / expect10));
+    cr_assert(near(p10.streams[0].round_trips, N));
+    whatif_model_free(m);
+}
+
+/* Batches of URBs in flight together: a batch costs one round trip, not one per URB. */
+Test(whatif, urbs_in_flight_together_cost_one_round_trip_per_batch)
+{
+    enum { BATCHES = 5, DEPTH = 4 };
+    const uint64_t base = 100 * US, service = 300 * US, issue = 10 * US, think = 80 * US;
+    struct whatif_urb urbs[1 + BATCHES * DEPTH];
+    urbs[0] = small_in(T0, base);
+    uint64_t t = urbs[0].complete_ns + think;
+    for (int b = 0; b < BATCHES; b++) {
+        for (int k = 0; k < DEPTH; k++)
+            urbs[1 + b * DEPTH + k] = bulk_in(t + k * issue, base + service, 16384);
+        t += (DEPTH - 1) * issue + base + service + think; /* after the batch's last answer */
+    }
+    struct whatif_model *m = fitted(urbs, 1 + BATCHES * DEPTH);
+    struct whatif_prediction p;
+    whatif_model_predict(m, 50 * MS, &p);
+    double per_batch = ((DEPTH - 1) * issue + 50 * MS + service) / 1e9;
+    double expect = 50 * MS / 1e9 + BATCHES * per_batch + BATCHES * think / 1e9;
+    cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
+    cr_assert(near(p.round_trips, 1 + BATCHES), "round trips %f", p.round_trips);
+    whatif_model_free(m);
+}
+
+/* Replayed at the capture's own round trip, the session keeps its timing; at no round trip at
+ * all, only the host's think time and the device's service time are left. */
+Test(whatif, think_and_service_time_are_kept)
+{
+    const uint64_t base = 200 * US;
+    const uint64_t service[] = {0, 900 * US, 50 * US, 2 * MS, 300 * US};
+    const uint64_t think[] = {0, 70 * US, 3 * MS, 10 * US, 500 * US};
+    struct whatif_urb urbs[5];
+    uint64_t t = T0, think_total = 0, service_total = 0;
+    for (int i = 0; i < 5; i++) {
+        t += think[i];
+        urbs[i] = i == 0 ? small_in(t, base) : bulk_in(t, base + service[i], 65536);
+        t += base + service[i];
+        think_total += think[i];
+        service_total += service[i];
+    }
+    struct whatif_model *m = fitted(urbs, 5);
+    struct whatif_prediction same, none;
+    whatif_model_predict(m, base, &same);
+    whatif_model_predict(m, 0, &none);
+    cr_assert(near(same.duration_s, (double)(t - T0) / 1e9));
+    cr_assert(near(same.streams[0].captured_s, same.streams[0].duration_s));
+    cr_assert(near(none.duration_s, (double)(think_total + service_total) / 1e9));
+    cr_assert(near(none.host_s, (double)think_total / 1e9));
+    cr_assert(near(none.device_s, (double)service_total / 1e9));
+    cr_assert(near(none.network_s, 0));
+    whatif_model_free(m);
+}
+
+/* At a long round trip, a large URB answered two round trips late waited for a TCP window to
+ * grow: that wait scales with the round trip, it is not the device's. */
+Test(whatif, whole_extra_round_trips_scale_with_the_round_trip)
+{
+    const uint64_t base = 100 * MS;
+    struct whatif_urb urbs[4];
+    urbs[0] = small_in(T0, base);
+    urbs[1] = bulk_in(urbs[0].complete_ns + MS, 3 * base + 700 * US, 131072);
+    urbs[2] = small_in(urbs[1].complete_ns + MS, base + 600 * US);
+    urbs[3] = small_in(urbs[2].complete_ns + MS, base + 300 * US);
+    struct whatif_model *m = fitted(urbs, 4);
+    struct whatif_prediction p;
+    whatif_model_predict(m, 10 * MS, &p);
+    double expect = (6 * 10 * MS + 700 * US + 600 * US + 300 * US + 3 * MS) / 1e9;
+    cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
+    cr_assert(near(p.round_trips, 6));
+    whatif_model_free(m);
+}
+
+/* A URB on a short round trip whose latency is long is the device's: no extra round trips. */
+Test(whatif, slow_device_on_a_short_round_trip_stays_device_time)
+{
+    const uint64_t base = 100 * US;
+    struct whatif_urb urbs[2];
+    urbs[0] = small_in(T0, base);
+    urbs[1] = bulk_in(urbs[0].complete_ns, 5 * MS, 131072);
+    struct whatif_model *m = fitted(urbs, 2);
+    struct whatif_prediction p;
+    whatif_model_predict(m, 10 * MS, &p);
+    cr_assert(near(p.round_trips, 2));
+    cr_assert(near(p.device_s, (5 * MS - base) / 1e9));
+    whatif_model_free(m);
+}
+
+/* An idle pause of the host splits transfer phases; a stream is timed over its busiest phase. */
+Test(whatif, an_idle_pause_starts_a_new_transfer_phase)
+{
+    const uint64_t base = 100 * US;
+    struct whatif_urb urbs[4];
+    urbs[0] = small_in(T0, base);
+    urbs[1] = bulk_in(urbs[0].complete_ns + 5 * WHATIF_IDLE_PAUSE_NS, base + MS, 65536);
+    urbs[2] = bulk_in(urbs[1].complete_ns + 10 * US, base + MS, 65536);
+    urbs[3] = bulk_in(urbs[2].complete_ns + 10 * US, base + MS, 65536);
+    struct whatif_model *m = fitted(urbs, 4);
+    struct whatif_prediction p;
+    whatif_model_predict(m, 0, &p);
+    cr_assert_eq(p.streams[0].bytes, 3 * 65536);
+    cr_assert_eq(p.streams[0].urbs, 3);
+    cr_assert(near(p.streams[0].duration_s, (3 * MS + 20 * US) / 1e9));
+    whatif_model_free(m);
+}
+
+Test(whatif, urbs_without_an_answer_are_left_out)
+{
+    struct whatif_model *m = whatif_model_new();
+    struct whatif_urb pending = {.submit_ns = T0, .complete_ns = 0};
+    struct whatif_urb unsubmitted = {.submit_ns = 0, .complete_ns = T0};
+    cr_assert(whatif_model_add(m, &pending));
+    cr_assert(whatif_model_add(m, &unsubmitted));
+    cr_assert_eq(whatif_model_urbs(m), 0);
+    whatif_model_fit(m);
+    struct whatif_prediction p;
+    whatif_model_predict(m, 10 * MS, &p);
+    cr_assert(near(p.duration_s, 0));
+    cr_assert_eq(p.n_streams, 0);
+    whatif_model_free(m);
+}
+
+Test(whatif, delay_list_in_the_seeds_form)
+{
+    uint64_t d[WHATIF_MAX_DELAYS];
+    size_t n;
+    char err[160];
+    cr_assert(whatif_parse_delays("0,10,20,50,100,200,500,1000ms", d, WHATIF_MAX_DELAYS, &n, err, sizeof err));
+    cr_assert_eq(n, 8);
+    cr_assert_eq(d[0], 0);
+    cr_assert_eq(d[1], 10 * MS);
+    cr_assert_eq(d[7], 1000 * MS);
+    cr_assert(whatif_parse_delays("1s,250us,0.5", d, WHATIF_MAX_DELAYS, &n, err, sizeof err));
+    cr_assert_eq(n, 3);
+    cr_assert_eq(d[0], 1000 * MS);
+    cr_assert_eq(d[1], 250 * US);
+    cr_assert_eq(d[2], 500 * US);
+}
+
+Test(whatif, malformed_delay_lists_are_refused_with_a_reason)
+{
+    static const char *const bad[] = {"", "10,,20", "abc", "-5ms", "10 ms", "61s", "10min", "5,",
+                                      "nan", "1e400"};
+    uint64_t d[4];
+    size_t n;
+    char err[160];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        cr_assert_not(whatif_parse_delays(bad[i], d, 4, &n, err, sizeof err), "'%s' accepted", bad[i]);
+        cr_assert(strstr(err, "--what-if") != NULL, "no reason for '%s'", bad[i]);
+    }
+    cr_assert_not(whatif_parse_delays("1,2,3,4,5", d, 4, &n, err, sizeof err));
+}
+
+/* A small deterministic generator, so that the random sessions are the same on every run. */
+static uint64_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    return *state >> 33;
+}
+
+/* Random sessions of chains and batches on three endpoints: replayed at the captured round trip
+ * they keep their span, the critical path's three shares add up to the duration at every round
+ * trip, and a longer round trip never makes the session shorter. */
+Test(whatif, random_sessions_keep_their_invariants)
+{
+    uint64_t state = 42;
+    for (int session = 0; session < 50; session++) {
+        enum { MAX_URBS = 200 };
+        struct whatif_urb urbs[MAX_URBS];
+        const uint64_t base = (1 + next_random(&state) % 2000) * US;
+        size_t n = 0;
+        uint64_t t = T0, last = T0;
+        urbs[n++] = small_in(t, base);
+        t = urbs[0].complete_ns;
+        while (n < MAX_URBS - 8) {
+            unsigned depth = 1 + (unsigned)(next_random(&state) % 4);
+            uint64_t batch_end = t;
+            t += next_random(&state) % (2 * MS);
+            for (unsigned k = 0; k < depth; k++) {
+                struct whatif_urb u = bulk_in(t + k * (next_random(&state) % (100 * US)),
+                                              base + next_random(&state) % (3 * MS),
+                                              (uint32_t)(next_random(&state) % 131072));
+                u.ep = (uint8_t)(1 + next_random(&state) % 3);
+                u.direction = (int8_t)(next_random(&state) % 2);
+                urbs[n++] = u;
+                if (u.complete_ns > batch_end)
+                    batch_end = u.complete_ns;
+            }
+            t = batch_end;
+            last = batch_end > last ? batch_end : last;
+        }
+        struct whatif_model *m = fitted(urbs, n);
+        struct whatif_prediction p;
+        double previous = 0;
+        whatif_model_predict(m, whatif_model_base_rtt_ns(m), &p);
+        cr_assert(near(p.duration_s, (double)(last - T0) / 1e9), "session %d: %f != %f", session,
+                  p.duration_s, (double)(last - T0) / 1e9);
+        for (uint64_t rtt = 0; rtt <= 200 * MS; rtt += 25 * MS) {
+            whatif_model_predict(m, rtt, &p);
+            cr_assert(near(p.network_s + p.device_s + p.host_s, p.duration_s), "session %d at %" PRIu64
+                      " ns: %f + %f + %f != %f", session, rtt, p.network_s, p.device_s, p.host_s, p.duration_s);
+            cr_assert_geq(p.duration_s, previous);
+            previous = p.duration_s;
+        }
+        whatif_model_free(m);
+    }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""check_sweep.py -- the what-if model against the real stack: the lab's storage sweep measured
+`dd` throughput at each added delay (captures/sweep.txt, timed in the guest); from the 0 ms capture
+alone every other delay's predicted throughput must be within 25% of the measured one, and from the
+100 ms capture the 0 ms and 20 ms predictions too (issue 6). Expected values come only from
+sweep.txt. Prints predicted against measured.
+
+usage: check_sweep.py USBIP_ANALYZE CAPTURES_DIR [--svg FILE]
+  --svg FILE   also draw measured against predicted with gnuplot (analyzer/README.md shows it)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+TOLERANCE = 0.25
+# capture -> the delays (ms) whose measured throughput it must predict
+TARGETS = {"sweep-0ms.pcap": None, "sweep-100ms.pcap": [0, 20]}  # None: every other delay
+
+
+def measured(path):
+    """delay_ms -> bytes per second, from the lab's "delay_ms bytes elapsed_ms" rows."""
+    rates = {}
+    with open(path) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) == 3 and fields[0].isdigit():
+                delay, nbytes, ms = (int(x) for x in fields)
+                rates[delay] = (nbytes / (ms / 1000.0), nbytes)
+    return rates
+
+
+def predicted(analyze, capture, delays):
+    """rtt (ms) -> predicted bytes per second of the capture's main bulk IN stream."""
+    arg = ",".join(str(d) for d in delays) + "ms"
+    p = subprocess.run([analyze, "--json", "--what-if", arg, capture], capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        sys.exit(f"usbip-analyze failed on {capture} ({p.returncode}): {p.stderr.strip()}")
+    streams = [s for d in json.loads(p.stdout)["what_if"]["devices"] for s in d["streams"]
+               if s["direction"] == "in"]
+    if not streams:
+        sys.exit(f"{capture}: no bulk IN stream in the what-if model")
+    main = max(streams, key=lambda s: s["bytes"])
+    return {round(q["rtt"] * 1000): q["throughput_Bps"] for q in main["predictions"]}
+
+
+def draw(path, truth, curves):
+    """measured points and one predicted curve per capture, throughput against delay, as SVG."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dat = os.path.join(tmp, "sweep.dat")
+        with open(dat, "w") as f:
+            f.write("# delay_ms measured_kB_per_s\n")
+            f.writelines(f"{max(d, 1)} {truth[d][0] / 1e3}\n" for d in sorted(truth))
+            for name, pred in curves.items():
+                f.write(f"\n\n# predicted from {name}: rtt_ms kB_per_s\n")
+                f.writelines(f"{max(d, 1)} {pred[d] / 1e3}\n" for d in sorted(pred))
+        plots = [f"'{dat}' index 0 using 1:2 with points pt 7 ps 1.5 title 'measured (dd in the lab guest)'"]
+        plots += [f"'{dat}' index {i + 1} using 1:2 with linespoints title 'predicted from {name}'"
+                  for i, name in enumerate(curves)]
+        script = (f"set terminal svg size 900,500 dynamic font 'sans,12' background '#ffffff'\n"
+                  f"set output '{path}'\nset title 'usb-storage read over USB/IP: measured against "
+                  f"the what-if model' noenhanced\nset xlabel 'added delay, server to client (ms; 0 drawn at 1)'\n"
+                  f"set logscale x\nset xtics ('0' 1, '10' 10, '20' 20, '50' 50, '100' 100, '200' 200, "
+                  f"'500' 500, '1000' 1000)\n"
+                  f"set ylabel 'throughput (kB/s)'\nset logscale y\nset grid\nset key top right\n"
+                  f"plot {', '.join(plots)}\n")
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def rate(bps):
+    return f"{bps / 1e6:.2f} MB/s" if bps >= 1e6 else f"{bps / 1e3:.1f} kB/s"
+
+
+analyze, captures = sys.argv[1], sys.argv[2]
+svg = sys.argv[4] if len(sys.argv) == 5 and sys.argv[3] == "--svg" else None
+truth = measured(os.path.join(captures, "sweep.txt"))
+curves = {}
+failures = 0
+for capture, wanted in TARGETS.items():
+    own = int(capture.split("-")[1].rstrip("ms.pcap"))
+    delays = wanted if wanted is not None else sorted(d for d in truth if d != own)
+    pred = predicted(analyze, os.path.join(captures, capture), sorted(set(truth) | {500, 1000}))
+    curves[capture] = pred
+    print(f"from {capture}:")
+    print(f"  {'delay':>7} {'dd read':>8} {'measured':>12} {'predicted':>12} {'error':>7}")
+    for d in sorted(truth):
+        measured_rate, nbytes = truth[d]
+        err = pred[d] / measured_rate - 1
+        checked = d in delays
+        bad = checked and abs(err) > TOLERANCE
+        failures += bad
+        note = "FAIL" if bad else "ok" if checked else "(own delay)" if d == own else "(not checked)"
+        print(f"  {d:>5}ms {nbytes / 1048576:>4.0f} MiB {rate(measured_rate):>12} {rate(pred[d]):>12} {err:+7.0%}  {note}")
+if svg:
+    draw(svg, truth, curves)
+print(f"{failures} prediction(s) outside {TOLERANCE:.0%}")
+sys.exit(1 if failures else 0)
