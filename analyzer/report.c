@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <string.h>
+#include "json_out.h"
 #include "report.h"
 #include "uip/usb.h"
 #include "uip/wire.h"
@@ -230,26 +231,11 @@ void report_text(FILE *out, const struct report_input *in)
 
 /* ---- JSON ---------------------------------------------------------------------------------------- */
 
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 void report_json(FILE *out, const struct report_input *in)
 {
     const struct uip_session_stats *st = in->stats;
     fprintf(out, "{\"capture\":");
-    json_str(out, in->capture_path);
+    json_string(out, in->capture_path);
     fprintf(out, ",\"packets\":%" PRIu64 ",\"connections\":%" PRIu64
                  ",\"first_time\":%.9f,\"last_time\":%.9f,\"devices\":[",
             st->capture.packets, st->capture.connections, secs(st->capture.first_ts_ns),
@@ -260,11 +246,11 @@ void report_json(FILE *out, const struct report_input *in)
         conn_label(in->session, d->conn_id, conn, sizeof conn);
         bool failed = report_enumeration_diagnosis(d, is_usbmon(in, d), diag, sizeof diag);
         fprintf(out, "%s{\"connection\":%u,\"connection_label\":", i ? "," : "", d->conn_id);
-        json_str(out, conn);
+        json_string(out, conn);
         fprintf(out, ",\"devid\":%u", d->devid);
         if (d->info.has_record) {
             fprintf(out, ",\"busid\":");
-            json_str(out, d->info.record.busid);
+            json_string(out, d->info.record.busid);
             fprintf(out, ",\"vid\":\"%04x\",\"pid\":\"%04x\",\"speed\":%u",
                     d->info.record.id_vendor, d->info.record.id_product, d->info.record.speed);
         }
@@ -276,12 +262,12 @@ void report_json(FILE *out, const struct report_input *in)
                 dur, d->urbs, d->bytes_in, d->bytes_out,
                 dur > 0 ? (double)(d->bytes_in + d->bytes_out) / dur : 0.0);
         fprintf(out, ",\"enumeration\":{\"failed\":%s,\"diagnosis\":", failed ? "true" : "false");
-        json_str(out, diag);
+        json_string(out, diag);
         fprintf(out, ",\"configured\":%s,\"control_unlinked\":%" PRIu64 ",\"requests\":[",
                 d->configured ? "true" : "false", d->control_unlinked);
         for (int r = 0; r < d->n_req; r++) {
             fprintf(out, "%s{\"request\":", r ? "," : "");
-            json_str(out, d->req[r].name);
+            json_string(out, d->req[r].name);
             fprintf(out, ",\"count\":%" PRIu64 ",\"ok\":%" PRIu64 ",\"stalled\":%" PRIu64
                          ",\"unlinked\":%" PRIu64 "}",
                     d->req[r].count, d->req[r].ok, d->req[r].stalled, d->req[r].unlinked);
@@ -307,7 +293,7 @@ void report_json(FILE *out, const struct report_input *in)
             for (int s = 0; s < MAX_STATUS_KINDS && e->statuses[s].count; s++) {
                 char b[24];
                 fprintf(out, "%s", s ? "," : "");
-                json_str(out, status_label(e->statuses[s].status, b, sizeof b));
+                json_string(out, status_label(e->statuses[s].status, b, sizeof b));
                 fprintf(out, ":%" PRIu64, e->statuses[s].count);
             }
             fprintf(out, "}}");
@@ -320,7 +306,7 @@ void report_json(FILE *out, const struct report_input *in)
             st->capture.stream_bytes, st->framing.bytes_parsed, st->framing.pdus);
     for (int r = 0; r < UIP_SKIP__COUNT; r++) {
         fprintf(out, "%s", r ? "," : "");
-        json_str(out, uip_skip_reason_name((enum uip_skip_reason)r));
+        json_string(out, uip_skip_reason_name((enum uip_skip_reason)r));
         fprintf(out, ":%" PRIu64, st->framing.bytes_skipped[r]);
     }
     fprintf(out, "},\"data_bytes_missing\":%" PRIu64 ",\"tcp_gaps\":%" PRIu64
@@ -330,13 +316,13 @@ void report_json(FILE *out, const struct report_input *in)
             st->capture.retransmitted_bytes, st->capture.packets_used);
     for (int r = 0; r < UIP_IGN__COUNT; r++) {
         fprintf(out, "%s", r ? "," : "");
-        json_str(out, uip_ignore_reason_name((enum uip_ignore_reason)r));
+        json_string(out, uip_ignore_reason_name((enum uip_ignore_reason)r));
         fprintf(out, ":%" PRIu64, st->capture.ignored[r]);
     }
     fprintf(out, "},\"anomalies\":%" PRIu64 "}", analysis_anomaly_total(in->analysis));
     if (in->read_error) {
         fprintf(out, ",\"read_error\":");
-        json_str(out, in->read_error);
+        json_string(out, in->read_error);
     }
     if (in->timeline) {
         fprintf(out, ",\"timeline\":");

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "json_out.h"
 #include "whatif_report.h"
 
 #define MIB 1048576.0
@@ -278,21 +279,6 @@ void whatif_text(FILE *out, const struct whatif_set *s, const uint64_t *delays_n
 
 /* ---- JSON -------------------------------------------------------------------------------------- */
 
-static void json_text(FILE *out, const char *str)
-{
-    fputc('"', out);
-    for (; *str; str++) {
-        unsigned char c = (unsigned char)*str;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 static void json_shares(FILE *out, double network, double device, double host, double round_trips)
 {
     fprintf(out, "\"network\":%.9f,\"device\":%.9f,\"host\":%.9f,\"round_trips\":%.3f", network,
@@ -339,7 +325,7 @@ static void json_device(FILE *out, const struct whatif_device *d, const uint64_t
     }
     explanation(d->model, delays_ns, n, words, sizeof words);
     fprintf(out, "],\"explanation\":");
-    json_text(out, words);
+    json_string(out, words);
     fprintf(out, "}");
 }
 

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include "../../analyzer/whatif.c"
 #include "../../analyzer/whatif_report.c"
+#include "../../analyzer/json_out.c"
 
 #define US 1000ull
 #define MS 1000000ull
