@@ -1,0 +1,255 @@
+/* main.c -- usbip-replay: command line, modes (serve, proxy) and exit codes over the replay modules. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pcap_writer.h"
+#include "proxy.h"
+#include "recording.h"
+#include "server.h"
+#include "storage.h"
+#include "timing.h"
+
+#define VERSION "0.1.0"
+#define DEFAULT_LISTEN "127.0.0.1:3240"
+
+enum exit_code {
+    EXIT_CLEAN = 0,        /* served; the client did only what the recording holds */
+    EXIT_DIVERGED = 1,     /* served; divergences were logged */
+    EXIT_USAGE = 2,
+    EXIT_UNREADABLE = 3,   /* capture unreadable */
+    EXIT_CORRUPT = 4,      /* capture corrupt part-way */
+    EXIT_NO_DEVICE = 5,    /* no device to play in the capture (or not the --busid asked for) */
+    EXIT_NETWORK = 6,      /* cannot listen, or the server loop failed */
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: usbip-replay serve CAPTURE [options]\n"
+            "Play the USB device recorded in a pcap/pcapng capture of a USB/IP session to a real\n"
+            "USB/IP client (usbip list -r / usbip attach -r, the kernel's vhci-hcd).\n"
+            "\n"
+            "  --busid B          the recorded device to play (default: the first imported one;\n"
+            "                     the busid to offer when the capture starts after the import: 1-1)\n"
+            "  --listen ADDR:PORT where to listen (default " DEFAULT_LISTEN ")\n"
+            "  --timing T         when answers go out: recorded (default: the recorded latency of\n"
+            "                     each URB), fast (at once), scale=F (recorded x F), add=MS (recorded\n"
+            "                     + MS milliseconds)\n"
+            "  --unmatched A      answer to a request with nothing recorded: stall (default, -EPIPE),\n"
+            "                     pending (never answered), or a negative errno such as -71\n"
+            "  --once             stop when the first session that imported the device ends\n"
+            "  --write OUT.pcap   record every session served (Ethernet/IPv4/TCP, for usbip-analyze\n"
+            "                     and Wireshark)\n"
+            "  --verbose          log every held URB, unlink and repeated request\n"
+            "  --help, --version\n"
+            "\n"
+            "Every difference from the recording is logged on stderr as a 'divergence:' line.\n"
+            "exit codes: 0 served with no divergence; 1 served, divergences logged;\n"
+            "            2 usage; 3 capture unreadable; 4 capture corrupt part-way;\n"
+            "            5 no device to play in the capture; 6 cannot listen (or the server failed)\n"
+            "The server runs until SIGINT/SIGTERM (or, with --once, the end of the session).\n"
+            "\n"
+            "usage: usbip-replay proxy --server HOST[:PORT] [options]\n"
+            "Forward live USB/IP sessions from a real client to a real server (port 3240 by default),\n"
+            "adding delay, and record them as the client sees them.\n"
+            "\n"
+            "  --listen ADDR:PORT where clients connect (default " DEFAULT_LISTEN ")\n"
+            "  --delay-ms D       add D ms to the server-to-client direction (as the lab's netem\n"
+            "                     sweep)\n"
+            "  --delay-up-ms U    add U ms to the client-to-server direction\n"
+            "  --jitter-ms J      add a random 0..J ms more to each chunk, both ways (order is kept)\n"
+            "  --write OUT.pcap   record every session (requests as they leave the client, answers as\n"
+            "                     they reach it)\n"
+            "  --once             stop when the first proxied connection ends\n"
+            "exit codes: 0 stopped; 2 usage; 6 cannot listen\n");
+}
+
+/* Milliseconds 0..3600000 (fractions allowed) as nanoseconds. */
+static bool parse_ms(const char *text, uint64_t *ns)
+{
+    char *end;
+    double ms = strtod(text, &end);
+    if (end == text || *end || !(ms >= 0 && ms <= 3600000))
+        return false;
+    *ns = (uint64_t)(ms * 1e6);
+    return true;
+}
+
+static int proxy_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'},   {"server", required_argument, NULL, 's'},
+        {"delay-ms", required_argument, NULL, 'd'}, {"delay-up-ms", required_argument, NULL, 'u'},
+        {"write", required_argument, NULL, 'w'},    {"once", no_argument, NULL, 'o'},
+        {"jitter-ms", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct replay_proxy_config cfg = {.listen_addr = DEFAULT_LISTEN};
+    const char *write_path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': cfg.listen_addr = optarg; break;
+        case 's': cfg.server = optarg; break;
+        case 'd':
+        case 'u':
+        case 'j':
+            if (!parse_ms(optarg, c == 'd'   ? &cfg.delay_down_ns
+                                  : c == 'u' ? &cfg.delay_up_ns
+                                             : &cfg.jitter_ns)) {
+                replay_log("--%s wants milliseconds in 0..3600000, not '%s'",
+                           c == 'd' ? "delay-ms" : c == 'u' ? "delay-up-ms" : "jitter-ms", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'w': write_path = optarg; break;
+        case 'o': cfg.once = true; break;
+        case 'h': usage(stdout); return EXIT_CLEAN;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (!cfg.server || optind != argc) {
+        replay_log("proxy: %s", cfg.server ? "no arguments besides the options"
+                                           : "--server HOST[:PORT] is required");
+        return EXIT_USAGE;
+    }
+    char err[512];
+    if (write_path && !(cfg.write = replay_pcap_open(write_path, err, sizeof err))) {
+        replay_log("%s", err);
+        return EXIT_USAGE;
+    }
+    int rc = replay_proxy_run(&cfg);
+    replay_pcap_close(cfg.write);
+    return rc ? EXIT_NETWORK : EXIT_CLEAN;
+}
+
+static bool parse_unmatched(const char *text, struct replay_serve_config *s)
+{
+    if (!strcmp(text, "stall")) {
+        s->unmatched_pending = false;
+        s->unmatched_status = -EPIPE;
+        return true;
+    }
+    if (!strcmp(text, "pending")) {
+        s->unmatched_pending = true;
+        return true;
+    }
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*end || end == text || v >= 0 || v < -4095)
+        return false;
+    s->unmatched_pending = false;
+    s->unmatched_status = (int32_t)v;
+    return true;
+}
+
+static int serve_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"busid", required_argument, NULL, 'b'},  {"listen", required_argument, NULL, 'l'},
+        {"timing", required_argument, NULL, 't'}, {"unmatched", required_argument, NULL, 'u'},
+        {"once", no_argument, NULL, 'o'},         {"verbose", no_argument, NULL, 'v'},
+        {"write", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    struct replay_server_config cfg = {.listen_addr = DEFAULT_LISTEN,
+                                       .serve = {.unmatched_status = -EPIPE}};
+    const char *busid = NULL, *write_path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            if (!*optarg || strlen(optarg) >= UIP_BUSID_SIZE) {
+                replay_log("--busid wants 1 to %d characters", UIP_BUSID_SIZE - 1);
+                return EXIT_USAGE;
+            }
+            busid = optarg;
+            break;
+        case 'l': cfg.listen_addr = optarg; break;
+        case 't':
+            if (!replay_timing_parse(optarg, &cfg.serve.timing)) {
+                replay_log("--timing wants recorded, fast, scale=F or add=MS, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'u':
+            if (!parse_unmatched(optarg, &cfg.serve)) {
+                replay_log("--unmatched wants stall, pending or a negative errno, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'o': cfg.once = true; break;
+        case 'w': write_path = optarg; break;
+        case 'v': replay_log_set_verbose(1); break;
+        case 'h': usage(stdout); return EXIT_CLEAN;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        replay_log("serve: %s", optind >= argc ? "no capture given" : "one capture at a time");
+        return EXIT_USAGE;
+    }
+    struct replay_recording rec;
+    char err[512] = "";
+    switch (replay_recording_load(argv[optind], busid, &rec, err, sizeof err)) {
+    case REPLAY_LOAD_OK: break;
+    case REPLAY_LOAD_UNREADABLE: replay_log("%s", err); return EXIT_UNREADABLE;
+    case REPLAY_LOAD_CORRUPT: replay_log("%s", err); return EXIT_CORRUPT;
+    case REPLAY_LOAD_NO_DEVICE: replay_log("%s: %s", argv[optind], err); return EXIT_NO_DEVICE;
+    }
+    if (busid && strcmp(rec.device.busid, busid) && rec.device_from_import) {
+        replay_log("%s: no device with busid %s", argv[optind], busid);
+        replay_recording_free(&rec);
+        return EXIT_NO_DEVICE;
+    }
+    replay_log("%s: busid %s %04x:%04x, %zu URBs recorded on connection %u over %.3f s%s", argv[optind],
+               rec.device.busid, rec.device.id_vendor, rec.device.id_product, rec.n_urbs, rec.conn_id,
+               (double)(rec.last_ts_ns - rec.first_ts_ns) / 1e9,
+               rec.device_from_import ? "" : " (device record built from the recorded descriptors)");
+    if (write_path && !(cfg.write = replay_pcap_open(write_path, err, sizeof err))) {
+        replay_log("%s", err);
+        replay_recording_free(&rec);
+        return EXIT_USAGE;
+    }
+    cfg.serve.rec = &rec;
+    struct replay_storage *storage = replay_storage_new(&rec);
+    cfg.serve.storage = storage;
+    if (storage)
+        replay_log("mass-storage (bulk-only) traffic recorded: blocks the recording read are served "
+                   "even if the live reads are cut differently");
+    enum replay_server_result r = replay_server_run(&cfg);
+    replay_storage_free(storage);
+    replay_pcap_close(cfg.write);
+    replay_recording_free(&rec);
+    if (r != REPLAY_SERVER_STOPPED)
+        return EXIT_NETWORK;
+    uint64_t d = replay_divergence_count();
+    replay_log("stopped: %llu divergence(s) from the recording", (unsigned long long)d);
+    return d ? EXIT_DIVERGED : EXIT_CLEAN;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return EXIT_CLEAN;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        printf("usbip-replay " VERSION "\n");
+        return EXIT_CLEAN;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "serve"))
+        return serve_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "proxy"))
+        return proxy_main(argc - 1, argv + 1);
+    if (argc >= 2 && (!strcmp(argv[1], "drive") || !strcmp(argv[1], "pair"))) {
+        replay_log("mode '%s' is not implemented yet (see replay/README.md)", argv[1]);
+        return EXIT_USAGE;
+    }
+    usage(stderr);
+    return EXIT_USAGE;
+}

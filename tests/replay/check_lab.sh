@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# check_lab.sh -- boot the lab scenario replay-NAME (replay-serve for storage; usbip-replay serving a recorded device
+# to the guest's real vhci-hcd) and check what the real kernel did with the replayed device.
+#   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast
+set -uo pipefail
+name=$1
+build=$2
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=$(mktemp -d "${TMPDIR:-/tmp}/replay-lab-$name.XXXXXX")
+failures=0
+
+check() { # check DESCRIPTION COMMAND...
+  local what=$1; shift
+  if "$@" > /dev/null 2>&1; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+enumerated() { grep -q "idVendor=$1, idProduct=$2" "$out/dmesg.txt"; }
+listed() { grep -q "($1:$2)" "$out/list.txt"; }
+fixture_says() { grep -q "$1" "$out/host-fixture.log"; }
+
+# proxy-sweep: the proxy at 0, 50 and 100 ms, three guests at once; the time to read 2 MiB grows
+# with the delay, about as the round trip (usb-storage keeps one bulk URB in flight).
+if [ "$name" = proxy-sweep ]; then
+  for ms in 0 50 100; do
+    (LAB_ARGS=$ms UIP_BUILD=$build "$root/tests/lab/lab" run replay-proxy "$out/$ms" > "$out/lab-$ms.log" 2>&1) &
+  done
+  wait
+  for ms in 0 50 100; do
+    check "proxy at $ms ms: the guest read the disk through it" test -s "$out/$ms/read-2mib-ms.txt"
+  done
+  t0=$(cat "$out/0/read-2mib-ms.txt" 2>/dev/null); t50=$(cat "$out/50/read-2mib-ms.txt" 2>/dev/null)
+  t100=$(cat "$out/100/read-2mib-ms.txt" 2>/dev/null)
+  echo "2 MiB read through the proxy: 0 ms: ${t0} ms, 50 ms: ${t50} ms, 100 ms: ${t100} ms"
+  check "slower with each added delay" awk -v a="$t0" -v b="$t50" -v c="$t100" 'BEGIN { exit !(a < b && b < c) }'
+  check "100 ms takes at least 1.5x as long as 50 ms (bound by the round trip)" \
+    awk -v b="$t50" -v c="$t100" 'BEGIN { exit !(c >= 1.5 * b) }'
+  if [ $failures -ne 0 ]; then echo "$failures check(s) failed (outputs in $out)"; exit 1; fi
+  rm -rf "$out"
+  exit 0
+fi
+
+scenario=replay-$name
+[ "$name" = storage ] && scenario=replay-serve # the first one, named after the mode
+if ! UIP_BUILD=$build "$root/tests/lab/lab" run "$scenario" "$out"; then
+  echo "FAIL: lab scenario $scenario (outputs in $out)"
+  cat "$out/host-fixture.log" "$out/scenario.log" 2>/dev/null | tail -n 30
+  exit 1
+fi
+
+case $name in
+storage)
+  check "usbip list -r shows the recorded device" listed 46f4 0001
+  check "the kernel enumerated 46f4:0001 through vhci_hcd" enumerated 46f4 0001
+  check "usb-storage bound the replayed interface" grep -q ':1\.0$' "$out/usb-storage-bound.txt"
+  check "the SCSI disk was attached" grep -q 'Attached SCSI disk' "$out/dmesg.txt"
+  recorded=$("$build/tests/replay/recorded_disk" "$root/captures/storage.pcap" 1048576)
+  check "the first MiB read by the guest is the recording's (md5 $recorded)" \
+    test "$(cat "$out/first-mib.md5")" = "$recorded"
+  check "usbip-replay imported the device and ended the session" fixture_says 'session ended'
+  check "usbip-analyze reads the replayed session (--write) cleanly" \
+    "$build/analyzer/usbip-analyze" --any-port "$out/replayed.pcap"
+  check "the replayed session holds the recorded device" \
+    grep -q 'busid [0-9-]*, 46f4:0001' <("$build/analyzer/usbip-analyze" --any-port "$out/replayed.pcap")
+  ;;
+hid)
+  check "usbip list -r shows the recorded keyboard" listed 0627 0001
+  check "the kernel enumerated 0627:0001 through vhci_hcd" enumerated 0627 0001
+  check "usbhid bound the replayed interface" grep -q ':1\.0$' "$out/usbhid-bound.txt"
+  check "hid-generic made an input device" grep -q 'hid-generic.*Keyboard' "$out/dmesg.txt"
+  check "the interrupt IN URB stayed pending, as recorded" fixture_says '1 still pending'
+  check "no divergence from the recording" fixture_says 'stopped: 0 divergence'
+  ;;
+composite)
+  check "usbip list -r shows the recorded device" listed 0525 a4a2
+  check "the kernel enumerated 0525:a4a2 through vhci_hcd" enumerated 0525 a4a2
+  check "cdc_ether bound the replayed device" grep -q ':1\.0$' "$out/cdc_ether-bound.txt"
+  check "cdc_ether made a network interface" grep -q ' cdc_ether$' "$out/netdevs.txt"
+  check "no divergence from the recording" fixture_says 'stopped: 0 divergence'
+  ;;
+enum-recorded)
+  check "recorded 6 s answers: the kernel timed out (error -110) as in the recording" \
+    grep -q 'descriptor read.*error -110' "$out/dmesg.txt"
+  check "the kernel unlinked the late URBs, answered (as recorded) after their RET_SUBMIT" \
+    grep -Eq '\([1-9][0-9]* after their answer\)' "$out/host-fixture.log"
+  check "the recorded retry enumerated the device and the disk was attached" \
+    grep -q 'Attached SCSI disk' "$out/dmesg.txt"
+  ;;
+enum-fast)
+  check "fast answers: no timeout (no error -110)" bash -c "! grep -q 'error -110' '$out/dmesg.txt'"
+  check "the disk was attached" grep -q 'Attached SCSI disk' "$out/dmesg.txt"
+  check "enumerated in under 20 s (the recording took 25 s)" test "$(cat "$out/enumeration-ms.txt")" -lt 20000
+  ;;
+proxy)
+  disk=${LAB_DISK:-$root/tests/lab/cache/disk.img}
+  check "usbip list -r through the proxy shows the guest's disk" listed 46f4 0001
+  check "the disk read through the proxy is the disk image (5th MiB)" \
+    test "$(cat "$out/fifth-mib.md5")" = "$(dd if="$disk" bs=1M skip=4 count=1 2>/dev/null | md5sum | cut -d' ' -f1)"
+  check "usbip-analyze reads the proxy's recording cleanly" \
+    "$build/analyzer/usbip-analyze" --any-port "$out/proxy.pcap"
+  slowest_fast=$("$build/analyzer/usbip-analyze" --any-port --urbs - "$out/proxy.pcap" |
+    awk -F, 'NR > 1 && $6 == "bulk" && $5 == "in" { if (min == "" || $14 < min) min = $14 } END { print min }')
+  check "every bulk IN URB took at least the added 20 ms (fastest: ${slowest_fast}s)" \
+    awk -v m="$slowest_fast" 'BEGIN { exit !(m != "" && m >= 0.020) }'
+  ;;
+*)
+  echo "check_lab.sh: no checks for $name"; exit 2 ;;
+esac
+if [ $failures -ne 0 ]; then
+  echo "$failures check(s) failed (outputs in $out)"
+  exit 1
+fi
+rm -rf "$out"

@@ -1,0 +1,867 @@
+/* test_replay.c -- usbip-replay over loopback, driven by a client built on the core's encoders.
+ * serve: devlist, import, recorded answers with remapped seqnums, held interrupt URBs, unlinks
+ * and their races, timing, the mass-storage model, --write, exit codes, hostile clients.
+ * proxy: added delay, the recorded session, an unreachable server. */
+#define _GNU_SOURCE /* memmem */
+#include <criterion/criterion.h>
+#include <pcap/pcap.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "recording.h"
+#include "synth_pdu.h"
+#include "uip/wire.h"
+
+#define STORAGE CAPTURES_DIR "/storage.pcap"
+#define HID CAPTURES_DIR "/hid.pcap"
+#define ENUM_RECOVER CAPTURES_DIR "/enum-recover.pcap"
+#define ENUM_TIMEOUT CAPTURES_DIR "/enum-timeout.pcap"
+#define STORAGE_BUSID recorded_busid(STORAGE)
+#define HID_BUSID recorded_busid(HID)
+#define ECONNRESET_STATUS (-104)
+#define EPIPE_STATUS (-32)
+
+static const uint8_t get_device_descriptor_18[8] = {0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00};
+static const uint8_t get_device_qualifier[8] = {0x80, 0x06, 0x00, 0x06, 0x00, 0x00, 0x0a, 0x00};
+
+/* The busid the recording imported (the captures are re-recorded by the lab now and then). */
+static const char *recorded_busid(const char *capture)
+{
+    static char busid[UIP_BUSID_SIZE + 1];
+    struct replay_recording rec;
+    char err[256];
+    cr_assert_eq(replay_recording_load(capture, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert(rec.device_from_import, "%s holds no import", capture);
+    snprintf(busid, sizeof busid, "%s", rec.device.busid);
+    replay_recording_free(&rec);
+    return busid;
+}
+
+struct server {
+    pid_t pid;
+    int port;
+    char log[64]; /* the server's stderr */
+};
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int try_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+        return fd;
+    close(fd);
+    return -1;
+}
+
+/* Run usbip-replay with argv (NULL-terminated; "LISTEN" is replaced by 127.0.0.1:PORT) and
+ * wait until it listens on PORT. */
+static struct server spawn_replay(const char **argv)
+{
+    struct server s = {.port = free_port()};
+    snprintf(s.log, sizeof s.log, "/tmp/test_replay_serve.XXXXXX");
+    int log_fd = mkstemp(s.log);
+    cr_assert(log_fd >= 0);
+    char listen_arg[64];
+    snprintf(listen_arg, sizeof listen_arg, "127.0.0.1:%d", s.port);
+    const char *args[16];
+    size_t n = 0;
+    for (; argv[n] && n < 15; n++)
+        args[n] = strcmp(argv[n], "LISTEN") ? argv[n] : listen_arg;
+    args[n] = NULL;
+    s.pid = fork();
+    cr_assert(s.pid >= 0);
+    if (s.pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test never leaves a server behind */
+        dup2(log_fd, STDOUT_FILENO);
+        dup2(log_fd, STDERR_FILENO);
+        execv(REPLAY_BIN, (char *const *)args);
+        _exit(127);
+    }
+    close(log_fd);
+    for (int i = 0; i < 200; i++) {
+        int fd = try_connect(s.port);
+        if (fd >= 0) {
+            close(fd); /* the server logs and drops a connection without an OP request */
+            return s;
+        }
+        usleep(20000);
+    }
+    cr_assert_fail("usbip-replay did not start listening");
+    return s;
+}
+
+/* usbip-replay serve CAPTURE --listen 127.0.0.1:PORT a1 a2 a3 (each may be NULL). */
+static struct server start_server(const char *capture, const char *a1, const char *a2, const char *a3)
+{
+    const char *argv[] = {REPLAY_BIN, "serve", capture, "--listen", "LISTEN", a1, a2, a3, NULL};
+    return spawn_replay(argv);
+}
+
+/* How many lines of the server's log contain text. */
+static int log_lines(const struct server *s, const char *text)
+{
+    FILE *f = fopen(s->log, "r");
+    cr_assert(f);
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, text) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* SIGTERM, then the exit status. */
+static int stop_server(struct server *s)
+{
+    int st = 0;
+    kill(s->pid, SIGTERM);
+    cr_assert(waitpid(s->pid, &st, 0) == s->pid);
+    cr_assert(WIFEXITED(st), "usbip-replay died of a signal");
+    cr_assert(log_lines(s, "stopped:") == 1 || log_lines(s, "proxying") == 1, "no final summary line");
+    unlink(s->log);
+    return WEXITSTATUS(st);
+}
+
+static bool server_alive(const struct server *s)
+{
+    return waitpid(s->pid, NULL, WNOHANG) == 0;
+}
+
+static int client(const struct server *s)
+{
+    int fd = try_connect(s->port);
+    cr_assert(fd >= 0, "connect failed");
+    return fd;
+}
+
+static void send_buf(int fd, struct synth_buf *b)
+{
+    cr_assert(send(fd, b->data, b->len, MSG_NOSIGNAL) == (ssize_t)b->len);
+    synth_buf_free(b);
+}
+
+/* Read exactly n bytes within timeout_ms; false on EOF or timeout. */
+static bool recv_exact(int fd, void *buf, size_t n, int timeout_ms)
+{
+    size_t got = 0;
+    while (got < n) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, timeout_ms) <= 0)
+            return false;
+        ssize_t r = recv(fd, (uint8_t *)buf + got, n - got, 0);
+        if (r <= 0)
+            return false;
+        got += (size_t)r;
+    }
+    return true;
+}
+
+/* True when the server closed the connection within timeout_ms (and sent nothing more). */
+static bool closed_by_server(int fd, int timeout_ms)
+{
+    uint8_t b[64];
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, timeout_ms) <= 0)
+        return false;
+    return recv(fd, b, sizeof b, 0) <= 0;
+}
+
+static bool nothing_arrives(int fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, timeout_ms) == 0;
+}
+
+static struct uip_header recv_header(int fd)
+{
+    uint8_t raw[UIP_HEADER_SIZE];
+    struct uip_header h;
+    cr_assert(recv_exact(fd, raw, sizeof raw, 5000), "no answer from usbip-replay");
+    cr_assert_eq(uip_decode_header(raw, sizeof raw, &h), 0);
+    return h;
+}
+
+/* The devid of the last import, which the control requests below carry (as vhci-hcd does). */
+static uint32_t imported_devid;
+
+static int import(const struct server *s, const char *busid, struct uip_device_record *rec)
+{
+    int fd = client(s);
+    struct synth_buf b = {0};
+    synth_op_req_import(&b, busid);
+    send_buf(fd, &b);
+    uint8_t raw[UIP_OP_REP_IMPORT_SIZE];
+    cr_assert(recv_exact(fd, raw, UIP_OP_HEADER_SIZE, 5000));
+    struct uip_op_header oh;
+    uip_decode_op_header(raw, UIP_OP_HEADER_SIZE, &oh);
+    cr_assert_eq(oh.code, UIP_OP_REP_IMPORT);
+    cr_assert_eq(oh.status, UIP_ST_OK);
+    cr_assert(recv_exact(fd, raw, UIP_DEVICE_RECORD_SIZE, 5000));
+    struct uip_device_record r;
+    uip_decode_device_record(raw, UIP_DEVICE_RECORD_SIZE, &r);
+    imported_devid = r.busnum << 16 | r.devnum;
+    if (rec)
+        *rec = r;
+    return fd;
+}
+
+static void submit_control_in(int fd, uint32_t seqnum, const uint8_t setup[8], int32_t length)
+{
+    struct synth_buf b = {0};
+    synth_cmd_submit(&b, seqnum, UIP_DIR_IN, 0, length, 0, setup, NULL);
+    for (int i = 0; i < 4; i++)
+        b.data[UIP_OFF_DEVID + i] = (uint8_t)(imported_devid >> (24 - 8 * i));
+    send_buf(fd, &b);
+}
+
+static void unlink_urb(int fd, uint32_t seqnum, uint32_t victim)
+{
+    struct synth_buf b = {0};
+    synth_cmd_unlink(&b, seqnum, victim);
+    send_buf(fd, &b);
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+Test(serve, devlist_lists_the_recorded_device)
+{
+    struct server s = start_server(STORAGE, "--timing", "fast", NULL);
+    int fd = client(&s);
+    struct synth_buf b = {0};
+    synth_op_req_devlist(&b);
+    send_buf(fd, &b);
+    uint8_t raw[UIP_OP_REP_DEVLIST_MIN_SIZE + UIP_DEVICE_RECORD_SIZE + UIP_INTERFACE_RECORD_SIZE];
+    cr_assert(recv_exact(fd, raw, sizeof raw, 5000));
+    struct uip_op_header oh;
+    uip_decode_op_header(raw, sizeof raw, &oh);
+    cr_assert_eq(oh.code, UIP_OP_REP_DEVLIST);
+    cr_assert_eq(oh.status, UIP_ST_OK);
+    cr_assert_eq(raw[UIP_OFF_DEVLIST_COUNT + 3], 1);
+    struct uip_device_record rec;
+    uip_decode_device_record(raw + UIP_OP_REP_DEVLIST_MIN_SIZE, UIP_DEVICE_RECORD_SIZE, &rec);
+    cr_assert_str_eq(rec.busid, STORAGE_BUSID);
+    cr_assert_eq(rec.id_vendor, 0x46f4);
+    cr_assert_eq(rec.id_product, 0x0001);
+    cr_assert_eq(rec.num_interfaces, 1);
+    struct uip_interface_record ir;
+    uip_decode_interface_record(raw + UIP_OP_REP_DEVLIST_MIN_SIZE + UIP_DEVICE_RECORD_SIZE,
+                                UIP_INTERFACE_RECORD_SIZE, &ir);
+    cr_assert_eq(ir.iface_class, 0x08); /* mass storage, SCSI, bulk-only */
+    cr_assert_eq(ir.iface_subclass, 0x06);
+    cr_assert_eq(ir.iface_protocol, 0x50);
+    cr_assert(closed_by_server(fd, 5000), "the devlist connection was not closed");
+    close(fd);
+    cr_assert_eq(stop_server(&s), 0);
+}
+
+Test(serve, import_of_another_busid_is_refused)
+{
+    struct server s = start_server(STORAGE, NULL, NULL, NULL);
+    int fd = client(&s);
+    struct synth_buf b = {0};
+    synth_op_req_import(&b, "9-9");
+    send_buf(fd, &b);
+    uint8_t raw[UIP_OP_HEADER_SIZE];
+    cr_assert(recv_exact(fd, raw, sizeof raw, 5000));
+    struct uip_op_header oh;
+    uip_decode_op_header(raw, sizeof raw, &oh);
+    cr_assert_eq(oh.code, UIP_OP_REP_IMPORT);
+    cr_assert_eq(oh.status, UIP_ST_NODEV);
+    cr_assert(closed_by_server(fd, 5000));
+    close(fd);
+    stop_server(&s);
+}
+
+Test(serve, recorded_answer_with_live_seqnum)
+{
+    struct server s = start_server(STORAGE, "--timing", "fast", NULL);
+    struct uip_device_record rec;
+    int fd = import(&s, STORAGE_BUSID, &rec);
+    cr_assert_str_eq(rec.busid, STORAGE_BUSID);
+    cr_assert_eq(rec.speed, UIP_SPEED_SUPER);
+    submit_control_in(fd, 777, get_device_descriptor_18, 18);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.command, UIP_RET_SUBMIT);
+    cr_assert_eq(h.seqnum, 777);
+    cr_assert_eq(h.u.ret_submit.status, 0);
+    cr_assert_eq(h.u.ret_submit.actual_length, 18);
+    uint8_t desc[18];
+    cr_assert(recv_exact(fd, desc, sizeof desc, 5000));
+    cr_assert_eq(desc[0], 18);
+    cr_assert_eq(desc[1], 1); /* DEVICE */
+    cr_assert_eq(desc[8] | desc[9] << 8, 0x46f4);
+    cr_assert_eq(desc[10] | desc[11] << 8, 0x0001);
+    close(fd);
+    usleep(100000);
+    cr_assert_eq(stop_server(&s), 0, "a recorded request must not count as a divergence");
+}
+
+Test(serve, unrecorded_request_is_stalled_and_counted)
+{
+    struct server s = start_server(STORAGE, "--timing", "fast", NULL);
+    int fd = import(&s, STORAGE_BUSID, NULL);
+    submit_control_in(fd, 5, get_device_qualifier, 10);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.command, UIP_RET_SUBMIT);
+    cr_assert_eq(h.seqnum, 5);
+    cr_assert_eq(h.u.ret_submit.status, EPIPE_STATUS);
+    cr_assert_eq(h.u.ret_submit.actual_length, 0);
+    close(fd);
+    usleep(100000);
+    cr_assert_eq(stop_server(&s), 1, "a divergence gives exit code 1");
+}
+
+Test(serve, says_where_a_short_recording_ends)
+{
+    /* enum-timeout.pcap never got past the device descriptor: a BOS request is past its end */
+    static const uint8_t get_bos[8] = {0x80, 0x06, 0x00, 0x0f, 0x00, 0x00, 0x05, 0x00};
+    struct server s = start_server(ENUM_TIMEOUT, "--timing", "fast", NULL);
+    int fd = import(&s, recorded_busid(ENUM_TIMEOUT), NULL);
+    submit_control_in(fd, 1, get_bos, 5);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.u.ret_submit.status, EPIPE_STATUS);
+    submit_control_in(fd, 2, get_bos, 5);
+    recv_header(fd);
+    close(fd);
+    usleep(100000);
+    cr_assert_eq(log_lines(&s, "has gone past the recording"), 1, "said once per connection");
+    cr_assert_eq(log_lines(&s, "GET_DESCRIPTOR(DEVICE)"), 1, "the last recorded request is named");
+    cr_assert_eq(log_lines(&s, "divergence: conn 2 seq 1 ep 0 control GET_DESCRIPTOR(BOS)"), 1);
+    stop_server(&s);
+}
+
+Test(serve, unmatched_answer_is_configurable)
+{
+    struct server s = start_server(STORAGE, "--unmatched", "-71", NULL);
+    int fd = import(&s, STORAGE_BUSID, NULL);
+    submit_control_in(fd, 5, get_device_qualifier, 10);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.u.ret_submit.status, -71);
+    close(fd);
+    stop_server(&s);
+}
+
+Test(serve, pending_interrupt_urb_stays_pending_until_unlinked)
+{
+    struct server s = start_server(HID, "--timing", "fast", NULL);
+    int fd = import(&s, HID_BUSID, NULL);
+    struct synth_buf b = {0};
+    synth_cmd_submit(&b, 40, UIP_DIR_IN, 1, 8, 0, NULL, NULL);
+    send_buf(fd, &b);
+    cr_assert(nothing_arrives(fd, 500), "the recorded interrupt URB was pending: no answer expected");
+    unlink_urb(fd, 41, 40);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.command, UIP_RET_UNLINK);
+    cr_assert_eq(h.seqnum, 41);
+    cr_assert_eq(h.u.ret_unlink.status, ECONNRESET_STATUS);
+    cr_assert(nothing_arrives(fd, 300), "nothing may follow for an unlinked seqnum");
+    close(fd);
+    stop_server(&s);
+}
+
+Test(serve, reused_outstanding_seqnum_closes_the_connection)
+{
+    struct server s = start_server(HID, "--timing", "fast", NULL);
+    int fd = import(&s, HID_BUSID, NULL);
+    struct synth_buf b = {0};
+    synth_cmd_submit(&b, 40, UIP_DIR_IN, 1, 8, 0, NULL, NULL);
+    synth_cmd_submit(&b, 40, UIP_DIR_IN, 1, 8, 0, NULL, NULL);
+    send_buf(fd, &b);
+    cr_assert(closed_by_server(fd, 5000), "a reused outstanding seqnum was accepted");
+    close(fd);
+    usleep(100000);
+    cr_assert_eq(log_lines(&s, "closing: CMD_SUBMIT seq 40 while seq 40 is still outstanding"), 1);
+    stop_server(&s);
+}
+
+Test(serve, unlink_after_the_answer_gets_status_0)
+{
+    struct server s = start_server(STORAGE, "--timing", "fast", NULL);
+    int fd = import(&s, STORAGE_BUSID, NULL);
+    submit_control_in(fd, 3, get_device_descriptor_18, 18);
+    struct uip_header h = recv_header(fd);
+    uint8_t desc[18];
+    cr_assert(recv_exact(fd, desc, sizeof desc, 5000));
+    unlink_urb(fd, 4, 3);
+    h = recv_header(fd);
+    cr_assert_eq(h.command, UIP_RET_UNLINK);
+    cr_assert_eq(h.seqnum, 4);
+    cr_assert_eq(h.u.ret_unlink.status, 0);
+    /* an unlink of a seqnum never submitted: a RET_UNLINK of its own seqnum, status 0 */
+    unlink_urb(fd, 6, 5000);
+    h = recv_header(fd);
+    cr_assert_eq(h.command, UIP_RET_UNLINK);
+    cr_assert_eq(h.seqnum, 6);
+    cr_assert_eq(h.u.ret_unlink.status, 0);
+    close(fd);
+    stop_server(&s);
+}
+
+Test(serve, unlink_racing_a_delayed_answer_wins)
+{
+    struct server s = start_server(STORAGE, "--timing", "add=400", NULL);
+    int fd = import(&s, STORAGE_BUSID, NULL);
+    submit_control_in(fd, 10, get_device_descriptor_18, 18);
+    unlink_urb(fd, 11, 10);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.command, UIP_RET_UNLINK);
+    cr_assert_eq(h.seqnum, 11);
+    cr_assert_eq(h.u.ret_unlink.status, ECONNRESET_STATUS);
+    cr_assert(nothing_arrives(fd, 800), "the unlinked URB's RET_SUBMIT must never be sent");
+    close(fd);
+    stop_server(&s);
+}
+
+Test(serve, unlink_that_raced_the_answer_in_the_recording_races_it_again)
+{
+    /* enum-recover.pcap: the first GET_DESCRIPTOR(DEVICE, 8) was answered 6 s late, after the
+     * host had unlinked it; scaled down to about 300 ms here */
+    static const uint8_t get_device_descriptor_8[8] = {0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x08, 0x00};
+    struct server s = start_server(ENUM_RECOVER, "--timing", "scale=0.05", NULL);
+    int fd = import(&s, recorded_busid(ENUM_RECOVER), NULL);
+    double t0 = now_ms();
+    submit_control_in(fd, 1, get_device_descriptor_8, 8);
+    unlink_urb(fd, 2, 1);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.command, UIP_RET_SUBMIT, "the recorded answer goes first, as recorded");
+    cr_assert_eq(h.seqnum, 1);
+    cr_assert_eq(h.u.ret_submit.actual_length, 8);
+    cr_assert_geq(now_ms() - t0, 200.0);
+    uint8_t desc[8];
+    cr_assert(recv_exact(fd, desc, sizeof desc, 5000));
+    h = recv_header(fd);
+    cr_assert_eq(h.command, UIP_RET_UNLINK);
+    cr_assert_eq(h.seqnum, 2);
+    cr_assert_eq(h.u.ret_unlink.status, 0, "the unlink came too late, as recorded");
+    close(fd);
+    stop_server(&s);
+}
+
+Test(serve, timing_delays_answers)
+{
+    struct server s = start_server(STORAGE, "--timing", "add=300", NULL);
+    int fd = import(&s, STORAGE_BUSID, NULL);
+    double t0 = now_ms();
+    submit_control_in(fd, 1, get_device_descriptor_18, 18);
+    struct uip_header h = recv_header(fd);
+    double waited = now_ms() - t0;
+    cr_assert_eq(h.seqnum, 1);
+    cr_assert_geq(waited, 295.0, "answered after %.1f ms, not after recorded + 300 ms", waited);
+    close(fd);
+    stop_server(&s);
+
+    s = start_server(STORAGE, "--timing", "fast", NULL);
+    fd = import(&s, STORAGE_BUSID, NULL);
+    t0 = now_ms();
+    submit_control_in(fd, 1, get_device_descriptor_18, 18);
+    recv_header(fd);
+    waited = now_ms() - t0;
+    cr_assert_lt(waited, 250.0, "fast timing answered after %.1f ms", waited);
+    close(fd);
+    stop_server(&s);
+}
+
+/* The data the recording's first READ(10) of LBA 0 returned. */
+static void recorded_lba0(uint8_t *out, size_t n)
+{
+    struct replay_recording rec;
+    char err[256];
+    cr_assert_eq(replay_recording_load(STORAGE, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    bool found = false;
+    for (size_t i = 0; i + 1 < rec.n_urbs && !found; i++) {
+        const struct replay_urb *u = &rec.urbs[i];
+        const uint8_t zero_lba[4] = {0};
+        if (u->direction == UIP_DIR_OUT && u->data_len == 31 && u->data[15] == 0x28 &&
+            !memcmp(u->data + 17, zero_lba, 4)) {
+            for (size_t k = i + 1; k < rec.n_urbs; k++)
+                if (rec.urbs[k].direction == UIP_DIR_IN && rec.urbs[k].data_len >= n) {
+                    memcpy(out, rec.urbs[k].data, n);
+                    found = true;
+                    break;
+                }
+        }
+    }
+    cr_assert(found, "no READ(10) of LBA 0 in the recording");
+    replay_recording_free(&rec);
+}
+
+Test(serve, storage_model_answers_reads_cut_differently)
+{
+    enum { BLOCKS = 8, BYTES = BLOCKS * 512 };
+    static uint8_t expected[BYTES], got[BYTES];
+    recorded_lba0(expected, sizeof expected);
+    struct server s = start_server(STORAGE, "--timing", "fast", NULL);
+    int fd = import(&s, STORAGE_BUSID, NULL);
+    /* CBW: READ(10) LBA 0, 8 blocks, tag 0xabcd0001 (the recording starts with INQUIRY) */
+    uint8_t cbw[31] = {'U', 'S', 'B',  'C', 0x01, 0x00, 0xcd, 0xab, 0x00, 0x10, 0x00,   0x00, 0x80,
+                       0,   10,  0x28, 0,   0,    0,    0,    0,    0,    0,    BLOCKS, 0};
+    struct synth_buf b = {0};
+    synth_cmd_submit(&b, 100, UIP_DIR_OUT, 2, sizeof cbw, 0, NULL, cbw);
+    synth_cmd_submit(&b, 101, UIP_DIR_IN, 1, BYTES, 0, NULL, NULL);
+    synth_cmd_submit(&b, 102, UIP_DIR_IN, 1, 13, 0, NULL, NULL);
+    send_buf(fd, &b);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.seqnum, 100);
+    cr_assert_eq(h.u.ret_submit.status, 0);
+    cr_assert_eq(h.u.ret_submit.actual_length, 31);
+    h = recv_header(fd);
+    cr_assert_eq(h.seqnum, 101);
+    cr_assert_eq(h.u.ret_submit.actual_length, BYTES);
+    cr_assert(recv_exact(fd, got, sizeof got, 5000));
+    cr_assert_arr_eq(got, expected, sizeof got, "the blocks differ from the recorded ones");
+    h = recv_header(fd);
+    cr_assert_eq(h.seqnum, 102);
+    cr_assert_eq(h.u.ret_submit.actual_length, 13);
+    uint8_t csw[13];
+    cr_assert(recv_exact(fd, csw, sizeof csw, 5000));
+    cr_assert_arr_eq(csw, "USBS", 4);
+    cr_assert_arr_eq(csw + 4, cbw + 4, 4, "the CSW must echo the live tag");
+    cr_assert_eq(csw[12], 0, "command passed");
+    close(fd);
+    stop_server(&s);
+}
+
+Test(serve, hostile_clients_are_disconnected_and_the_server_lives_on)
+{
+    struct server s = start_server(STORAGE, "--timing", "fast", NULL);
+    /* garbage instead of an OP request */
+    int fd = client(&s);
+    cr_assert(send(fd, "GET / HTTP/1.0\r\n\r\n", 18, MSG_NOSIGNAL) == 18);
+    cr_assert(closed_by_server(fd, 5000), "garbage OP request not refused");
+    close(fd);
+    /* garbage after the import */
+    fd = import(&s, STORAGE_BUSID, NULL);
+    uint8_t junk[UIP_HEADER_SIZE];
+    memset(junk, 0x5a, sizeof junk);
+    cr_assert(send(fd, junk, sizeof junk, MSG_NOSIGNAL) == sizeof junk);
+    cr_assert(closed_by_server(fd, 5000), "garbage URB header not refused");
+    close(fd);
+    /* a CMD_SUBMIT announcing 16 MiB of OUT data (over the per-URB cap) */
+    fd = import(&s, STORAGE_BUSID, NULL);
+    struct synth_buf b = {0};
+    struct uip_header big = {
+        .command = UIP_CMD_SUBMIT, .seqnum = 1, .devid = 0x120002, .direction = UIP_DIR_OUT, .ep = 2};
+    big.u.cmd_submit.transfer_buffer_length = 16 * 1024 * 1024;
+    uint8_t raw[UIP_HEADER_SIZE];
+    uip_encode_header(&big, raw);
+    synth_append(&b, raw, sizeof raw);
+    send_buf(fd, &b);
+    cr_assert(closed_by_server(fd, 5000), "huge CMD_SUBMIT not refused");
+    close(fd);
+    /* a negative length */
+    fd = import(&s, STORAGE_BUSID, NULL);
+    big.u.cmd_submit.transfer_buffer_length = -5;
+    uip_encode_header(&big, raw);
+    cr_assert(send(fd, raw, sizeof raw, MSG_NOSIGNAL) == sizeof raw);
+    cr_assert(closed_by_server(fd, 5000), "negative length not refused");
+    close(fd);
+    /* a seqnum reused while it is outstanding (the recorded keyboard URB stays pending) */
+    fd = import(&s, STORAGE_BUSID, NULL);
+    /* disconnect in the middle of a PDU */
+    cr_assert(send(fd, raw, 20, MSG_NOSIGNAL) == 20);
+    close(fd);
+    /* many connections that send nothing or half a request */
+    for (int i = 0; i < 300; i++) {
+        int c = client(&s);
+        if (i % 2)
+            send(c, raw, 3, MSG_NOSIGNAL);
+        close(c);
+    }
+    usleep(300000);
+    cr_assert(server_alive(&s), "usbip-replay died");
+    cr_assert_eq(log_lines(&s, "closing: OP request with protocol version"), 1);
+    cr_assert_eq(log_lines(&s, "closing: malformed URB header"), 2);
+    cr_assert_eq(log_lines(&s, "closing: CMD_SUBMIT seq 1 carries 16777216 bytes (cap 4194304)"), 1);
+    cr_assert_eq(log_lines(&s, "closing: malformed URB header: transfer_buffer_length negative"), 1);
+    cr_assert_eq(log_lines(&s, "closing: the client disconnected in the middle of a PDU"), 151);
+    /* still serving */
+    fd = import(&s, STORAGE_BUSID, NULL);
+    submit_control_in(fd, 1, get_device_descriptor_18, 18);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.u.ret_submit.actual_length, 18);
+    close(fd);
+    int code = stop_server(&s);
+    cr_assert(code == 0 || code == 1, "exit %d", code);
+}
+
+Test(serve, once_ends_with_the_imported_session)
+{
+    struct server s = start_server(STORAGE, "--timing", "fast", "--once");
+    int fd = import(&s, STORAGE_BUSID, NULL);
+    submit_control_in(fd, 1, get_device_descriptor_18, 18);
+    recv_header(fd);
+    close(fd);
+    int st = 0;
+    for (int i = 0; i < 250 && waitpid(s.pid, &st, WNOHANG) == 0; i++)
+        usleep(20000);
+    cr_assert(WIFEXITED(st), "usbip-replay --once did not exit after the session");
+    cr_assert_eq(WEXITSTATUS(st), 0);
+}
+
+/* Copy capture to out without the packets up to and including the OP_REP_IMPORT: a capture
+ * that starts after the import. */
+static void write_capture_without_import(const char *capture, const char *out)
+{
+    static const uint8_t rep_import[8] = {0x01, 0x11, 0x00, 0x03, 0, 0, 0, 0};
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *in = pcap_open_offline(capture, err);
+    cr_assert(in, "%s", err);
+    pcap_dumper_t *d = pcap_dump_open(in, out);
+    cr_assert(d);
+    struct pcap_pkthdr *h;
+    const u_char *p;
+    bool after_import = false;
+    while (pcap_next_ex(in, &h, &p) == 1) {
+        if (after_import)
+            pcap_dump((u_char *)d, h, p);
+        else if (memmem(p, h->caplen, rep_import, sizeof rep_import))
+            after_import = true;
+    }
+    cr_assert(after_import, "no OP_REP_IMPORT in %s", capture);
+    pcap_dump_close(d);
+    pcap_close(in);
+}
+
+Test(serve, capture_without_the_import_is_served_from_its_descriptors)
+{
+    char path[] = "/tmp/test_replay_noimport.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    write_capture_without_import(STORAGE, path);
+    struct server s = start_server(path, "--busid", "5-1", "--timing=fast");
+    fd = client(&s);
+    struct synth_buf b = {0};
+    synth_op_req_devlist(&b);
+    send_buf(fd, &b);
+    uint8_t raw[UIP_OP_REP_DEVLIST_MIN_SIZE + UIP_DEVICE_RECORD_SIZE + UIP_INTERFACE_RECORD_SIZE];
+    cr_assert(recv_exact(fd, raw, sizeof raw, 5000));
+    close(fd);
+    struct uip_device_record rec;
+    uip_decode_device_record(raw + UIP_OP_REP_DEVLIST_MIN_SIZE, UIP_DEVICE_RECORD_SIZE, &rec);
+    cr_assert_str_eq(rec.busid, "5-1");
+    cr_assert_eq(rec.id_vendor, 0x46f4);
+    cr_assert_eq(rec.id_product, 0x0001);
+    cr_assert_eq(rec.speed, UIP_SPEED_SUPER, "bcdUSB 3.x gives super speed");
+    cr_assert_eq(rec.num_interfaces, 1);
+    cr_assert_eq(raw[UIP_OP_REP_DEVLIST_MIN_SIZE + UIP_DEVICE_RECORD_SIZE], 0x08,
+                 "mass storage interface");
+    fd = import(&s, "5-1", NULL);
+    submit_control_in(fd, 1, get_device_descriptor_18, 18);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.u.ret_submit.status, 0);
+    cr_assert_eq(h.u.ret_submit.actual_length, 18);
+    close(fd);
+    cr_assert_eq(log_lines(&s, "device record built from the recorded descriptors"), 1);
+    stop_server(&s);
+    unlink(path);
+}
+
+Test(serve, exit_codes)
+{
+    struct {
+        const char *arg1, *arg2;
+        int code;
+    } cases[] = {
+        {"--timing", "sometimes", 2},
+        {"--unmatched", "7", 2},
+        {"--listen", "nonsense", 6},
+    };
+    const char *no_server[] = {REPLAY_BIN, "proxy", "--delay-ms", "5", NULL};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            int null = open("/dev/null", O_WRONLY);
+            dup2(null, STDERR_FILENO);
+            execl(REPLAY_BIN, REPLAY_BIN, "serve", STORAGE, cases[i].arg1, cases[i].arg2, (char *)NULL);
+            _exit(127);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        cr_assert(WIFEXITED(st));
+        cr_assert_eq(WEXITSTATUS(st), cases[i].code, "%s %s: exit %d", cases[i].arg1, cases[i].arg2,
+                     WEXITSTATUS(st));
+    }
+    const char *missing[] = {REPLAY_BIN, "serve", "/nonexistent.pcap", NULL};
+    const char *empty_pcap = "/tmp/test_replay_empty.pcap";
+    pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+    pcap_dumper_t *d = pcap_dump_open(dead, empty_pcap);
+    pcap_dump_close(d);
+    pcap_close(dead);
+    const char *empty[] = {REPLAY_BIN, "serve", empty_pcap, NULL};
+    const char *unknown_mode[] = {REPLAY_BIN, "rewind", NULL};
+    struct {
+        const char **argv;
+        int code;
+    } runs[] = {{missing, 3}, {empty, 5}, {unknown_mode, 2}, {no_server, 2}};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            int null = open("/dev/null", O_WRONLY);
+            dup2(null, STDERR_FILENO);
+            execv(REPLAY_BIN, (char *const *)runs[i].argv);
+            _exit(127);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        cr_assert(WIFEXITED(st));
+        cr_assert_eq(WEXITSTATUS(st), runs[i].code, "%s: exit %d",
+                     runs[i].argv[2] ? runs[i].argv[2] : runs[i].argv[1], WEXITSTATUS(st));
+    }
+    unlink(empty_pcap);
+}
+
+Test(serve, write_records_the_served_session_as_a_readable_pcap)
+{
+    char path[] = "/tmp/test_replay_write.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    struct server s = start_server(STORAGE, "--timing=fast", "--write", path);
+    fd = import(&s, STORAGE_BUSID, NULL);
+    submit_control_in(fd, 21, get_device_descriptor_18, 18);
+    recv_header(fd);
+    uint8_t desc[18];
+    cr_assert(recv_exact(fd, desc, sizeof desc, 5000));
+    submit_control_in(fd, 22, get_device_qualifier, 10);
+    recv_header(fd);
+    close(fd);
+    usleep(100000);
+    stop_server(&s);
+    /* read back with the core, as usbip-analyze does */
+    struct replay_recording rec;
+    char err[256];
+    cr_assert_eq(replay_recording_load(path, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert(rec.device_from_import);
+    cr_assert_str_eq(rec.device.busid, STORAGE_BUSID);
+    cr_assert_eq(rec.n_urbs, 2, "%zu URBs read back", rec.n_urbs);
+    cr_assert_eq(rec.urbs[0].seqnum, 21);
+    cr_assert(rec.urbs[0].answered);
+    cr_assert_eq(rec.urbs[0].actual_length, 18);
+    cr_assert_arr_eq(rec.urbs[0].data, desc, sizeof desc);
+    cr_assert_eq(rec.urbs[1].seqnum, 22);
+    cr_assert_eq(rec.urbs[1].status, EPIPE_STATUS);
+    replay_recording_free(&rec);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "%s --any-port %s > /dev/null", ANALYZE_BIN, path);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "usbip-analyze did not read the written pcap cleanly");
+    unlink(path);
+}
+
+/* usbip-replay proxy to the server s, --listen 127.0.0.1:PORT, with a1..a4. */
+static struct server start_proxy(const struct server *to, const char *a1, const char *a2, const char *a3,
+                                 const char *a4)
+{
+    static char server_arg[64];
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%d", to->port);
+    const char *argv[] = {REPLAY_BIN, "proxy", "--listen", "LISTEN", "--server", server_arg,
+                          a1,         a2,      a3,         a4,       NULL};
+    return spawn_replay(argv);
+}
+
+Test(proxy, adds_the_delay_and_records_the_session)
+{
+    char path[] = "/tmp/test_replay_proxy.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    struct server srv = start_server(STORAGE, "--timing", "fast", NULL);
+    struct server px = start_proxy(&srv, "--delay-ms", "150", "--write", path);
+    double t0 = now_ms();
+    fd = import(&px, STORAGE_BUSID, NULL);
+    cr_assert_geq(now_ms() - t0, 145.0, "the import reply was not delayed");
+    t0 = now_ms();
+    submit_control_in(fd, 31, get_device_descriptor_18, 18);
+    struct uip_header h = recv_header(fd);
+    double waited = now_ms() - t0;
+    cr_assert_eq(h.seqnum, 31);
+    cr_assert_eq(h.u.ret_submit.actual_length, 18);
+    uint8_t desc[18];
+    cr_assert(recv_exact(fd, desc, sizeof desc, 5000));
+    cr_assert_geq(waited, 145.0, "answered after %.1f ms through a 150 ms proxy", waited);
+    close(fd);
+    usleep(300000);
+    cr_assert_eq(stop_server(&px), 0);
+    stop_server(&srv);
+    struct replay_recording rec;
+    char err[256];
+    cr_assert_eq(replay_recording_load(path, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert(rec.device_from_import);
+    cr_assert_eq(rec.n_urbs, 1);
+    cr_assert_eq(rec.urbs[0].seqnum, 31);
+    cr_assert_arr_eq(rec.urbs[0].data, desc, sizeof desc);
+    cr_assert_geq(rec.urbs[0].latency_ns, 145000000ull, "the recorded latency should include the delay");
+    replay_recording_free(&rec);
+    unlink(path);
+}
+
+Test(proxy, jitter_adds_a_bounded_random_delay_in_order)
+{
+    struct server srv = start_server(STORAGE, "--timing", "fast", NULL);
+    struct server px = start_proxy(&srv, "--delay-ms", "40", "--jitter-ms", "80");
+    int fd = import(&px, STORAGE_BUSID, NULL);
+    double min = 1e9, max = 0;
+    for (uint32_t seq = 1; seq <= 8; seq++) {
+        double t0 = now_ms();
+        submit_control_in(fd, seq, get_device_descriptor_18, 18);
+        struct uip_header h = recv_header(fd);
+        uint8_t desc[18];
+        cr_assert(recv_exact(fd, desc, sizeof desc, 5000));
+        double waited = now_ms() - t0;
+        cr_assert_eq(h.seqnum, seq, "answers stay in order");
+        min = waited < min ? waited : min;
+        max = waited > max ? waited : max;
+    }
+    cr_assert_geq(min, 38.0, "fastest answer %.1f ms, below the 40 ms delay", min);
+    /* jitter applies to each direction: at most 40 + 80 (down) + 80 (up); the rest of the
+     * bound is scheduling slack for a loaded machine (the lab's qemu runs beside this) */
+    cr_assert_leq(max, 1000.0, "slowest answer %.1f ms, far above delay + jitter", max);
+    cr_assert_gt(max - min, 1.0, "8 answers all within 1 ms: no jitter");
+    close(fd);
+    stop_server(&px);
+    stop_server(&srv);
+}
+
+Test(proxy, unreachable_server_refuses_the_client)
+{
+    struct server srv = start_server(STORAGE, NULL, NULL, NULL);
+    struct server px = start_proxy(&srv, NULL, NULL, NULL, NULL);
+    stop_server(&srv); /* nothing listens there any more */
+    int fd = client(&px);
+    cr_assert(closed_by_server(fd, 8000), "the proxy kept a client it cannot serve");
+    close(fd);
+    cr_assert_geq(log_lines(&px, "refused: no connection to"), 1);
+    cr_assert_eq(stop_server(&px), 0);
+}
