@@ -43,7 +43,7 @@ if [ -x scripts/fuzz.sh ]; then
   step "fuzz each target ${UIP_FUZZ_SECONDS:-60} s" scripts/fuzz.sh "${UIP_FUZZ_SECONDS:-60}"
 fi
 step "real-kernel lab and replay against the real kernel" \
-  ctest --test-dir build --output-on-failure -L lab
+  ctest --test-dir build --output-on-failure -L lab -j2
 
 echo
 for f in "${failures[@]}"; do echo "failed stage: $f"; done

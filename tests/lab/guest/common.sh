@@ -32,6 +32,14 @@ capture_start() { # capture_start NAME: tcpdump on lo, port 3240
   wait_for 10 grep -qs listening "/out/tcpdump-$1.log" || fail "tcpdump did not start"
 }
 
+capture_to_host() { # capture_to_host NAME: tcpdump on lo, port 3240, straight into the host's OUTDIR over the 9p
+  # share (/hostout/NAME.pcap), for recordings too big for the serial port ('# hostout: yes')
+  [ -d /hostout ] || fail "no /hostout share (the scenario needs '# hostout: yes')"
+  tcpdump -i lo -Z root -B 65536 -s 0 -w "/hostout/$1.pcap" 'tcp port 3240' 2>"/out/tcpdump-$1.log" &
+  TCPDUMP_PID=$!
+  wait_for 10 grep -qs listening "/out/tcpdump-$1.log" || fail "tcpdump did not start"
+}
+
 capture_stop() {
   sleep 0.5
   kill "$TCPDUMP_PID" 2>/dev/null

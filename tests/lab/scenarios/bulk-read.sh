@@ -5,11 +5,8 @@
 # modules: usb-storage sd_mod 9p 9pnet_virtio virtio_pci
 # hostout: yes
 mib=${LAB_ARGS:-256}
-[ -d /hostout ] || fail "no /hostout share"
 server_up
-tcpdump -i lo -Z root -B 65536 -s 0 -w /hostout/bulk-read.pcap 'tcp port 3240' 2>/out/tcpdump.log &
-TCPDUMP_PID=$!
-wait_for 10 grep -qs listening /out/tcpdump.log || fail "tcpdump did not start"
+capture_to_host bulk-read
 client_attach
 wait_for 60 test -b /dev/sda || fail "the attached disk did not appear as /dev/sda"
 dd if=/dev/sda of=/dev/null bs=1M count="$mib" 2> /out/dd.txt || fail "dd read failed"

@@ -7,11 +7,8 @@
 # hostout: yes
 # binaries: /usr/bin/dd
 reads=${LAB_ARGS:-70000}
-[ -d /hostout ] || fail "no /hostout share"
 server_up
-tcpdump -i lo -Z root -B 65536 -s 0 -w /hostout/small-reads.pcap 'tcp port 3240' 2>/out/tcpdump.log &
-TCPDUMP_PID=$!
-wait_for 10 grep -qs listening /out/tcpdump.log || fail "tcpdump did not start"
+capture_to_host small-reads
 client_attach
 wait_for 60 test -b /dev/sda || fail "the attached disk did not appear as /dev/sda"
 /usr/bin/dd if=/dev/sda of=/dev/null iflag=direct bs=512 count="$reads" 2> /out/dd.txt || fail "dd read failed"
