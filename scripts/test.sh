@@ -36,12 +36,14 @@ step "build (warnings are errors)" build_release
 step "tests: unit, integration, dissector, replay" \
   ctest --test-dir build --output-on-failure -LE lab
 step "build with ASan+UBSan" build_asan
-step "tests under ASan+UBSan: unit, bad input, the plugin inside tshark" \
+step "tests under ASan+UBSan: unit, bad input, the plugin inside tshark, replay over loopback" \
   env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -L 'unit|badinput|dissector'
+  ctest --test-dir build-asan --output-on-failure -L 'unit|badinput|dissector|replay'
 if [ -x scripts/fuzz.sh ]; then
   step "fuzz each target ${UIP_FUZZ_SECONDS:-60} s" scripts/fuzz.sh "${UIP_FUZZ_SECONDS:-60}"
 fi
+# Before the kernel tests run (two at a time): the Debian kernel they all boot, unpacked once.
+step "lab setup: Debian's kernel and the lab's packages" tests/lab/lab setup
 step "real-kernel lab and replay against the real kernel" \
   ctest --test-dir build --output-on-failure -L lab -j2
 
