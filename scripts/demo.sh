@@ -7,8 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 capture=${1:-}
 [ $# -gt 0 ] && shift
 if [ -z "$capture" ]; then
-  capture=$(ls "$root"/captures/storage*.pcap* 2>/dev/null | head -n 1 || true)
-  [ -n "$capture" ] || capture=$(ls "$root"/captures/*.pcap* 2>/dev/null | head -n 1 || true)
+  capture=$root/captures/storage.pcap # a whole session: import, enumeration, a disk read
+  [ -f "$capture" ] || capture=$(ls "$root"/captures/*.pcap* 2>/dev/null | head -n 1 || true)
 fi
 if [ -z "$capture" ]; then
   echo "demo: no capture in captures/ (record one with tests/lab/lab)" >&2
