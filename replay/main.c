@@ -1,10 +1,11 @@
-/* main.c -- usbip-replay: command line, modes (serve, proxy) and exit codes over the replay modules. */
+/* main.c -- usbip-replay: command line, modes (serve, drive, proxy) and exit codes over the replay modules. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "drive.h"
 #include "log.h"
 #include "pcap_writer.h"
 #include "proxy.h"
@@ -23,8 +24,12 @@ enum exit_code {
     EXIT_UNREADABLE = 3,   /* capture unreadable */
     EXIT_CORRUPT = 4,      /* capture corrupt part-way */
     EXIT_NO_DEVICE = 5,    /* no device to play in the capture (or not the --busid asked for) */
-    EXIT_NETWORK = 6,      /* cannot listen, or the server loop failed */
+    EXIT_NETWORK = 6,      /* cannot listen, or the server loop failed; drive: cannot connect */
+    EXIT_REFUSED = 7,      /* drive: the server refused the import */
+    EXIT_NO_ANSWER = 8,    /* drive: the server stopped answering (timeout) or closed the connection */
+    EXIT_PROTOCOL = 9,     /* drive: the server sent something impossible */
 };
+#define DEFAULT_DRIVE_TIMEOUT_MS 10000
 
 static void usage(FILE *f)
 {
@@ -52,6 +57,30 @@ static void usage(FILE *f)
             "            2 usage; 3 capture unreadable; 4 capture corrupt part-way;\n"
             "            5 no device to play in the capture; 6 cannot listen (or the server failed)\n"
             "The server runs until SIGINT/SIGTERM (or, with --once, the end of the session).\n"
+            "\n"
+            "usage: usbip-replay drive CAPTURE --server HOST[:PORT] [options]\n"
+            "Import the device from a real USB/IP server (usbipd + usbip-host, or serve), send it the\n"
+            "host requests recorded in the capture (in recorded order, URBs that were outstanding\n"
+            "together sent together) and compare every answer (status, actual_length, IN data) with\n"
+            "the recorded one. The first divergence is shown with its context, then a count.\n"
+            "\n"
+            "  --server HOST[:PORT] the server (port 3240 by default)\n"
+            "  --busid B          the busid to import (default: the recorded one)\n"
+            "  --ignore LIST      fields not compared, FIELD[:SCOPE] separated by commas: FIELD status,\n"
+            "                     length, data or all; SCOPE epN, epNin, epNout (one endpoint),\n"
+            "                     strings (string descriptor answers) or serial (the serial number\n"
+            "                     string); no SCOPE: every URB. e.g. --ignore data:ep1in,data:serial\n"
+            "  --timeout S        the longest wait for an answer beyond its recorded latency (default\n"
+            "                     10 s): a URB still unanswered then is a divergence and is unlinked\n"
+            "                     if the server answered others meanwhile, else the server stopped\n"
+            "                     answering (exit 8). URBs the recording never answered are sent,\n"
+            "                     not waited for, and unlinked at the end\n"
+            "  --write OUT.pcap   record the session (Ethernet/IPv4/TCP)\n"
+            "  --verbose          also log answers that raced the final unlinks\n"
+            "exit codes: 0 every answer as recorded; 1 divergences; 2 usage; 3 capture unreadable;\n"
+            "            4 capture corrupt part-way; 5 no device in the capture; 6 cannot connect;\n"
+            "            7 the server refused the import; 8 the server stopped answering (timeout)\n"
+            "            or closed the connection; 9 the server sent something impossible\n"
             "\n"
             "usage: usbip-replay proxy --server HOST[:PORT] [options]\n"
             "Forward live USB/IP sessions from a real client to a real server (port 3240 by default),\n"
@@ -147,6 +176,103 @@ static bool parse_unmatched(const char *text, struct replay_serve_config *s)
     return true;
 }
 
+/* Load the capture for serve and drive: an exit code other than EXIT_CLEAN on failure. */
+static int load_recording(const char *path, const char *busid, struct replay_recording *rec)
+{
+    char err[512] = "";
+    switch (replay_recording_load(path, busid, rec, err, sizeof err)) {
+    case REPLAY_LOAD_OK: break;
+    case REPLAY_LOAD_UNREADABLE: replay_log("%s", err); return EXIT_UNREADABLE;
+    case REPLAY_LOAD_CORRUPT: replay_log("%s", err); return EXIT_CORRUPT;
+    case REPLAY_LOAD_NO_DEVICE: replay_log("%s: %s", path, err); return EXIT_NO_DEVICE;
+    }
+    if (busid && strcmp(rec->device.busid, busid) && rec->device_from_import) {
+        replay_log("%s: no device with busid %s", path, busid);
+        replay_recording_free(rec);
+        return EXIT_NO_DEVICE;
+    }
+    replay_log("%s: busid %s %04x:%04x, %zu URBs recorded on connection %u over %.3f s%s", path,
+               rec->device.busid, rec->device.id_vendor, rec->device.id_product, rec->n_urbs, rec->conn_id,
+               (double)(rec->last_ts_ns - rec->first_ts_ns) / 1e9,
+               rec->device_from_import ? "" : " (device record built from the recorded descriptors)");
+    return EXIT_CLEAN;
+}
+
+static int drive_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"server", required_argument, NULL, 's'},  {"busid", required_argument, NULL, 'b'},
+        {"ignore", required_argument, NULL, 'i'},  {"timeout", required_argument, NULL, 't'},
+        {"write", required_argument, NULL, 'w'},   {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    struct replay_drive_config cfg = {.timeout_ms = DEFAULT_DRIVE_TIMEOUT_MS};
+    const char *write_path = NULL;
+    char err[512] = "";
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': cfg.server = optarg; break;
+        case 'b':
+            if (!*optarg || strlen(optarg) >= UIP_BUSID_SIZE) {
+                replay_log("--busid wants 1 to %d characters", UIP_BUSID_SIZE - 1);
+                return EXIT_USAGE;
+            }
+            cfg.busid = optarg;
+            break;
+        case 'i':
+            if (!replay_drive_parse_ignore(optarg, &cfg, err, sizeof err)) {
+                replay_log("%s", err);
+                return EXIT_USAGE;
+            }
+            break;
+        case 't': {
+            char *end;
+            double s = strtod(optarg, &end);
+            if (end == optarg || *end || !(s >= 0.1 && s <= 3600)) {
+                replay_log("--timeout wants seconds in 0.1..3600, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            cfg.timeout_ms = (int)(s * 1000);
+            break;
+        }
+        case 'w': write_path = optarg; break;
+        case 'v': replay_log_set_verbose(1); break;
+        case 'h': usage(stdout); return EXIT_CLEAN;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (!cfg.server || optind != argc - 1) {
+        replay_log("drive: %s", !cfg.server         ? "--server HOST[:PORT] is required"
+                                : optind >= argc ? "no capture given"
+                                                 : "one capture at a time");
+        return EXIT_USAGE;
+    }
+    struct replay_recording rec;
+    int rc = load_recording(argv[optind], NULL, &rec);
+    if (rc != EXIT_CLEAN)
+        return rc;
+    if (write_path && !(cfg.write = replay_pcap_open(write_path, err, sizeof err))) {
+        replay_log("%s", err);
+        replay_recording_free(&rec);
+        return EXIT_USAGE;
+    }
+    cfg.rec = &rec;
+    if (!cfg.busid)
+        cfg.busid = rec.device.busid;
+    enum replay_drive_result r = replay_drive_run(&cfg);
+    replay_pcap_close(cfg.write);
+    replay_recording_free(&rec);
+    switch (r) {
+    case REPLAY_DRIVE_DONE: return replay_divergence_count() ? EXIT_DIVERGED : EXIT_CLEAN;
+    case REPLAY_DRIVE_NO_CONNECT: return EXIT_NETWORK;
+    case REPLAY_DRIVE_REFUSED: return EXIT_REFUSED;
+    case REPLAY_DRIVE_NO_ANSWER: return EXIT_NO_ANSWER;
+    case REPLAY_DRIVE_PROTOCOL: return EXIT_PROTOCOL;
+    }
+    return EXIT_PROTOCOL;
+}
+
 static int serve_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -195,21 +321,9 @@ static int serve_main(int argc, char **argv)
     }
     struct replay_recording rec;
     char err[512] = "";
-    switch (replay_recording_load(argv[optind], busid, &rec, err, sizeof err)) {
-    case REPLAY_LOAD_OK: break;
-    case REPLAY_LOAD_UNREADABLE: replay_log("%s", err); return EXIT_UNREADABLE;
-    case REPLAY_LOAD_CORRUPT: replay_log("%s", err); return EXIT_CORRUPT;
-    case REPLAY_LOAD_NO_DEVICE: replay_log("%s: %s", argv[optind], err); return EXIT_NO_DEVICE;
-    }
-    if (busid && strcmp(rec.device.busid, busid) && rec.device_from_import) {
-        replay_log("%s: no device with busid %s", argv[optind], busid);
-        replay_recording_free(&rec);
-        return EXIT_NO_DEVICE;
-    }
-    replay_log("%s: busid %s %04x:%04x, %zu URBs recorded on connection %u over %.3f s%s", argv[optind],
-               rec.device.busid, rec.device.id_vendor, rec.device.id_product, rec.n_urbs, rec.conn_id,
-               (double)(rec.last_ts_ns - rec.first_ts_ns) / 1e9,
-               rec.device_from_import ? "" : " (device record built from the recorded descriptors)");
+    int rc = load_recording(argv[optind], busid, &rec);
+    if (rc != EXIT_CLEAN)
+        return rc;
     if (write_path && !(cfg.write = replay_pcap_open(write_path, err, sizeof err))) {
         replay_log("%s", err);
         replay_recording_free(&rec);
@@ -246,7 +360,9 @@ int main(int argc, char **argv)
         return serve_main(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "proxy"))
         return proxy_main(argc - 1, argv + 1);
-    if (argc >= 2 && (!strcmp(argv[1], "drive") || !strcmp(argv[1], "pair"))) {
+    if (argc >= 2 && !strcmp(argv[1], "drive"))
+        return drive_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "pair")) {
         replay_log("mode '%s' is not implemented yet (see replay/README.md)", argv[1]);
         return EXIT_USAGE;
     }

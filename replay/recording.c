@@ -87,6 +87,8 @@ static void on_urb(void *user, const struct uip_urb *u)
     r->has_setup = u->has_setup;
     memcpy(r->setup, u->setup, sizeof r->setup);
     r->transfer_buffer_length = u->transfer_buffer_length;
+    r->transfer_flags = u->transfer_flags;
+    r->interval = u->interval;
     r->answered = u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
     r->unlink_raced = u->outcome == UIP_URB_UNLINK_TOO_LATE;
     r->t_submit_ns = u->t_submit_ns;

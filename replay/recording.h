@@ -17,6 +17,8 @@ struct replay_urb {
     bool has_setup;
     uint8_t setup[UIP_SETUP_SIZE];
     int32_t transfer_buffer_length;
+    uint32_t transfer_flags; /* as recorded (drive sends them again) */
+    int32_t interval;
     bool answered;     /* a RET_SUBMIT was recorded */
     bool unlink_raced; /* the host unlinked it but the answer came first (RET_UNLINK 0) */
     int32_t status;

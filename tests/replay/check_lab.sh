@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check_lab.sh -- boot the lab scenario replay-NAME (replay-serve for storage; usbip-replay serving a recorded device
-# to the guest's real vhci-hcd) and check what the real kernel did with the replayed device.
-#   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast
+# to the guest's real vhci-hcd, or driving the guest's real usbip-host) and check what the real kernel did.
+#   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast, proxy,
+#                                     proxy-sweep, drive
 set -uo pipefail
 name=$1
 build=$2
@@ -17,6 +18,7 @@ check() { # check DESCRIPTION COMMAND...
 enumerated() { grep -q "idVendor=$1, idProduct=$2" "$out/dmesg.txt"; }
 listed() { grep -q "($1:$2)" "$out/list.txt"; }
 fixture_says() { grep -q "$1" "$out/host-fixture.log"; }
+drive_says() { grep -q "$1" "$out/drive.log"; }
 
 # proxy-sweep: the proxy at 0, 50 and 100 ms, three guests at once; the time to read 2 MiB grows
 # with the delay, about as the round trip (usb-storage keeps one bulk URB in flight).
@@ -101,6 +103,14 @@ proxy)
     awk -F, 'NR > 1 && $6 == "bulk" && $5 == "in" { if (min == "" || $14 < min) min = $14 } END { print min }')
   check "every bulk IN URB took at least the added 20 ms (fastest: ${slowest_fast}s)" \
     awk -v m="$slowest_fast" 'BEGIN { exit !(m != "" && m >= 0.020) }'
+  ;;
+drive)
+  check "usbip-replay drive imported the guest's keyboard (0627:0001) from usbip-host" \
+    drive_says 'drive: imported busid [0-9-]* 0627:0001'
+  check "every recorded request was sent and answered (the interrupt IN URB unlinked at the end)" \
+    drive_says 'drive: 15 URBs sent, 14 answered, 1 unlinked at the end'
+  check "no divergence from the recording over enumeration" drive_says ' 0 divergence(s) from the recording'
+  check "drive exited 0" drive_says '^drive exit 0$'
   ;;
 *)
   echo "check_lab.sh: no checks for $name"; exit 2 ;;

@@ -1,7 +1,9 @@
 /* test_replay.c -- usbip-replay over loopback, driven by a client built on the core's encoders.
  * serve: devlist, import, recorded answers with remapped seqnums, held interrupt URBs, unlinks
  * and their races, timing, the mass-storage model, --write, exit codes, hostile clients.
- * proxy: added delay, the recorded session, an unreachable server. */
+ * drive: against serve of the same and of another capture, and against a fake server (an
+ * injected difference, --ignore, a silent or lying server). proxy: added delay, the recorded
+ * session, an unreachable server. */
 #define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>
@@ -22,6 +24,7 @@
 
 #include "recording.h"
 #include "synth_pdu.h"
+#include "uip/tracker.h"
 #include "uip/wire.h"
 
 #define STORAGE CAPTURES_DIR "/storage.pcap"
@@ -864,4 +867,291 @@ Test(proxy, unreachable_server_refuses_the_client)
     close(fd);
     cr_assert_geq(log_lines(&px, "refused: no connection to"), 1);
     cr_assert_eq(stop_server(&px), 0);
+}
+
+/* ---- drive ------------------------------------------------------------------------------ */
+
+#define COMPOSITE CAPTURES_DIR "/composite.pcap"
+
+/* usbip-replay drive CAPTURE --server 127.0.0.1:PORT a1..a4 (each may be NULL); its exit code.
+ * Its stderr goes to log (mkstemp'd here; the caller unlinks it). */
+static int run_drive(const char *capture, int port, char log[64], const char *a1, const char *a2,
+                     const char *a3, const char *a4)
+{
+    char server_arg[64];
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%d", port);
+    snprintf(log, 64, "/tmp/test_replay_drive.XXXXXX");
+    int log_fd = mkstemp(log);
+    cr_assert(log_fd >= 0);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(log_fd, STDOUT_FILENO);
+        dup2(log_fd, STDERR_FILENO);
+        execl(REPLAY_BIN, REPLAY_BIN, "drive", capture, "--server", server_arg, a1, a2, a3, a4,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(log_fd);
+    int st = 0;
+    for (int i = 0; i < 3000 && waitpid(pid, &st, WNOHANG) == 0; i++)
+        usleep(20000);
+    if (!WIFEXITED(st)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        cr_assert_fail("usbip-replay drive did not finish within 60 s");
+    }
+    return WEXITSTATUS(st);
+}
+
+static int file_lines(const char *path, const char *text)
+{
+    struct server s = {0};
+    snprintf(s.log, sizeof s.log, "%s", path);
+    return log_lines(&s, text);
+}
+
+/* drive CAPTURE against serve of the same CAPTURE: nothing differs, on either side. */
+static void drive_against_its_own_recording(const char *capture)
+{
+    struct server s = start_server(capture, "--timing", "fast", NULL);
+    char log[64];
+    int code = run_drive(capture, s.port, log, "--timeout", "5", NULL, NULL);
+    cr_assert_eq(code, 0, "drive exit %d", code);
+    cr_assert_eq(file_lines(log, "0 divergence(s) from the recording"), 1);
+    cr_assert_eq(file_lines(log, "divergence:"), 0);
+    unlink(log);
+    usleep(100000);
+    cr_assert_eq(stop_server(&s), 0, "serve saw requests that differ from the recording");
+}
+
+Test(drive, hid_against_serve_of_the_same_capture)
+{
+    drive_against_its_own_recording(HID);
+}
+
+Test(drive, composite_against_serve_of_the_same_capture)
+{
+    drive_against_its_own_recording(COMPOSITE);
+}
+
+Test(drive, another_device_is_reported_from_its_first_divergence)
+{
+    struct server s = start_server(COMPOSITE, "--timing", "fast", NULL);
+    char log[64];
+    int code = run_drive(HID, s.port, log, "--busid", recorded_busid(COMPOSITE), NULL, NULL);
+    cr_assert_eq(code, 1, "drive exit %d", code);
+    cr_assert_eq(file_lines(log, "divergence: the server's device is 0525:a4a2, the recording's 0627:0001"), 1);
+    cr_assert_eq(file_lines(log, "divergence: URB 1 of 15 (recorded seqnum 1, ep 0 IN control "
+                                 "GET_DESCRIPTOR(DEVICE) wLength 64): IN data differs from byte 4"), 1);
+    cr_assert_eq(file_lines(log, "first divergence, in context:"), 1, "context once, for the first");
+    cr_assert_eq(file_lines(log, "setup 80 06 00 01 00 00 40 00, transfer_buffer_length 64"), 1);
+    cr_assert_eq(file_lines(log, "expected at 0x0000: 12 01 00 02 00 00 00 40 27 06 01 00"), 1);
+    cr_assert_eq(file_lines(log, "received at 0x0000: 12 01 00 02 02 00 00 40 25 05 a2 a4"), 1);
+    cr_assert_geq(file_lines(log, "status -32 (EPIPE), recorded 0 (OK)"), 1,
+                  "requests the other recording does not hold are stalled by serve");
+    cr_assert_eq(file_lines(log, "unlinked at the end; 0 divergence(s)"), 0);
+    cr_assert_eq(file_lines(log, "divergence(s) from the recording"), 1, "and a count");
+    unlink(log);
+    stop_server(&s);
+}
+
+enum fake_mode {
+    FAKE_FLIP_STRING, /* one byte of the first string descriptor answer differs */
+    FAKE_OVERLONG,    /* the first answer is longer than the request */
+    FAKE_SILENT,      /* imports, then never answers */
+    FAKE_UNKNOWN_SEQ, /* answers the first request with a seqnum never sent */
+    FAKE_NO_BULK_IN,  /* answers everything but bulk IN URBs */
+    FAKE_BAD_PADDING, /* answers with non-zero bytes where the header's padding is */
+};
+
+/* A USB/IP server built on the core's encoders (through synth_pdu): imports the recorded device
+ * of capture and answers seqnum N with the recorded answer of URB N (drive's numbering), changed
+ * as mode says; unlinks get -ECONNRESET. Returns its port; *pid the process. */
+static int fake_server(const char *capture, enum fake_mode mode, pid_t *pid)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    cr_assert(bind(lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(lfd, 1) == 0);
+    getsockname(lfd, (struct sockaddr *)&a, &l);
+    struct replay_recording rec;
+    char err[256];
+    cr_assert_eq(replay_recording_load(capture, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    *pid = fork();
+    cr_assert(*pid >= 0);
+    if (*pid) {
+        close(lfd);
+        replay_recording_free(&rec);
+        return ntohs(a.sin_port);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int fd = accept(lfd, NULL, NULL);
+    uint8_t raw[UIP_OP_REQ_IMPORT_SIZE];
+    if (fd < 0 || !recv_exact(fd, raw, sizeof raw, 5000))
+        _exit(1);
+    struct synth_buf b = {0};
+    synth_op_rep_import(&b, UIP_ST_OK, &rec.device);
+    send(fd, b.data, b.len, MSG_NOSIGNAL);
+    synth_buf_free(&b);
+    bool flipped = false;
+    static uint8_t out[UIP_MAX_TRANSFER_LENGTH];
+    for (;;) {
+        struct uip_header h;
+        if (!recv_exact(fd, raw, UIP_HEADER_SIZE, 30000) || uip_decode_header(raw, UIP_HEADER_SIZE, &h))
+            _exit(0);
+        if (h.command == UIP_CMD_UNLINK) {
+            synth_ret_unlink(&b, h.seqnum, ECONNRESET_STATUS);
+        } else {
+            int32_t len = h.u.cmd_submit.transfer_buffer_length;
+            if (h.direction == UIP_DIR_OUT && len > 0 && !recv_exact(fd, out, (size_t)len, 5000))
+                _exit(1);
+            if (h.seqnum == 0 || h.seqnum > rec.n_urbs)
+                _exit(1);
+            struct replay_urb *u = &rec.urbs[h.seqnum - 1];
+            if (!u->answered || mode == FAKE_SILENT ||
+                (mode == FAKE_NO_BULK_IN && u->xfer_type == UIP_XFER_BULK && u->direction == UIP_DIR_IN))
+                continue;
+            uint32_t n = u->direction == UIP_DIR_IN ? u->data_len : 0;
+            int32_t actual = u->direction == UIP_DIR_IN ? (int32_t)n : u->actual_length;
+            memcpy(out, u->data, n);
+            bool is_string = u->has_setup && u->setup[1] == 0x06 && u->setup[3] == 0x03 && n > 2;
+            if (mode == FAKE_FLIP_STRING && is_string && !flipped) {
+                out[2] ^= 0xff;
+                flipped = true;
+            }
+            if (mode == FAKE_OVERLONG && u->direction == UIP_DIR_IN)
+                actual = (int32_t)(n = (uint32_t)len + 1);
+            synth_ret_submit(&b, mode == FAKE_UNKNOWN_SEQ ? h.seqnum + 1000 : h.seqnum, u->status,
+                             actual, 0, out, n);
+            if (mode == FAKE_BAD_PADDING)
+                b.data[UIP_OFF_RET_PADDING] = 0xff;
+        }
+        send(fd, b.data, b.len, MSG_NOSIGNAL);
+        synth_buf_free(&b);
+    }
+}
+
+static void reap(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+Test(drive, injected_difference_is_reported_and_ignorable)
+{
+    pid_t pid;
+    char log[64];
+    int port = fake_server(HID, FAKE_FLIP_STRING, &pid);
+    int code = run_drive(HID, port, log, NULL, NULL, NULL, NULL);
+    reap(pid);
+    cr_assert_eq(code, 1, "drive exit %d", code);
+    cr_assert_eq(file_lines(log, "divergence:"), 1);
+    cr_assert_eq(file_lines(log, "GET_DESCRIPTOR(STRING) wLength 255): IN data differs from byte 2"), 1);
+    cr_assert_eq(file_lines(log, "first divergence, in context:"), 1);
+    cr_assert_eq(file_lines(log, "1 divergence(s) from the recording"), 1);
+    unlink(log);
+    const char *ignores[] = {"data:strings", "data:ep0in", "data", "all:ep0"};
+    for (size_t i = 0; i < sizeof ignores / sizeof ignores[0]; i++) {
+        port = fake_server(HID, FAKE_FLIP_STRING, &pid);
+        code = run_drive(HID, port, log, "--ignore", ignores[i], NULL, NULL);
+        reap(pid);
+        cr_assert_eq(code, 0, "--ignore %s: exit %d", ignores[i], code);
+        unlink(log);
+    }
+    const char *not_ignoring[] = {"data:ep1in", "status,length", "data:ep0out", "data:serial"};
+    for (size_t i = 0; i < sizeof not_ignoring / sizeof not_ignoring[0]; i++) {
+        port = fake_server(HID, FAKE_FLIP_STRING, &pid);
+        code = run_drive(HID, port, log, "--ignore", not_ignoring[i], NULL, NULL);
+        reap(pid);
+        cr_assert_eq(code, 1, "--ignore %s: exit %d", not_ignoring[i], code);
+        unlink(log);
+    }
+}
+
+Test(drive, a_server_that_stops_answering_or_lies_ends_the_drive)
+{
+    struct {
+        enum fake_mode mode;
+        int code;
+        const char *line;
+    } cases[] = {
+        {FAKE_SILENT, 8, "drive: the server stopped answering: nothing for 1.0 s after URB 1 of 15"},
+        {FAKE_OVERLONG, 9, "has an impossible length"},
+        {FAKE_UNKNOWN_SEQ, 9, "drive: the server answered seqnum 1001, which is not outstanding"},
+        {FAKE_BAD_PADDING, 9, "drive: the server sent an impossible URB header"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pid_t pid;
+        char log[64];
+        int port = fake_server(HID, cases[i].mode, &pid);
+        double t0 = now_ms();
+        int code = run_drive(HID, port, log, "--timeout", "1", NULL, NULL);
+        reap(pid);
+        cr_assert_eq(code, cases[i].code, "case %zu: exit %d", i, code);
+        cr_assert_eq(file_lines(log, cases[i].line), 1, "case %zu", i);
+        cr_assert_lt(now_ms() - t0, 10000.0);
+        unlink(log);
+    }
+}
+
+Test(drive, urbs_left_unanswered_while_others_are_answered_are_late_and_unlinked)
+{
+    pid_t pid;
+    char log[64];
+    int port = fake_server(COMPOSITE, FAKE_NO_BULK_IN, &pid);
+    int code = run_drive(COMPOSITE, port, log, "--timeout", "0.5", NULL, NULL);
+    reap(pid);
+    cr_assert_eq(code, 1, "drive exit %d", code);
+    cr_assert_geq(file_lines(log, "bulk): no answer within"), 1);
+    cr_assert_eq(file_lines(log, "received: no answer"), 1, "the first one in context");
+    cr_assert_eq(file_lines(log, "stopped answering"), 0);
+    unlink(log);
+}
+
+Test(drive, exit_codes)
+{
+    char log[64];
+    int port = free_port(); /* nothing listens there */
+    cr_assert_eq(run_drive(HID, port, log, NULL, NULL, NULL, NULL), 6);
+    unlink(log);
+    struct server s = start_server(HID, NULL, NULL, NULL);
+    cr_assert_eq(run_drive(HID, s.port, log, "--busid", "9-9", NULL, NULL), 7);
+    cr_assert_eq(file_lines(log, "drive: the server refused the import of 9-9: status 4 (NODEV)"), 1);
+    unlink(log);
+    stop_server(&s);
+    const char *usage[][2] = {{"--ignore", "colour"}, {"--ignore", "data:ep16"}, {"--timeout", "0"}};
+    for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
+        cr_assert_eq(run_drive(HID, port, log, usage[i][0], usage[i][1], NULL, NULL), 2);
+        unlink(log);
+    }
+    cr_assert_eq(run_drive("/nonexistent.pcap", port, log, NULL, NULL, NULL, NULL), 3);
+    unlink(log);
+}
+
+Test(drive, write_records_the_driven_session)
+{
+    char path[] = "/tmp/test_replay_drive_write.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    struct server s = start_server(HID, "--timing", "fast", NULL);
+    char log[64];
+    cr_assert_eq(run_drive(HID, s.port, log, "--write", path, NULL, NULL), 0);
+    unlink(log);
+    stop_server(&s);
+    struct replay_recording rec, orig;
+    char err[256];
+    cr_assert_eq(replay_recording_load(path, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert_eq(replay_recording_load(HID, NULL, &orig, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert_eq(rec.n_urbs, orig.n_urbs, "every recorded request was sent again");
+    for (size_t i = 0; i < rec.n_urbs; i++) {
+        cr_assert_eq(rec.urbs[i].ep, orig.urbs[i].ep);
+        cr_assert_arr_eq(rec.urbs[i].setup, orig.urbs[i].setup, UIP_SETUP_SIZE);
+        cr_assert_eq(rec.urbs[i].answered, orig.urbs[i].answered);
+    }
+    replay_recording_free(&rec);
+    replay_recording_free(&orig);
+    unlink(path);
 }
