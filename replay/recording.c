@@ -109,7 +109,8 @@ static void on_urb(void *user, const struct uip_urb *u)
         r->data = calloc(1, size);
         if (!r->data)
             return;
-        memcpy(r->data, u->data, u->data_kept < size ? u->data_kept : size);
+        if (u->data_kept)
+            memcpy(r->data, u->data, u->data_kept < size ? u->data_kept : size);
         r->data_len = size;
     }
     if (r->answered && u->iso_count) {

@@ -988,8 +988,8 @@ static int fake_server(const char *capture, enum fake_mode mode, pid_t *pid)
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     int fd = accept(lfd, NULL, NULL);
-    uint8_t raw[UIP_OP_REQ_IMPORT_SIZE];
-    if (fd < 0 || !recv_exact(fd, raw, sizeof raw, 5000))
+    uint8_t req[UIP_OP_REQ_IMPORT_SIZE], raw[UIP_HEADER_SIZE];
+    if (fd < 0 || !recv_exact(fd, req, sizeof req, 5000))
         _exit(1);
     struct synth_buf b = {0};
     synth_op_rep_import(&b, UIP_ST_OK, &rec.device);
@@ -1015,7 +1015,8 @@ static int fake_server(const char *capture, enum fake_mode mode, pid_t *pid)
                 continue;
             uint32_t n = u->direction == UIP_DIR_IN ? u->data_len : 0;
             int32_t actual = u->direction == UIP_DIR_IN ? (int32_t)n : u->actual_length;
-            memcpy(out, u->data, n);
+            if (n)
+                memcpy(out, u->data, n);
             bool is_string = u->has_setup && u->setup[1] == 0x06 && u->setup[3] == 0x03 && n > 2;
             if (mode == FAKE_FLIP_STRING && is_string && !flipped) {
                 out[2] ^= 0xff;
