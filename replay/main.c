@@ -97,6 +97,15 @@ static void usage(FILE *f)
             "exit codes: 0 stopped; 2 usage; 6 cannot listen\n");
 }
 
+/* A --busid that fits the wire's busid field (with its NUL); logs why not. */
+static bool busid_arg_ok(const char *arg)
+{
+    if (*arg && strlen(arg) < UIP_BUSID_SIZE)
+        return true;
+    replay_log("--busid wants 1 to %d characters", UIP_BUSID_SIZE - 1);
+    return false;
+}
+
 /* Milliseconds 0..3600000 (fractions allowed) as nanoseconds. */
 static bool parse_ms(const char *text, uint64_t *ns)
 {
@@ -214,10 +223,8 @@ static int drive_main(int argc, char **argv)
         switch (c) {
         case 's': cfg.server = optarg; break;
         case 'b':
-            if (!*optarg || strlen(optarg) >= UIP_BUSID_SIZE) {
-                replay_log("--busid wants 1 to %d characters", UIP_BUSID_SIZE - 1);
+            if (!busid_arg_ok(optarg))
                 return EXIT_USAGE;
-            }
             cfg.busid = optarg;
             break;
         case 'i':
@@ -289,10 +296,8 @@ static int serve_main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'b':
-            if (!*optarg || strlen(optarg) >= UIP_BUSID_SIZE) {
-                replay_log("--busid wants 1 to %d characters", UIP_BUSID_SIZE - 1);
+            if (!busid_arg_ok(optarg))
                 return EXIT_USAGE;
-            }
             busid = optarg;
             break;
         case 'l': cfg.listen_addr = optarg; break;

@@ -117,6 +117,15 @@ uptime_ms() { # milliseconds since boot (for timing a transfer in the guest)
   awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }
 
+client_attach_remote() { # client_attach_remote HOST [PORT]: attach the first device HOST exports
+  # (its list in /out/list.txt); sets BUSID
+  local port=${2:-3240}
+  usbip --tcp-port "$port" list -r "$1" > /out/list.txt 2>&1 || fail "usbip list -r $1 failed: $(cat /out/list.txt)"
+  BUSID=$(sed -n 's/^ *\([0-9][0-9.-]*\): .*/\1/p' /out/list.txt | head -n 1)
+  [ -n "$BUSID" ] || fail "usbip list -r $1 showed no device: $(cat /out/list.txt)"
+  usbip --tcp-port "$port" attach -r "$1" -b "$BUSID" || fail "usbip attach -r $1 -b $BUSID failed"
+}
+
 client_detach_if_attached() { # detach unless the kernel already dropped the port (a failed enumeration)
   if usbip port 2>/dev/null | grep -q '^Port [0-9]*:'; then client_detach; else echo "no port left to detach"; fi
 }

@@ -6,10 +6,7 @@
 # modules: virtio_pci virtio_net cdc_ether rndis_host
 # host: exec "$UIP_BUILD/replay/usbip-replay" serve ../../captures/composite.pcap --listen 127.0.0.1:$LAB_PORT --timing recorded
 net_up 10.0.2.15/24 10.0.2.2
-usbip --tcp-port "$LAB_PORT" list -r 10.0.2.2 > /out/list.txt 2>&1 || fail "usbip list -r 10.0.2.2 failed: $(cat /out/list.txt)"
-BUSID=$(sed -n 's/^ *\([0-9][0-9.-]*\): .*/\1/p' /out/list.txt | head -n 1)
-[ -n "$BUSID" ] || fail "usbip list showed no device: $(cat /out/list.txt)"
-usbip --tcp-port "$LAB_PORT" attach -r 10.0.2.2 -b "$BUSID" || fail "usbip attach -b $BUSID failed"
+client_attach_remote 10.0.2.2 "$LAB_PORT"
 cdc_bound() { ls /sys/bus/usb/drivers/cdc_ether/ 2>/dev/null | grep -q ':[0-9]*\.[0-9]*$'; }
 wait_for 60 cdc_bound || fail "cdc_ether did not bind the replayed device"
 ls /sys/bus/usb/drivers/cdc_ether/ > /out/cdc_ether-bound.txt

@@ -5,10 +5,7 @@
 # modules: virtio_pci virtio_net usb-storage sd_mod
 # host: exec "$UIP_BUILD/replay/usbip-replay" serve ../../captures/enum-recover.pcap --listen 127.0.0.1:$LAB_PORT --timing fast
 net_up 10.0.2.15/24 10.0.2.2
-usbip --tcp-port "$LAB_PORT" list -r 10.0.2.2 > /out/list.txt 2>&1 || fail "usbip list -r 10.0.2.2 failed: $(cat /out/list.txt)"
-BUSID=$(sed -n 's/^ *\([0-9][0-9.-]*\): .*/\1/p' /out/list.txt | head -n 1)
-[ -n "$BUSID" ] || fail "usbip list showed no device: $(cat /out/list.txt)"
-usbip --tcp-port "$LAB_PORT" attach -r 10.0.2.2 -b "$BUSID" || fail "usbip attach -b $BUSID failed"
+client_attach_remote 10.0.2.2 "$LAB_PORT"
 START_MS=$(uptime_ms)
 wait_for 60 test -b /dev/sda || fail "the replayed disk did not appear"
 echo $(( $(uptime_ms) - START_MS )) > /out/enumeration-ms.txt
