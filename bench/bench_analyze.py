@@ -7,6 +7,7 @@ must grow less than 10 %. A benchmark, not a test: it prints, and exits 0 unless
 
 usage: bench_analyze.py USBIP_ANALYZE [--repeats N] [--no-tshark] CAPTURE...
 """
+import functools
 import os
 import subprocess
 import sys
@@ -38,6 +39,7 @@ def measure(cmd, repeats):
     return min(r[0] for r in runs), max(r[1] for r in runs)
 
 
+@functools.lru_cache(maxsize=None)
 def packet_count(capture):
     out = subprocess.run(["capinfos", "-M", "-c", "-T", "-r", capture], capture_output=True,
                          text=True, check=True).stdout

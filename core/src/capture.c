@@ -18,6 +18,7 @@ struct uip_capture {
     pcap_t *pcap;
     struct uip_pcap_map *map; /* the same file read in place, when it is classic pcap */
     int dlt;
+    bool usbmon;            /* the link type is usbmon: records are URB events, not packets */
     bool usbmon_big_endian; /* libpcap hands usbmon headers over in this host's byte order */
     struct uip_capture_config cfg;
     struct uip_capture_stats stats;
@@ -129,7 +130,8 @@ struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_
         return NULL;
     }
     c->usbmon_big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-    if (fp != stdin && !uip_linktype_is_usbmon(c->dlt))
+    c->usbmon = uip_linktype_is_usbmon(c->dlt);
+    if (fp != stdin && !c->usbmon)
         c->map = uip_pcap_map_open(fileno(fp)); /* NULL: libpcap reads it (pcapng, no mmap) */
     c->cfg = *cfg;
     if (!c->cfg.port)
@@ -166,7 +168,7 @@ static void uip_capture_record(struct uip_capture *c, const uint8_t *data, uint3
     if (c->stats.packets == 1)
         c->stats.first_ts_ns = ts;
     c->stats.last_ts_ns = ts;
-    if (uip_linktype_is_usbmon(c->dlt)) {
+    if (c->usbmon) {
         if (uip_usbmon_packet(c->dlt, c->usbmon_big_endian, data, caplen, ts, frame, &c->cb,
                               c->user, &why))
             c->stats.packets_used++;
