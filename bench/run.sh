@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh -- the benchmarks, in one run: usbip-analyze against tshark's field extraction and the
 # tcpdump read floor on a bundled capture and on the lab's big data sets (recorded by
-# bench/lab-datasets.sh the first time, then reused), then the usbipx plugin against the
-# built-in dissector. Prints ratios against issue 2's and 4's targets. Not a test.
+# bench/lab-datasets.sh the first time, then reused), usbip-replay's pair round trips and serve's
+# added latency, then the usbipx plugin against the built-in dissector. Prints ratios against
+# issue 2's, 5's and 4's targets. Not a test.
 # Usage: bench/run.sh BUILD_DIR        (the bench target runs it; root for the lab's first run)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +12,9 @@ analyze=$build/analyzer/usbip-analyze
 mapfile -t datasets < <("$root/bench/lab-datasets.sh")
 python3 "$root/bench/bench_analyze.py" "$analyze" --repeats "${UIP_BENCH_REPEATS:-3}" \
   "$root/captures/storage.pcap" "${datasets[@]}"
+small=$(printf '%s\n' "${datasets[@]}" | grep small-reads || echo "$root/captures/storage.pcap")
+python3 "$root/bench/bench_replay.py" "$build" "$small" --repeats "${UIP_BENCH_REPEATS:-3}" \
+  "$root"/captures/{storage,composite,serial,hid,arduino-0ms}.pcap
 plugin=$(find "$build/dissector" -name usbipx.so 2>/dev/null | head -n 1)
 if [ -n "$plugin" ]; then
   python3 "$root/bench/bench_dissector.py" "$plugin" "$root/captures/storage.pcap" 3

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "net.h"
 #include "matcher.h"
 #include "uip/error.h"
 #include "uip/framer.h"
@@ -18,6 +19,11 @@
 #define NEVER UINT64_MAX
 /* PDUs handled per readable event, so that one busy client cannot starve the others. */
 #define PDUS_PER_READ 64
+/* One recv takes what the socket has, up to this: a small PDU costs one recv, not one per part. */
+#define RX_BUFFER_SIZE 16384
+/* How late after its due time (arrival + --timing) each answer went out, in microseconds; the
+ * last bucket holds the later ones. */
+#define LATE_BUCKETS 4096
 
 enum conn_stage {
     STAGE_OP_HEADER = 0, /* waiting for the 8-byte OP header */
@@ -50,6 +56,8 @@ struct replay_conn {
     uint64_t op_deadline;
     uint8_t *in; /* the PDU being read: in_len of in_need bytes */
     size_t in_len, in_need, in_cap;
+    uint8_t rx[RX_BUFFER_SIZE]; /* received, not yet moved to in: rx_off..rx_len */
+    size_t rx_off, rx_len;
     struct uip_header hdr;
     GByteArray *out; /* bytes not yet written, from out_off */
     size_t out_off;
@@ -60,6 +68,7 @@ struct replay_conn {
     bool told_where_recording_ends;
     struct replay_pcap_flow *flow; /* --write: the session as written to the pcap */
     uint64_t submits, answered, unlinked, unlinks_too_late;
+    uint32_t late_us[LATE_BUCKETS]; /* answers by how late they went out (1 us buckets) */
 };
 
 static bool conn_fail(struct replay_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -126,6 +135,19 @@ struct replay_conn *replay_conn_new(int fd, uint32_t id, const char *peer,
     return c;
 }
 
+/* The q-quantile (0..1) of the answers' lateness, in microseconds (LATE_BUCKETS - 1: that or more). */
+static unsigned late_quantile_us(const struct replay_conn *c, double q)
+{
+    uint64_t total = 0, seen = 0;
+    for (unsigned i = 0; i < LATE_BUCKETS; i++)
+        total += c->late_us[i];
+    uint64_t rank = (uint64_t)(q * (double)(total - 1)) + 1;
+    for (unsigned i = 0; i < LATE_BUCKETS; i++)
+        if ((seen += c->late_us[i]) >= rank)
+            return i;
+    return LATE_BUCKETS - 1;
+}
+
 void replay_conn_free(struct replay_conn *c)
 {
     if (!c)
@@ -136,6 +158,10 @@ void replay_conn_free(struct replay_conn *c)
                    c->id, c->peer, (unsigned long long)c->submits, (unsigned long long)c->answered,
                    (unsigned long long)c->unlinked, (unsigned long long)c->unlinks_too_late,
                    g_hash_table_size(c->held));
+    if (c->answered)
+        replay_log("conn %u (%s): answers went out a median %u us (p99 %s%u us) after the time "
+                   "--timing set for them", c->id, c->peer, late_quantile_us(c, 0.5),
+                   late_quantile_us(c, 0.99) == LATE_BUCKETS - 1 ? ">= " : "", late_quantile_us(c, 0.99));
     close(c->fd);
     replay_pcap_flow_close(c->flow);
     replay_matcher_free(c->matcher);
@@ -320,6 +346,8 @@ static bool send_ret_submit(struct replay_conn *c, const struct held_urb *u)
             return false;
     }
     c->answered++;
+    uint64_t now = replay_net_now_ns(), late_us = now > u->due ? (now - u->due) / 1000u : 0;
+    c->late_us[late_us < LATE_BUCKETS ? late_us : LATE_BUCKETS - 1]++;
     return true;
 }
 
@@ -444,25 +472,38 @@ static bool handle_unit(struct replay_conn *c, uint64_t now)
 
 bool replay_conn_on_readable(struct replay_conn *c, uint64_t now)
 {
+    bool drained = false; /* the last recv took less than it could: the socket is empty */
     for (int units = 0; units < PDUS_PER_READ && c->stage != STAGE_CLOSING;) {
-        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_need - c->in_len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
-        if (n < 0)
-            return conn_fail(c, "receive failed: %s", strerror(errno));
-        if (n == 0) {
-            if (c->in_len)
-                return conn_fail(c, "the client disconnected in the middle of a PDU (%zu of %zu bytes)",
-                                 c->in_len, c->in_need);
-            if (!c->matcher)
-                return conn_fail(c, "the client disconnected without an OP request");
-            return false; /* the client detached: the session summary says the rest */
+        if (c->rx_off == c->rx_len) {
+            if (drained)
+                break;
+            ssize_t n = recv(c->fd, c->rx, sizeof c->rx, 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            if (n < 0)
+                return conn_fail(c, "receive failed: %s", strerror(errno));
+            if (n == 0) {
+                if (c->in_len)
+                    return conn_fail(c, "the client disconnected in the middle of a PDU (%zu of %zu bytes)",
+                                     c->in_len, c->in_need);
+                if (!c->matcher)
+                    return conn_fail(c, "the client disconnected without an OP request");
+                return false; /* the client detached: the session summary says the rest */
+            }
+            if (c->flow)
+                replay_pcap_flow_data(c->flow, UIP_SIDE_CLIENT, c->rx, (size_t)n);
+            c->rx_off = 0;
+            c->rx_len = (size_t)n;
+            drained = (size_t)n < sizeof c->rx;
         }
-        if (c->flow)
-            replay_pcap_flow_data(c->flow, UIP_SIDE_CLIENT, c->in + c->in_len, (size_t)n);
-        c->in_len += (size_t)n;
+        size_t take = c->in_need - c->in_len;
+        if (take > c->rx_len - c->rx_off)
+            take = c->rx_len - c->rx_off;
+        memcpy(c->in + c->in_len, c->rx + c->rx_off, take);
+        c->rx_off += take;
+        c->in_len += take;
         if (c->in_len < c->in_need)
             continue;
         units++;
@@ -473,6 +514,11 @@ bool replay_conn_on_readable(struct replay_conn *c, uint64_t now)
             c->in_len = 0;
     }
     return replay_conn_on_time(c, now);
+}
+
+bool replay_conn_has_input(const struct replay_conn *c)
+{
+    return c->rx_off < c->rx_len && c->stage != STAGE_CLOSING;
 }
 
 /* ---- deadlines ----------------------------------------------------------------------------- */

@@ -41,6 +41,9 @@ bool replay_conn_on_writable(struct replay_conn *c);
 bool replay_conn_on_time(struct replay_conn *c, uint64_t now);
 
 int replay_conn_fd(const struct replay_conn *c);
+/* Bytes already received wait to be handled (on_readable stops after a batch of PDUs): call
+ * on_readable again without waiting for the socket. */
+bool replay_conn_has_input(const struct replay_conn *c);
 bool replay_conn_wants_write(const struct replay_conn *c);
 /* The earliest deadline (an answer due, the OP timeout), UINT64_MAX for none. */
 uint64_t replay_conn_next_deadline(const struct replay_conn *c);

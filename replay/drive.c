@@ -15,10 +15,14 @@
 #include "log.h"
 #include "matcher.h"
 #include "net.h"
+#include "timing.h"
 #include "uip/error.h"
 #include "uip/tracker.h"
 #include "uip/usb.h"
 #include "uip/wire.h"
+
+/* One recv takes what the socket has, up to this. */
+#define DRIVE_RX_SIZE 65536
 
 /* The state of one recorded URB in the live session; its live seqnum is its index + 1. */
 struct live_urb {
@@ -26,6 +30,7 @@ struct live_urb {
     bool done;      /* answered live, unlinked, or not sent (isochronous) */
     bool unlinking; /* a CMD_UNLINK was sent for it */
     uint64_t sent_ns;
+    uint64_t answer_ns;   /* when its RET_SUBMIT came (0: not answered live) */
     uint64_t deadline_ns; /* for its answer, or for the RET_UNLINK once unlinking */
 };
 
@@ -43,6 +48,10 @@ struct drive {
     size_t n_unlinks, unlinks_open;
     size_t late;       /* URBs unlinked for want of an answer while the server answered others */
     uint64_t last_rx_ns;
+    uint8_t *rx;       /* received from the server, not yet taken: rx_off..rx_len */
+    size_t rx_off, rx_len;
+    uint8_t *tx;       /* a CMD_SUBMIT being sent */
+    size_t tx_cap;
     uint8_t *buf;      /* a RET_SUBMIT's payload */
     size_t buf_cap;
     size_t answered, not_sent;
@@ -152,12 +161,6 @@ static uint64_t deadline_after_ms(int ms)
     return replay_net_now_ns() + (uint64_t)ms * 1000000u;
 }
 
-static int ms_until(uint64_t deadline_ns)
-{
-    uint64_t now = replay_net_now_ns();
-    return now >= deadline_ns ? 0 : (int)((deadline_ns - now + 999999) / 1000000);
-}
-
 /* 0 sent; -1 with a log line (timeout or a closed connection). */
 static int send_all(struct drive *d, const uint8_t *p, size_t len)
 {
@@ -165,14 +168,17 @@ static int send_all(struct drive *d, const uint8_t *p, size_t len)
     if (d->flow)
         replay_pcap_flow_data(d->flow, UIP_SIDE_CLIENT, p, len);
     while (len) {
-        struct pollfd pf = {.fd = d->fd, .events = POLLOUT};
-        if (poll(&pf, 1, ms_until(deadline)) <= 0) {
-            replay_log("drive: the server stopped reading (nothing sent for %d ms)", d->cfg->timeout_ms);
-            return -1;
-        }
         ssize_t n = send(d->fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd pf = {.fd = d->fd, .events = POLLOUT};
+            if (replay_net_poll(&pf, 1, deadline, 0, false) <= 0) {
+                replay_log("drive: the server stopped reading (nothing sent for %d ms)", d->cfg->timeout_ms);
+                return -1;
+            }
+            continue;
+        }
         if (n <= 0) {
             replay_log("drive: the server closed the connection (%s)", strerror(errno));
             return -1;
@@ -185,39 +191,60 @@ static int send_all(struct drive *d, const uint8_t *p, size_t len)
 
 enum recv_result { RECV_OK, RECV_TIMEOUT, RECV_CLOSED };
 
-static enum recv_result recv_all(struct drive *d, uint8_t *p, size_t len, uint64_t deadline_ns)
+/* Read what the socket has into d->rx (it is empty), waiting for it until deadline_ns. While
+ * spinning (pair), recv itself is polled: one syscall when the data comes, not poll then recv. */
+static enum recv_result fill_rx(struct drive *d, uint64_t deadline_ns)
 {
-    while (len) {
-        struct pollfd pf = {.fd = d->fd, .events = POLLIN};
-        int r = poll(&pf, 1, ms_until(deadline_ns));
-        if (r < 0 && errno == EINTR)
+    uint64_t spin_until = d->cfg->spin_ns ? replay_net_now_ns() + d->cfg->spin_ns : 0;
+    for (;;) {
+        ssize_t n = recv(d->fd, d->rx, DRIVE_RX_SIZE, 0);
+        if (n < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
-            return RECV_TIMEOUT;
-        ssize_t n = recv(d->fd, p, len, 0);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        if (n < 0 && errno == EAGAIN) {
+            uint64_t now = replay_net_now_ns();
+            if (now < spin_until && now < deadline_ns)
+                continue;
+            struct pollfd pf = {.fd = d->fd, .events = POLLIN};
+            int r = replay_net_poll(&pf, 1, deadline_ns, 0, false);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                return RECV_TIMEOUT;
             continue;
+        }
         if (n <= 0)
             return RECV_CLOSED;
         if (d->flow)
-            replay_pcap_flow_data(d->flow, UIP_SIDE_SERVER, p, (size_t)n);
+            replay_pcap_flow_data(d->flow, UIP_SIDE_SERVER, d->rx, (size_t)n);
         d->last_rx_ns = replay_net_now_ns();
-        p += n;
-        len -= (size_t)n;
+        d->rx_off = 0;
+        d->rx_len = (size_t)n;
+        return RECV_OK;
+    }
+}
+
+static enum recv_result recv_all(struct drive *d, uint8_t *p, size_t len, uint64_t deadline_ns)
+{
+    while (len) {
+        if (d->rx_off == d->rx_len) {
+            enum recv_result r = fill_rx(d, deadline_ns);
+            if (r != RECV_OK)
+                return r;
+        }
+        size_t take = d->rx_len - d->rx_off < len ? d->rx_len - d->rx_off : len;
+        memcpy(p, d->rx + d->rx_off, take);
+        d->rx_off += take;
+        p += take;
+        len -= take;
     }
     return RECV_OK;
 }
 
-/* Wait until the server has something to read, at most until deadline_ns. */
-static bool wait_readable(const struct drive *d, uint64_t deadline_ns)
+/* Wait until the server has something to read (it is read into d->rx) or closed the
+ * connection (read_pdu then says so), at most until deadline_ns. */
+static bool wait_readable(struct drive *d, uint64_t deadline_ns)
 {
-    for (;;) {
-        struct pollfd pf = {.fd = d->fd, .events = POLLIN};
-        int r = poll(&pf, 1, ms_until(deadline_ns));
-        if (r < 0 && errno == EINTR)
-            continue;
-        return r > 0;
-    }
+    return d->rx_off < d->rx_len || fill_rx(d, deadline_ns) != RECV_TIMEOUT;
 }
 
 /* ---- describing URBs ---------------------------------------------------------------------- */
@@ -428,17 +455,21 @@ static enum replay_drive_result submit(struct drive *d, size_t i)
     struct uip_header h;
     cmd_header(d, i, &h);
     size_t out = h.direction == UIP_DIR_OUT ? (size_t)h.u.cmd_submit.transfer_buffer_length : 0;
-    uint8_t *pdu = calloc(1, UIP_HEADER_SIZE + out);
-    if (!pdu) {
-        replay_log("drive: out of memory");
-        return REPLAY_DRIVE_NO_ANSWER;
+    if (UIP_HEADER_SIZE + out > d->tx_cap) {
+        uint8_t *nb = realloc(d->tx, UIP_HEADER_SIZE + out);
+        if (!nb) {
+            replay_log("drive: out of memory");
+            return REPLAY_DRIVE_NO_ANSWER;
+        }
+        d->tx = nb;
+        d->tx_cap = UIP_HEADER_SIZE + out;
     }
-    uip_encode_header(&h, pdu);
-    if (out && u->data)
-        memcpy(pdu + UIP_HEADER_SIZE, u->data, u->data_len < out ? u->data_len : out);
-    int rc = send_all(d, pdu, UIP_HEADER_SIZE + out);
-    free(pdu);
-    if (rc)
+    uip_encode_header(&h, d->tx);
+    size_t have = u->data ? (u->data_len < out ? u->data_len : out) : 0;
+    if (have)
+        memcpy(d->tx + UIP_HEADER_SIZE, u->data, have);
+    memset(d->tx + UIP_HEADER_SIZE + have, 0, out - have); /* OUT data the recording lacks: zeros */
+    if (send_all(d, d->tx, UIP_HEADER_SIZE + out))
         return REPLAY_DRIVE_NO_ANSWER;
     l->submitted = true;
     l->sent_ns = replay_net_now_ns();
@@ -474,6 +505,7 @@ static enum replay_drive_result on_ret_submit(struct drive *d, const struct uip_
     size_t i = (size_t)h->seqnum - 1;
     if (h->seqnum == 0 || i >= d->next || !d->live[i].submitted || d->live[i].done)
         return protocol_error("the server answered seqnum %u, which is not outstanding", h->seqnum);
+    d->live[i].answer_ns = d->last_rx_ns;
     struct uip_header cmd;
     cmd_header(d, i, &cmd);
     uint64_t len;
@@ -634,6 +666,80 @@ static enum replay_drive_result unlink_pending(struct drive *d)
     return rc;
 }
 
+/* ---- latency ---------------------------------------------------------------------------- */
+
+static int compare_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of n sorted values. */
+static int64_t quantile(const int64_t *sorted, size_t n, double q)
+{
+    size_t k = (size_t)(q * (double)(n - 1) + 0.5);
+    return sorted[k < n ? k : n - 1];
+}
+
+static void format_duration(int64_t ns, char *buf, size_t len)
+{
+    double a = ns < 0 ? -(double)ns : (double)ns;
+    if (a < 1e6)
+        snprintf(buf, len, "%.0f us", (double)ns / 1e3);
+    else if (a < 1e9)
+        snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
+    else
+        snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+}
+
+/* How long the live answers took against what was expected of them (the recorded latency, or
+ * what cfg->expected makes of it), logged and kept in cfg->stats. */
+static void summarize_latency(const struct drive *d)
+{
+    size_t n = 0, cap = d->rec->n_urbs ? d->rec->n_urbs : 1;
+    int64_t *live = malloc(cap * sizeof *live), *late = malloc(cap * sizeof *late),
+            *recorded = malloc(cap * sizeof *recorded);
+    uint64_t first_sent = UINT64_MAX, last_answer = 0;
+    for (size_t i = 0; live && late && recorded && i < d->rec->n_urbs; i++) {
+        const struct replay_urb *u = &d->rec->urbs[i];
+        const struct live_urb *l = &d->live[i];
+        if (!l->answer_ns || !u->answered)
+            continue;
+        uint64_t expected = d->cfg->expected ? replay_timing_delay(d->cfg->expected, u->latency_ns)
+                                             : u->latency_ns;
+        live[n] = (int64_t)(l->answer_ns - l->sent_ns);
+        recorded[n] = (int64_t)u->latency_ns;
+        late[n] = live[n] - (int64_t)expected;
+        n++;
+        if (l->sent_ns < first_sent)
+            first_sent = l->sent_ns;
+        if (l->answer_ns > last_answer)
+            last_answer = l->answer_ns;
+    }
+    if (n) {
+        qsort(live, n, sizeof *live, compare_i64);
+        qsort(late, n, sizeof *late, compare_i64);
+        qsort(recorded, n, sizeof *recorded, compare_i64);
+        char a[32], b[32], c[32], e[32];
+        format_duration(quantile(live, n, 0.5), a, sizeof a);
+        format_duration(quantile(recorded, n, 0.5), b, sizeof b);
+        format_duration(quantile(late, n, 0.5), c, sizeof c);
+        format_duration(quantile(late, n, 0.99), e, sizeof e);
+        replay_log("drive: %zu answers: latency median %s live, %s recorded; later than %s by a "
+                   "median %s (p99 %s)", n, a, b, d->cfg->expected ? "the server's timing" : "recorded", c, e);
+    }
+    if (d->cfg->stats)
+        *d->cfg->stats = (struct replay_drive_stats){
+            .answers = n,
+            .late_median_ns = n ? quantile(late, n, 0.5) : 0,
+            .late_p99_ns = n ? quantile(late, n, 0.99) : 0,
+            .elapsed_ns = n ? last_answer - first_sent : 0,
+        };
+    free(live);
+    free(late);
+    free(recorded);
+}
+
 enum replay_drive_result replay_drive_run(const struct replay_drive_config *cfg)
 {
     struct drive d = {.cfg = cfg,
@@ -652,14 +758,16 @@ enum replay_drive_result replay_drive_run(const struct replay_drive_config *cfg)
     }
     d.live = calloc(d.rec->n_urbs ? d.rec->n_urbs : 1, sizeof *d.live);
     d.unlinks = calloc(d.rec->n_urbs ? d.rec->n_urbs : 1, sizeof *d.unlinks); /* one per URB at most */
-    if (!d.live || !d.unlinks)
+    d.rx = malloc(DRIVE_RX_SIZE);
+    if (!d.live || !d.unlinks || !d.rx)
         replay_log("drive: out of memory");
-    enum replay_drive_result rc = d.live && d.unlinks ? import_device(&d) : REPLAY_DRIVE_NO_ANSWER;
+    enum replay_drive_result rc = d.live && d.unlinks && d.rx ? import_device(&d) : REPLAY_DRIVE_NO_ANSWER;
     if (rc == REPLAY_DRIVE_DONE)
         rc = play(&d);
     if (rc == REPLAY_DRIVE_DONE)
         rc = unlink_pending(&d);
     if (rc == REPLAY_DRIVE_DONE) {
+        summarize_latency(&d);
         if (d.not_sent)
             replay_log("drive: %zu isochronous URB(s) not sent (not supported yet)", d.not_sent);
         replay_log("drive: %zu URBs sent, %zu answered, %zu unlinked at the end; %llu divergence(s) "
@@ -671,6 +779,8 @@ enum replay_drive_result replay_drive_run(const struct replay_drive_config *cfg)
     close(d.fd);
     free(d.live);
     free(d.unlinks);
+    free(d.rx);
+    free(d.tx);
     free(d.buf);
     return rc;
 }

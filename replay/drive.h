@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include "pcap_writer.h"
 #include "recording.h"
+#include "timing.h"
 
 /* The compared fields of an answer, as bits. */
 enum replay_field {
@@ -33,6 +34,14 @@ struct replay_ignore_rule {
 };
 #define REPLAY_MAX_IGNORE 32
 
+/* What a run measured (for pair and its benchmark). */
+struct replay_drive_stats {
+    size_t answers;         /* URBs answered live that the recording answered */
+    int64_t late_median_ns; /* live latency minus the expected one: median, 99th percentile */
+    int64_t late_p99_ns;
+    uint64_t elapsed_ns;    /* first submit to last answer */
+};
+
 struct replay_drive_config {
     const struct replay_recording *rec;
     const char *server;  /* HOST[:PORT] */
@@ -41,6 +50,11 @@ struct replay_drive_config {
     struct replay_ignore_rule ignore[REPLAY_MAX_IGNORE];
     size_t n_ignore;
     struct replay_pcap *write; /* may be NULL */
+    /* The server's timing when known (pair): answers are expected after what it makes of the
+     * recorded latency. NULL: after the recorded latency. */
+    const struct replay_timing *expected;
+    struct replay_drive_stats *stats; /* filled at the end of a run that got answers; may be NULL */
+    uint64_t spin_ns; /* spin this long before sleeping in poll (pair); 0: never */
 };
 
 enum replay_drive_result {

@@ -5,13 +5,20 @@
 #include <stdio.h>
 
 static int log_verbose;
-static uint64_t divergences;
+static FILE *log_stream; /* NULL: stderr */
+/* Per thread: pair runs serve and drive in two threads, each with its own count. */
+static _Thread_local uint64_t divergences;
 
+/* One write per line, so that lines of two threads do not mix. */
+static void log_line(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
-    fprintf(stderr, "usbip-replay: %s", prefix);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char line[1024];
+    int n = snprintf(line, sizeof line, "usbip-replay: %s", prefix);
+    if (n < 0 || (size_t)n >= sizeof line)
+        n = 0;
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    fprintf(log_stream ? log_stream : stderr, "%s\n", line);
 }
 
 void replay_log(const char *fmt, ...)
@@ -30,6 +37,11 @@ void replay_log_verbose(const char *fmt, ...)
     va_start(ap, fmt);
     log_line("", fmt, ap);
     va_end(ap);
+}
+
+void replay_log_set_stream(FILE *f)
+{
+    log_stream = f;
 }
 
 void replay_log_set_verbose(int on)

@@ -1,4 +1,4 @@
-/* main.c -- usbip-replay: command line, modes (serve, drive, proxy) and exit codes over the replay modules. */
+/* main.c -- usbip-replay: command line, modes (serve, drive, pair, proxy) and exit codes over the replay modules. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 
 #include "drive.h"
 #include "log.h"
+#include "pair.h"
 #include "pcap_writer.h"
 #include "proxy.h"
 #include "recording.h"
@@ -81,6 +82,17 @@ static void usage(FILE *f)
             "            4 capture corrupt part-way; 5 no device in the capture; 6 cannot connect;\n"
             "            7 the server refused the import; 8 the server stopped answering (timeout)\n"
             "            or closed the connection; 9 the server sent something impossible\n"
+            "\n"
+            "usage: usbip-replay pair CAPTURE [options]\n"
+            "Serve the recorded device and drive the recorded host requests to it, over loopback in\n"
+            "one process: checks that the replay reproduces the recorded URB sequence (no divergence\n"
+            "on either side) and measures it (URB round trips per second; how much later than the\n"
+            "timing asked each answer came).\n"
+            "\n"
+            "  --timing T         the server's timing, as for serve (default fast)\n"
+            "  --busid B, --ignore LIST, --timeout S, --write OUT.pcap, --verbose   as for drive\n"
+            "exit codes: 0 reproduced, no divergence; 1 divergences; 2 usage; 3, 4, 5 as serve;\n"
+            "            6 cannot listen on loopback; 8, 9 as drive\n"
             "\n"
             "usage: usbip-replay proxy --server HOST[:PORT] [options]\n"
             "Forward live USB/IP sessions from a real client to a real server (port 3240 by default),\n"
@@ -207,6 +219,21 @@ static int load_recording(const char *path, const char *busid, struct replay_rec
     return EXIT_CLEAN;
 }
 
+/* --timeout S: seconds in 0.1..3600, as milliseconds; logs why not. */
+static bool parse_timeout(const char *text, int *ms)
+{
+    char *end;
+    double s = strtod(text, &end);
+    if (end == text || *end || !(s >= 0.1 && s <= 3600)) {
+        replay_log("--timeout wants seconds in 0.1..3600, not '%s'", text);
+        return false;
+    }
+    *ms = (int)(s * 1000);
+    return true;
+}
+
+static int drive_exit_code(enum replay_drive_result r);
+
 static int drive_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -233,16 +260,10 @@ static int drive_main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 't': {
-            char *end;
-            double s = strtod(optarg, &end);
-            if (end == optarg || *end || !(s >= 0.1 && s <= 3600)) {
-                replay_log("--timeout wants seconds in 0.1..3600, not '%s'", optarg);
+        case 't':
+            if (!parse_timeout(optarg, &cfg.timeout_ms))
                 return EXIT_USAGE;
-            }
-            cfg.timeout_ms = (int)(s * 1000);
             break;
-        }
         case 'w': write_path = optarg; break;
         case 'v': replay_log_set_verbose(1); break;
         case 'h': usage(stdout); return EXIT_CLEAN;
@@ -270,8 +291,15 @@ static int drive_main(int argc, char **argv)
     enum replay_drive_result r = replay_drive_run(&cfg);
     replay_pcap_close(cfg.write);
     replay_recording_free(&rec);
+    return r == REPLAY_DRIVE_DONE ? (replay_divergence_count() ? EXIT_DIVERGED : EXIT_CLEAN)
+                                  : drive_exit_code(r);
+}
+
+/* The exit code of a drive that did not finish. */
+static int drive_exit_code(enum replay_drive_result r)
+{
     switch (r) {
-    case REPLAY_DRIVE_DONE: return replay_divergence_count() ? EXIT_DIVERGED : EXIT_CLEAN;
+    case REPLAY_DRIVE_DONE: return EXIT_CLEAN;
     case REPLAY_DRIVE_NO_CONNECT: return EXIT_NETWORK;
     case REPLAY_DRIVE_REFUSED: return EXIT_REFUSED;
     case REPLAY_DRIVE_NO_ANSWER: return EXIT_NO_ANSWER;
@@ -351,6 +379,90 @@ static int serve_main(int argc, char **argv)
     return d ? EXIT_DIVERGED : EXIT_CLEAN;
 }
 
+static int pair_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"busid", required_argument, NULL, 'b'},  {"timing", required_argument, NULL, 'T'},
+        {"ignore", required_argument, NULL, 'i'}, {"timeout", required_argument, NULL, 't'},
+        {"write", required_argument, NULL, 'w'},  {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    struct replay_pair_config cfg = {.serve = {.timing = {.mode = REPLAY_TIMING_FAST},
+                                               .unmatched_status = -EPIPE},
+                                     .drive = {.timeout_ms = DEFAULT_DRIVE_TIMEOUT_MS}};
+    const char *write_path = NULL;
+    char err[512] = "";
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            if (!busid_arg_ok(optarg))
+                return EXIT_USAGE;
+            cfg.drive.busid = optarg;
+            break;
+        case 'T':
+            if (!replay_timing_parse(optarg, &cfg.serve.timing)) {
+                replay_log("--timing wants recorded, fast, scale=F or add=MS, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'i':
+            if (!replay_drive_parse_ignore(optarg, &cfg.drive, err, sizeof err)) {
+                replay_log("%s", err);
+                return EXIT_USAGE;
+            }
+            break;
+        case 't':
+            if (!parse_timeout(optarg, &cfg.drive.timeout_ms))
+                return EXIT_USAGE;
+            break;
+        case 'w': write_path = optarg; break;
+        case 'v': replay_log_set_verbose(1); break;
+        case 'h': usage(stdout); return EXIT_CLEAN;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        replay_log("pair: %s", optind >= argc ? "no capture given" : "one capture at a time");
+        return EXIT_USAGE;
+    }
+    struct replay_recording rec;
+    int rc = load_recording(argv[optind], cfg.drive.busid, &rec);
+    if (rc != EXIT_CLEAN)
+        return rc;
+    if (write_path && !(cfg.drive.write = replay_pcap_open(write_path, err, sizeof err))) {
+        replay_log("%s", err);
+        replay_recording_free(&rec);
+        return EXIT_USAGE;
+    }
+    cfg.serve.rec = cfg.drive.rec = &rec;
+    cfg.drive.busid = rec.device.busid;
+    struct replay_storage *storage = replay_storage_new(&rec);
+    cfg.serve.storage = storage;
+    struct replay_pair_report report;
+    enum replay_drive_result r = replay_pair_run(&cfg, &report);
+    replay_storage_free(storage);
+    replay_pcap_close(cfg.drive.write);
+    replay_recording_free(&rec);
+    if (report.server_failed)
+        return EXIT_NETWORK;
+    if (report.drive.answers && report.drive.elapsed_ns)
+        replay_log("pair: %zu URB round trips in %.3f s: %.0f per second", report.drive.answers,
+                   (double)report.drive.elapsed_ns / 1e9,
+                   (double)report.drive.answers * 1e9 / (double)report.drive.elapsed_ns);
+    if (r != REPLAY_DRIVE_DONE)
+        return drive_exit_code(r);
+    uint64_t total = report.serve_divergences + report.drive_divergences;
+    if (total)
+        replay_log("pair: the replay differs from the recording: %llu divergence(s) seen by the "
+                   "server, %llu by the client",
+                   (unsigned long long)report.serve_divergences, (unsigned long long)report.drive_divergences);
+    else
+        replay_log("pair: the replay reproduces the recording: every request as recorded, every "
+                   "answer as recorded");
+    return total ? EXIT_DIVERGED : EXIT_CLEAN;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -367,10 +479,8 @@ int main(int argc, char **argv)
         return proxy_main(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "drive"))
         return drive_main(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "pair")) {
-        replay_log("mode '%s' is not implemented yet (see replay/README.md)", argv[1]);
-        return EXIT_USAGE;
-    }
+    if (argc >= 2 && !strcmp(argv[1], "pair"))
+        return pair_main(argc - 1, argv + 1);
     usage(stderr);
     return EXIT_USAGE;
 }

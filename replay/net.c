@@ -1,5 +1,5 @@
 /* net.c -- the sockets usbip-replay needs: listen on / connect to "ADDR:PORT", name a peer,
- * and the monotonic clock its deadlines use. */
+ * the monotonic clock its deadlines use, and a poll that spins before it sleeps. */
 #define _GNU_SOURCE
 #include "net.h"
 
@@ -23,6 +23,33 @@ uint64_t replay_net_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int replay_net_poll(struct pollfd *pfd, nfds_t n, uint64_t deadline_ns, uint64_t spin_ns, bool precise)
+{
+    uint64_t now = replay_net_now_ns();
+    int r;
+    if (spin_ns && deadline_ns > now) {
+        uint64_t until = deadline_ns - now < spin_ns ? deadline_ns : now + spin_ns;
+        while ((r = poll(pfd, n, 0)) == 0 && (now = replay_net_now_ns()) < until)
+            ;
+        if (r)
+            return r;
+    }
+    if (deadline_ns == UINT64_MAX)
+        return ppoll(pfd, n, NULL, NULL);
+    /* The kernel lets a poll sleep overshoot by 0.1% of its length (timer slack) plus the
+     * wake-up: a precise wait sleeps until a little before the deadline and spins the rest. */
+    uint64_t early = precise ? 200000u + (deadline_ns > now ? (deadline_ns - now) / 500u : 0) : 0;
+    if (deadline_ns > now + early) {
+        uint64_t left = deadline_ns - early - now;
+        struct timespec ts = {.tv_sec = (time_t)(left / 1000000000u), .tv_nsec = (long)(left % 1000000000u)};
+        if ((r = ppoll(pfd, n, &ts, NULL)) != 0 || !precise)
+            return r;
+    }
+    while ((r = poll(pfd, n, 0)) == 0 && replay_net_now_ns() < deadline_ns)
+        ;
+    return r;
 }
 
 /* Split spec into host and port ("[v6]" brackets removed); default_port when there is none. */

@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,17 @@
 #include "log.h"
 #include "net.h"
 
-static volatile sig_atomic_t stop_requested;
+/* Set by SIGINT/SIGTERM or replay_server_stop (pair runs the server in a thread of its own). */
+static _Atomic int stop_requested;
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
+    stop_requested = 1;
+}
+
+void replay_server_stop(void)
+{
     stop_requested = 1;
 }
 
@@ -80,20 +87,24 @@ static void accept_clients(struct server *s, int lfd)
     }
 }
 
-static int poll_timeout_ms(const struct server *s)
+/* When poll must return: the earliest deadline of a connection (*due: one is), else in a
+ * second (to notice a stop request). */
+static uint64_t poll_deadline(const struct server *s, bool *due)
 {
-    uint64_t next = UINT64_MAX, now = replay_net_now_ns();
+    uint64_t now = replay_net_now_ns(), next = now + 1000000000u;
+    *due = false;
     for (size_t i = 0; i < s->n_conns; i++) {
+        if (replay_conn_has_input(s->conns[i])) {
+            *due = true;
+            return now;
+        }
         uint64_t d = replay_conn_next_deadline(s->conns[i]);
-        if (d < next)
+        if (d <= next) {
             next = d;
+            *due = true;
+        }
     }
-    if (next == UINT64_MAX)
-        return 1000;
-    if (next <= now)
-        return 0;
-    uint64_t ms = (next - now + 999999) / 1000000;
-    return ms > 1000 ? 1000 : (int)ms;
+    return next;
 }
 
 enum replay_server_result replay_server_run(const struct replay_server_config *cfg)
@@ -101,6 +112,13 @@ enum replay_server_result replay_server_run(const struct replay_server_config *c
     int lfd = replay_net_listen(cfg->listen_addr);
     if (lfd < 0)
         return REPLAY_SERVER_LISTEN_FAILED;
+    return replay_server_run_on(lfd, cfg);
+}
+
+enum replay_server_result replay_server_run_on(int lfd, const struct replay_server_config *cfg)
+{
+    /* Answers are due at microsecond times: no timer slack (50 us by default) on the waits. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     struct sigaction sa = {.sa_handler = on_stop_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -117,7 +135,9 @@ enum replay_server_result replay_server_run(const struct replay_server_config *c
                 .fd = replay_conn_fd(s.conns[i]),
                 .events = (short)(POLLIN | (replay_conn_wants_write(s.conns[i]) ? POLLOUT : 0))};
         size_t polled = s.n_conns;
-        int n = poll(pfd, polled + 1, poll_timeout_ms(&s));
+        bool due;
+        uint64_t deadline = poll_deadline(&s, &due);
+        int n = replay_net_poll(pfd, polled + 1, deadline, cfg->spin_ns, due);
         if (n < 0 && errno != EINTR) {
             replay_log("poll failed: %s", strerror(errno));
             result = REPLAY_SERVER_FAILED;
@@ -129,7 +149,7 @@ enum replay_server_result replay_server_run(const struct replay_server_config *c
             struct replay_conn *c = s.conns[i];
             short re = n > 0 ? pfd[i + 1].revents : 0;
             bool ok = true;
-            if (re & (POLLIN | POLLHUP | POLLERR))
+            if ((re & (POLLIN | POLLHUP | POLLERR)) || replay_conn_has_input(c))
                 ok = replay_conn_on_readable(c, now);
             if (ok && (re & POLLOUT))
                 ok = replay_conn_on_writable(c);

@@ -4,6 +4,7 @@
 #define REPLAY_SERVER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "connection.h"
 
 #define REPLAY_MAX_CONNECTIONS 64
@@ -12,6 +13,7 @@ struct replay_server_config {
     const char *listen_addr;   /* "ADDR:PORT" or "[ADDR6]:PORT" */
     bool once;                 /* return when the first connection that imported ends */
     struct replay_pcap *write; /* record every session here (--write), or NULL */
+    uint64_t spin_ns;          /* spin this long before sleeping in poll (pair); 0: never */
     struct replay_serve_config serve;
 };
 
@@ -23,5 +25,10 @@ enum replay_server_result {
 
 /* Serve until stopped. Logs a one-line reason on failure. */
 enum replay_server_result replay_server_run(const struct replay_server_config *cfg);
+/* The same on lfd, a listening non-blocking socket that is taken over (and closed);
+ * cfg->listen_addr only names it in the log. */
+enum replay_server_result replay_server_run_on(int lfd, const struct replay_server_config *cfg);
+/* Make a running server return within a second (async-signal-safe; any thread). */
+void replay_server_stop(void);
 
 #endif

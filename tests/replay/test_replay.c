@@ -1156,3 +1156,127 @@ Test(drive, write_records_the_driven_session)
     replay_recording_free(&orig);
     unlink(path);
 }
+
+/* ---- pair -------------------------------------------------------------------------------- */
+
+/* usbip-replay pair CAPTURE a1..a4 (each may be NULL); its exit code, its stderr in log. */
+static int run_pair(const char *capture, char log[64], const char *a1, const char *a2, const char *a3,
+                    const char *a4)
+{
+    snprintf(log, 64, "/tmp/test_replay_pair.XXXXXX");
+    int log_fd = mkstemp(log);
+    cr_assert(log_fd >= 0);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(log_fd, STDOUT_FILENO);
+        dup2(log_fd, STDERR_FILENO);
+        execl(REPLAY_BIN, REPLAY_BIN, "pair", capture, a1, a2, a3, a4, (char *)NULL);
+        _exit(127);
+    }
+    close(log_fd);
+    int st = 0;
+    for (int i = 0; i < 3000 && waitpid(pid, &st, WNOHANG) == 0; i++)
+        usleep(20000);
+    if (!WIFEXITED(st)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        cr_assert_fail("usbip-replay pair did not finish within 60 s");
+    }
+    return WEXITSTATUS(st);
+}
+
+/* pair of a capture: both sides agree with the recording, and the run is measured. */
+static void pair_reproduces(const char *capture, const char *sent_line)
+{
+    char log[64];
+    int code = run_pair(capture, log, NULL, NULL, NULL, NULL);
+    cr_assert_eq(code, 0, "pair exit %d", code);
+    cr_assert_eq(file_lines(log, "pair: the replay reproduces the recording"), 1);
+    cr_assert_eq(file_lines(log, "divergence:"), 0);
+    cr_assert_eq(file_lines(log, sent_line), 1, "every recorded request went through: %s", sent_line);
+    cr_assert_eq(file_lines(log, " URB round trips in "), 1);
+    cr_assert_eq(file_lines(log, "answers went out a median "), 1, "the server's lateness is reported");
+    unlink(log);
+}
+
+Test(pair, reproduces_the_keyboard_session)
+{
+    pair_reproduces(HID, "drive: 15 URBs sent, 14 answered, 1 unlinked at the end");
+}
+
+Test(pair, reproduces_the_composite_session_with_its_queued_bulk_urbs)
+{
+    pair_reproduces(COMPOSITE, "drive: 208 URBs sent, 202 answered, 6 unlinked at the end");
+}
+
+Test(pair, reproduces_the_storage_session)
+{
+    pair_reproduces(STORAGE, "drive: 105 URBs sent, 105 answered, 0 unlinked at the end");
+}
+
+/* The recorded timing is kept: the session takes about as long as recorded, each answer no
+ * earlier than its recorded latency (the client measures them: never early). */
+Test(pair, recorded_timing_keeps_the_recorded_latencies)
+{
+    char log[64];
+    double t0 = now_ms();
+    cr_assert_eq(run_pair(COMPOSITE, log, "--timing", "recorded", NULL, NULL), 0);
+    double took = now_ms() - t0;
+    struct replay_recording rec;
+    char err[256];
+    cr_assert_eq(replay_recording_load(COMPOSITE, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    double recorded_sum = 0; /* the longest chain: at least the serial control requests' latencies */
+    for (size_t i = 0; i < rec.n_urbs; i++)
+        if (rec.urbs[i].ep == 0 && rec.urbs[i].answered)
+            recorded_sum += (double)rec.urbs[i].latency_ns / 1e6;
+    replay_recording_free(&rec);
+    cr_assert_geq(took, recorded_sum, "took %.0f ms, the recorded control latencies add up to %.0f ms",
+                  took, recorded_sum);
+    /* "later than the server's timing by a median X (p99 Y)": never negative */
+    cr_assert_eq(file_lines(log, "later than the server's timing by a median -"), 0,
+                 "an answer came before its recorded latency");
+    cr_assert_eq(file_lines(log, "later than the server's timing by a median "), 1);
+    unlink(log);
+}
+
+Test(pair, write_records_the_replayed_session)
+{
+    char path[] = "/tmp/test_replay_pair_write.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    char log[64];
+    cr_assert_eq(run_pair(HID, log, "--write", path, NULL, NULL), 0);
+    unlink(log);
+    struct replay_recording rec, orig;
+    char err[256];
+    cr_assert_eq(replay_recording_load(path, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert_eq(replay_recording_load(HID, NULL, &orig, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert_eq(rec.n_urbs, orig.n_urbs);
+    for (size_t i = 0; i < rec.n_urbs; i++) {
+        cr_assert_eq(rec.urbs[i].answered, orig.urbs[i].answered);
+        cr_assert_eq(rec.urbs[i].actual_length, orig.urbs[i].actual_length);
+        cr_assert_eq(rec.urbs[i].data_len, orig.urbs[i].data_len);
+        if (rec.urbs[i].data_len)
+            cr_assert_arr_eq(rec.urbs[i].data, orig.urbs[i].data, rec.urbs[i].data_len);
+    }
+    replay_recording_free(&rec);
+    replay_recording_free(&orig);
+    unlink(path);
+}
+
+Test(pair, exit_codes)
+{
+    char log[64];
+    cr_assert_eq(run_pair(HID, log, "--timing", "slow", NULL, NULL), 2);
+    unlink(log);
+    cr_assert_eq(run_pair(HID, log, "--timeout", "0", NULL, NULL), 2);
+    unlink(log);
+    cr_assert_eq(run_pair("/nonexistent.pcap", log, NULL, NULL, NULL, NULL), 3);
+    unlink(log);
+    cr_assert_eq(run_pair(HID, log, "--busid", "9-9", NULL, NULL), 5);
+    cr_assert_eq(file_lines(log, "no device with busid 9-9"), 1);
+    unlink(log);
+}
