@@ -21,6 +21,13 @@
 #include "uip/usb.h"
 #include "uip/wire.h"
 
+/* An unlink settled by its RET_UNLINK, or by its victim's RET_SUBMIT that crossed it. In the
+ * second case usbip-host queues its RET_UNLINK (status 0) without waking its sender thread, so it
+ * goes out only with the stub's next transmission, maybe never: like vhci-hcd, drive does not
+ * wait for it, and takes it when it comes. */
+#define UNLINK_ANSWERED UINT32_MAX
+#define UNLINK_RACED (UINT32_MAX - 1)
+
 /* One recv takes what the socket has, up to this. */
 #define DRIVE_RX_SIZE 65536
 
@@ -44,7 +51,8 @@ struct drive {
     size_t next;       /* the next recorded URB to submit */
     size_t first_open; /* no URB below it is still waited for */
     size_t awaited;    /* submitted, answered in the recording, not yet answered live */
-    uint32_t *unlinks; /* victim index of each CMD_UNLINK sent (its seqnum: n_urbs + 1 + k) */
+    uint32_t *unlinks; /* victim index of each CMD_UNLINK sent (its seqnum: n_urbs + 1 + k);
+                        * UNLINK_ANSWERED, UNLINK_RACED once settled */
     size_t n_unlinks, unlinks_open;
     size_t late;       /* URBs unlinked for want of an answer while the server answered others */
     uint64_t last_rx_ns;
@@ -52,6 +60,8 @@ struct drive {
     size_t rx_off, rx_len;
     uint8_t *tx;       /* a CMD_SUBMIT being sent */
     size_t tx_cap;
+    struct uip_iso_desc *iso; /* a RET_SUBMIT's isochronous packets */
+    uint32_t iso_cap;
     uint8_t *buf;      /* a RET_SUBMIT's payload */
     size_t buf_cap;
     size_t answered, not_sent;
@@ -312,7 +322,10 @@ static void log_context(const struct drive *d, size_t i, const struct uip_header
 
 /* ---- comparing -------------------------------------------------------------------------- */
 
-static void compare(struct drive *d, size_t i, const struct uip_header *h, const uint8_t *data, size_t data_len)
+/* Compare a live answer with the recorded one: status, actual_length, IN data, and for
+ * isochronous URBs (iso: the live packets) each packet's status and actual_length. */
+static void compare(struct drive *d, size_t i, const struct uip_header *h, const uint8_t *data, size_t data_len,
+                    const struct uip_iso_desc *iso)
 {
     const struct replay_urb *u = &d->rec->urbs[i];
     char urb[256];
@@ -353,6 +366,17 @@ static void compare(struct drive *d, size_t i, const struct uip_header *h, const
             w += (size_t)snprintf(what + w, sizeof what - w, "; IN data differs from byte %zu", diff_at);
         else if (data_len != u->data_len)
             diff_at = common; /* for the context: where the shorter one ends */
+    }
+    for (uint32_t k = 0; iso && k < u->iso_count && w < sizeof what; k++) {
+        bool st = !(ignore & REPLAY_FIELD_STATUS) && iso[k].status != u->iso[k].status;
+        bool len = !(ignore & REPLAY_FIELD_LENGTH) && iso[k].actual_length != u->iso[k].actual_length;
+        if (st || len) {
+            w += (size_t)snprintf(what + w, sizeof what - w,
+                                  "; packet %u of %u: status %d, actual_length %u, recorded %d, %u", k,
+                                  u->iso_count, iso[k].status, iso[k].actual_length, u->iso[k].status,
+                                  u->iso[k].actual_length);
+            break; /* the first packet that differs */
+        }
     }
     if (!w)
         return;
@@ -440,6 +464,7 @@ static void cmd_header(const struct drive *d, size_t i, struct uip_header *h)
     h->u.cmd_submit.transfer_flags = u->transfer_flags;
     h->u.cmd_submit.transfer_buffer_length = len;
     h->u.cmd_submit.interval = u->interval;
+    h->u.cmd_submit.number_of_packets = u->iso_count; /* 0: not isochronous */
     memcpy(h->u.cmd_submit.setup, u->setup, UIP_SETUP_SIZE);
 }
 
@@ -447,7 +472,8 @@ static enum replay_drive_result submit(struct drive *d, size_t i)
 {
     const struct replay_urb *u = &d->rec->urbs[i];
     struct live_urb *l = &d->live[i];
-    if (u->xfer_type == UIP_XFER_ISOCHRONOUS || u->iso_count) {
+    if (u->xfer_type == UIP_XFER_ISOCHRONOUS && !u->iso_count) {
+        /* never answered in the recording: its packet layout was not recorded */
         l->done = true;
         d->not_sent++;
         return REPLAY_DRIVE_DONE;
@@ -455,21 +481,27 @@ static enum replay_drive_result submit(struct drive *d, size_t i)
     struct uip_header h;
     cmd_header(d, i, &h);
     size_t out = h.direction == UIP_DIR_OUT ? (size_t)h.u.cmd_submit.transfer_buffer_length : 0;
-    if (UIP_HEADER_SIZE + out > d->tx_cap) {
-        uint8_t *nb = realloc(d->tx, UIP_HEADER_SIZE + out);
+    size_t pdu_len = UIP_HEADER_SIZE + out + (size_t)u->iso_count * UIP_ISO_DESC_SIZE;
+    if (pdu_len > d->tx_cap) {
+        uint8_t *nb = realloc(d->tx, pdu_len);
         if (!nb) {
             replay_log("drive: out of memory");
             return REPLAY_DRIVE_NO_ANSWER;
         }
         d->tx = nb;
-        d->tx_cap = UIP_HEADER_SIZE + out;
+        d->tx_cap = pdu_len;
     }
     uip_encode_header(&h, d->tx);
     size_t have = u->data ? (u->data_len < out ? u->data_len : out) : 0;
     if (have)
         memcpy(d->tx + UIP_HEADER_SIZE, u->data, have);
     memset(d->tx + UIP_HEADER_SIZE + have, 0, out - have); /* OUT data the recording lacks: zeros */
-    if (send_all(d, d->tx, UIP_HEADER_SIZE + out))
+    for (uint32_t k = 0; k < u->iso_count; k++) {
+        /* the packets as the host laid them out (the answer echoes offset and length) */
+        struct uip_iso_desc packet = {.offset = u->iso[k].offset, .length = u->iso[k].length};
+        uip_encode_iso_desc(&packet, d->tx + UIP_HEADER_SIZE + out + (size_t)k * UIP_ISO_DESC_SIZE);
+    }
+    if (send_all(d, d->tx, pdu_len))
         return REPLAY_DRIVE_NO_ANSWER;
     l->submitted = true;
     l->sent_ns = replay_net_now_ns();
@@ -498,6 +530,17 @@ static enum replay_drive_result protocol_error(const char *fmt, ...)
     va_end(ap);
     replay_log("drive: %s", line);
     return REPLAY_DRIVE_PROTOCOL;
+}
+
+/* URB i was answered after drive sent its CMD_UNLINK: the unlink is settled (see UNLINK_RACED). */
+static void settle_crossed_unlink(struct drive *d, size_t i)
+{
+    for (size_t k = 0; k < d->n_unlinks; k++)
+        if (d->unlinks[k] == i) {
+            d->unlinks[k] = UNLINK_RACED;
+            d->unlinks_open--;
+            return;
+        }
 }
 
 static enum replay_drive_result on_ret_submit(struct drive *d, const struct uip_header *h)
@@ -529,7 +572,24 @@ static enum replay_drive_result on_ret_submit(struct drive *d, const struct uip_
     }
     size_t data_len = cmd.direction == UIP_DIR_IN && h->u.ret_submit.actual_length > 0
                           ? (size_t)h->u.ret_submit.actual_length : 0;
-    compare(d, i, h, d->buf, data_len);
+    uint32_t packets = uip_np_is_iso(h->u.ret_submit.number_of_packets) ? h->u.ret_submit.number_of_packets : 0;
+    if (packets) {
+        if (packets > d->iso_cap) {
+            struct uip_iso_desc *ni = realloc(d->iso, packets * sizeof *ni);
+            if (!ni)
+                return protocol_error("out of memory for the answer to seqnum %u", h->seqnum);
+            d->iso = ni;
+            d->iso_cap = packets;
+        }
+        for (uint32_t k = 0; k < packets; k++)
+            uip_decode_iso_desc(d->buf + data_len + (size_t)k * UIP_ISO_DESC_SIZE, UIP_ISO_DESC_SIZE, &d->iso[k]);
+        if (uip_check_iso(h, (int)cmd.direction, d->iso, packets, cmd.u.cmd_submit.transfer_buffer_length) != UIP_OK)
+            return protocol_error("the server's answer to seqnum %u has impossible isochronous packets",
+                                  h->seqnum);
+    }
+    compare(d, i, h, d->buf, data_len, packets ? d->iso : NULL);
+    if (d->live[i].unlinking)
+        settle_crossed_unlink(d, i);
     d->answered++;
     finish_urb(d, i);
     return REPLAY_DRIVE_DONE;
@@ -538,11 +598,15 @@ static enum replay_drive_result on_ret_submit(struct drive *d, const struct uip_
 static enum replay_drive_result on_ret_unlink(struct drive *d, const struct uip_header *h)
 {
     size_t k = (size_t)h->seqnum - d->rec->n_urbs - 1;
-    if (h->seqnum <= d->rec->n_urbs || k >= d->n_unlinks || d->unlinks[k] == UINT32_MAX)
+    if (h->seqnum <= d->rec->n_urbs || k >= d->n_unlinks || d->unlinks[k] == UNLINK_ANSWERED)
         return protocol_error("the server sent RET_UNLINK for seqnum %u, which is no unlink "
                               "outstanding", h->seqnum);
+    if (d->unlinks[k] == UNLINK_RACED) { /* its victim's answer came first, and settled it */
+        d->unlinks[k] = UNLINK_ANSWERED;
+        return REPLAY_DRIVE_DONE;
+    }
     size_t victim = d->unlinks[k];
-    d->unlinks[k] = UINT32_MAX;
+    d->unlinks[k] = UNLINK_ANSWERED;
     d->unlinks_open--;
     if (!d->live[victim].done)
         finish_urb(d, victim);
@@ -769,7 +833,8 @@ enum replay_drive_result replay_drive_run(const struct replay_drive_config *cfg)
     if (rc == REPLAY_DRIVE_DONE) {
         summarize_latency(&d);
         if (d.not_sent)
-            replay_log("drive: %zu isochronous URB(s) not sent (not supported yet)", d.not_sent);
+            replay_log("drive: %zu isochronous URB(s) the recording never answered were not sent "
+                       "(their packets were not recorded)", d.not_sent);
         replay_log("drive: %zu URBs sent, %zu answered, %zu unlinked at the end; %llu divergence(s) "
                    "from the recording",
                    d.rec->n_urbs - d.not_sent, d.answered, d.n_unlinks - d.late,
@@ -781,6 +846,7 @@ enum replay_drive_result replay_drive_run(const struct replay_drive_config *cfg)
     free(d.unlinks);
     free(d.rx);
     free(d.tx);
+    free(d.iso);
     free(d.buf);
     return rc;
 }

@@ -2,7 +2,7 @@
 # check_lab.sh -- boot the lab scenario replay-NAME (replay-serve for storage; usbip-replay serving a recorded device
 # to the guest's real vhci-hcd, or driving the guest's real usbip-host) and check what the real kernel did.
 #   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast, proxy,
-#                                     proxy-sweep, drive
+#                                     proxy-sweep, drive, drive-storage
 set -uo pipefail
 name=$1
 build=$2
@@ -43,6 +43,12 @@ fi
 
 scenario=replay-$name
 [ "$name" = storage ] && scenario=replay-serve # the first one, named after the mode
+if [ "$name" = drive-storage ]; then
+  # The two sticks: the blocks storage.pcap read, and the same with one byte changed.
+  export LAB_DISK=$out/recorded.img
+  flipped_lba=$("$build/tests/replay/recorded_disk" --image "$root/captures/storage.pcap" \
+    "$LAB_DISK" "$LAB_DISK.flipped") || { echo "FAIL: recorded_disk --image"; exit 1; }
+fi
 if ! UIP_BUILD=$build "$root/tests/lab/lab" run "$scenario" "$out"; then
   echo "FAIL: lab scenario $scenario (outputs in $out)"
   cat "$out/host-fixture.log" "$out/scenario.log" 2>/dev/null | tail -n 30
@@ -111,6 +117,22 @@ drive)
     drive_says 'drive: 15 URBs sent, 14 answered, 1 unlinked at the end'
   check "no divergence from the recording over enumeration" drive_says ' 0 divergence(s) from the recording'
   check "drive exited 0" drive_says '^drive exit 0$'
+  ;;
+drive-storage)
+  says() { grep -q -- "$2" "$out/drive-$1.log"; }
+  check "drive imported the first stick (46f4:0001) from usbip-host" says same 'drive: imported busid [0-9-]* 46f4:0001'
+  check "the real stick answered all 105 recorded requests (enumeration, SCSI commands, reads)" \
+    says same 'drive: 105 URBs sent, 105 answered, 0 unlinked at the end'
+  check "with the recorded blocks: no divergence, exit 0" says same '^drive exit 0$'
+  check "one changed byte: exactly one divergence, exit 1" says flipped ' 1 divergence(s) from the recording'
+  check "... shown as the first divergence: the bulk IN data of the READ(10) of LBA $flipped_lba, from byte 100" \
+    says flipped 'IN bulk): IN data differs from byte 100$'
+  check "... with its hex rows, expected against received" says flipped 'received at 0x0060:'
+  check "... exit 1" says flipped '^drive exit 1$'
+  check "another device (hid.pcap's keyboard driven into the stick): its VID:PID is the first divergence" \
+    says other-device "the server's device is 46f4:0001, the recording's 0627:0001"
+  check "... and its device descriptor, in context" says other-device 'GET_DESCRIPTOR(DEVICE).*IN data differs'
+  check "... exit 1" says other-device '^drive exit 1$'
   ;;
 *)
   echo "check_lab.sh: no checks for $name"; exit 2 ;;

@@ -964,6 +964,8 @@ enum fake_mode {
     FAKE_UNKNOWN_SEQ, /* answers the first request with a seqnum never sent */
     FAKE_NO_BULK_IN,  /* answers everything but bulk IN URBs */
     FAKE_BAD_PADDING, /* answers with non-zero bytes where the header's padding is */
+    FAKE_CROSSED,     /* as usbip-host when an answer crosses the unlink: the unlinked URB gets
+                       * its RET_SUBMIT (-EPIPE) and its RET_UNLINK never comes */
 };
 
 /* A USB/IP server built on the core's encoders (through synth_pdu): imports the recorded device
@@ -1001,7 +1003,9 @@ static int fake_server(const char *capture, enum fake_mode mode, pid_t *pid)
         struct uip_header h;
         if (!recv_exact(fd, raw, UIP_HEADER_SIZE, 30000) || uip_decode_header(raw, UIP_HEADER_SIZE, &h))
             _exit(0);
-        if (h.command == UIP_CMD_UNLINK) {
+        if (h.command == UIP_CMD_UNLINK && mode == FAKE_CROSSED) {
+            synth_ret_submit(&b, h.u.cmd_unlink.unlink_seqnum, EPIPE_STATUS, 0, 0, NULL, 0);
+        } else if (h.command == UIP_CMD_UNLINK) {
             synth_ret_unlink(&b, h.seqnum, ECONNRESET_STATUS);
         } else {
             int32_t len = h.u.cmd_submit.transfer_buffer_length;
@@ -1109,6 +1113,25 @@ Test(drive, urbs_left_unanswered_while_others_are_answered_are_late_and_unlinked
     cr_assert_eq(file_lines(log, "received: no answer"), 1, "the first one in context");
     cr_assert_eq(file_lines(log, "stopped answering"), 0);
     unlink(log);
+}
+
+/* usbip-host answers an unlinked URB that completed meanwhile with its RET_SUBMIT and queues the
+ * RET_UNLINK without sending it: drive, like vhci-hcd, takes the answer as the end of the URB. */
+Test(drive, an_answer_crossing_the_final_unlink_settles_it)
+{
+    pid_t pid;
+    int port = fake_server(HID, FAKE_CROSSED, &pid);
+    char log[64];
+    double t0 = now_ms();
+    int code = run_drive(HID, port, log, "--timeout", "5", "--verbose", NULL);
+    double took = now_ms() - t0;
+    cr_assert_eq(code, 0, "drive exit %d", code);
+    cr_assert_lt(took, 4000, "drive waited %.0f ms for a RET_UNLINK that never comes", took);
+    cr_assert_eq(file_lines(log, "URB 15 of 15 (recorded seqnum 15, ep 1 IN interrupt) answered as it was being unlinked"), 1);
+    cr_assert_eq(file_lines(log, "drive: 15 URBs sent, 15 answered, 1 unlinked at the end; 0 divergence(s)"), 1,
+                 "the unlinked URB was answered: counted as answered");
+    unlink(log);
+    reap(pid);
 }
 
 Test(drive, exit_codes)
