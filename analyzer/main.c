@@ -53,6 +53,7 @@ static void usage(FILE *out)
             "                  0,10,20,50,100,200,500,1000ms (us, ms or s; ms when none)\n"
             "  --plot DIR      draw per device latency, queue depth, throughput and the what-if\n"
             "                  curve as SVG into DIR (with gnuplot)\n"
+            "  --plot-format F svg (default), png or svg,png\n"
             "  --help          this text\n"
             "  --version       the version\n\n"
             "exit codes: 0 clean; 1 problems in the traffic (skipped bytes, TCP gaps, anomalies)\n"
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
         {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, 'i'},
         {"what-if", required_argument, NULL, 'w'}, {"plot", required_argument, NULL, 'P'},
+        {"plot-format", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, timeline = false;
@@ -145,6 +147,7 @@ int main(int argc, char **argv)
     size_t n_whatif_rtts = 0;
     bool whatif = false;
     const char *plot_dir = NULL;
+    unsigned plot_formats = PLOT_SVG;
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
     int c;
 
@@ -173,6 +176,14 @@ int main(int argc, char **argv)
             break;
         }
         case 'P': plot_dir = optarg; break;
+        case 'F':
+            plot_formats = !strcmp(optarg, "svg") ? PLOT_SVG : !strcmp(optarg, "png") ? PLOT_PNG
+                         : !strcmp(optarg, "svg,png") || !strcmp(optarg, "png,svg") ? PLOT_SVG | PLOT_PNG : 0;
+            if (!plot_formats) {
+                fprintf(stderr, "usbip-analyze: --plot-format wants svg, png or svg,png, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'p': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -254,7 +265,7 @@ int main(int argc, char **argv)
     }
     if (run.plots) {
         bool own = n_whatif_rtts > 0;
-        if (!plot_write(run.plots, plot_dir, st.capture.first_ts_ns, run.whatif,
+        if (!plot_write(run.plots, plot_dir, plot_formats, st.capture.first_ts_ns, run.whatif,
                         own ? whatif_rtts : plot_default_rtts_ns,
                         own ? n_whatif_rtts : sizeof plot_default_rtts_ns / sizeof plot_default_rtts_ns[0],
                         plot_err, sizeof plot_err)) {

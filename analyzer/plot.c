@@ -252,11 +252,11 @@ static int write_whatif(const struct whatif_model *m, const char *path, const ui
 
 /* ---- the gnuplot script ------------------------------------------------------------------------ */
 
-static void gp_chart(FILE *gp, const char *svg, const char *dat, const char *title, const char *xlabel,
+static void gp_chart(FILE *gp, const char *out, const char *dat, const char *title, const char *xlabel,
                      const char *ylabel, bool log_y, const char *clauses)
 {
     fprintf(gp, "set output ");
-    gp_path(gp, svg);
+    gp_path(gp, out);
     fprintf(gp, "\ndat = ");
     gp_path(gp, dat);
     fprintf(gp, "\nset title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n"
@@ -287,7 +287,16 @@ static bool run_gnuplot(const char *script, char *err, size_t errlen)
     return ok;
 }
 
-static bool write_device(const struct plot_device *d, const char *dir, uint64_t origin_ns,
+/* The gnuplot terminal of each format, and the file name extension. */
+static const struct {
+    unsigned format;
+    const char *ext, *terminal;
+} formats[] = {
+    {PLOT_SVG, "svg", "svg size 960,540 dynamic font 'sans,12' background '#ffffff'"},
+    {PLOT_PNG, "png", "pngcairo size 1280,720 font 'sans,12' background '#ffffff'"},
+};
+
+static bool write_device(const struct plot_device *d, const char *dir, unsigned format_mask, uint64_t origin_ns,
                          const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts,
                          char *err, size_t errlen)
 {
@@ -295,11 +304,9 @@ static bool write_device(const struct plot_device *d, const char *dir, uint64_t 
     snprintf(base, sizeof base, "conn%u-dev%u-%u", d->conn_id, d->devid >> 16, d->devid & 0xffff);
     snprintf(label, sizeof label, "connection %u, device %u-%u", d->conn_id, d->devid >> 16, d->devid & 0xffff);
     const char *kinds[] = {"latency", "queue", "throughput", "whatif"};
-    gchar *dat[4], *svg[4];
-    for (int k = 0; k < 4; k++) {
+    gchar *dat[4];
+    for (int k = 0; k < 4; k++)
         dat[k] = g_strdup_printf("%s/%s-%s.dat", dir, base, kinds[k]);
-        svg[k] = g_strdup_printf("%s/%s-%s.svg", dir, base, kinds[k]);
-    }
     gchar *script = g_strdup_printf("%s/%s.gp", dir, base);
     GString *lat_clauses = g_string_new(""), *whatif_clauses = g_string_new("");
     bool by_duration = false;
@@ -313,44 +320,52 @@ static bool write_device(const struct plot_device *d, const char *dir, uint64_t 
         ok = false;
     } else {
         fprintf(gp, "# %s: %s (usbip-analyze --plot; data in the .dat files beside)\n"
-                    "set terminal svg size 960,540 dynamic font 'sans,12' background '#ffffff'\n"
                     "set grid\nset key outside right top\n", base, label);
-        char title[160];
-        if (d->urbs->len) {
-            snprintf(title, sizeof title, "URB latency, %s", label);
-            gp_chart(gp, svg[0], dat[0], title, "time since the capture began (s)",
-                     "latency, submit to answer (ms)", true, lat_clauses->str);
-        }
-        snprintf(title, sizeof title, "Queue depth (URBs outstanding), %s", label);
-        gp_chart(gp, svg[1], dat[1], title, "time since the capture began (s)", "URBs outstanding", false,
-                 "dat using 1:2 with steps lw 2 title 'device'");
-        if (d->urbs->len) {
-            snprintf(title, sizeof title, "Throughput, %s", label);
-            gp_chart(gp, svg[2], dat[2], title, "time since the capture began (s)", "throughput (kB/s)", false,
-                     "dat using 1:2 with steps lw 2 title 'both directions'");
-            snprintf(title, sizeof title, "What-if: predicted %s at another round trip, %s",
-                     by_duration ? "session duration" : "throughput", label);
-            gp_chart(gp, svg[3], dat[3], title, "network round trip (ms)",
-                     by_duration ? "predicted duration (s)" : "predicted throughput (kB/s)", !by_duration,
-                     whatif_clauses->str);
+        for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
+            if (!(format_mask & formats[f].format))
+                continue;
+            gchar *out[4];
+            for (int k = 0; k < 4; k++)
+                out[k] = g_strdup_printf("%s/%s-%s.%s", dir, base, kinds[k], formats[f].ext);
+            fprintf(gp, "set terminal %s\n", formats[f].terminal);
+            char title[160];
+            if (d->urbs->len) {
+                snprintf(title, sizeof title, "URB latency, %s", label);
+                gp_chart(gp, out[0], dat[0], title, "time since the capture began (s)",
+                         "latency, submit to answer (ms)", true, lat_clauses->str);
+            }
+            snprintf(title, sizeof title, "Queue depth (URBs outstanding), %s", label);
+            gp_chart(gp, out[1], dat[1], title, "time since the capture began (s)", "URBs outstanding", false,
+                     "dat using 1:2 with steps lw 2 title 'device'");
+            if (d->urbs->len) {
+                snprintf(title, sizeof title, "Throughput, %s", label);
+                gp_chart(gp, out[2], dat[2], title, "time since the capture began (s)", "throughput (kB/s)",
+                         false, "dat using 1:2 with steps lw 2 title 'both directions'");
+                snprintf(title, sizeof title, "What-if: predicted %s at another round trip, %s",
+                         by_duration ? "session duration" : "throughput", label);
+                gp_chart(gp, out[3], dat[3], title, "network round trip (ms)",
+                         by_duration ? "predicted duration (s)" : "predicted throughput (kB/s)", !by_duration,
+                         whatif_clauses->str);
+            }
+            for (int k = 0; k < 4; k++)
+                g_free(out[k]);
         }
         ok = fclose(gp) == 0 && run_gnuplot(script, err, errlen);
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 4; k++)
         g_free(dat[k]);
-        g_free(svg[k]);
-    }
     g_free(script);
     g_string_free(lat_clauses, TRUE);
     g_string_free(whatif_clauses, TRUE);
     return ok;
 }
 
-bool plot_write(const struct plot_set *p, const char *dir, uint64_t origin_ns, const struct whatif_set *whatif,
-                const uint64_t *rtts_ns, size_t n_rtts, char *err, size_t errlen)
+bool plot_write(const struct plot_set *p, const char *dir, unsigned format_mask, uint64_t origin_ns,
+                const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts, char *err, size_t errlen)
 {
     for (guint i = 0; i < p->devs->len; i++)
-        if (!write_device(g_ptr_array_index(p->devs, i), dir, origin_ns, whatif, rtts_ns, n_rtts, err, errlen))
+        if (!write_device(g_ptr_array_index(p->devs, i), dir, format_mask, origin_ns, whatif, rtts_ns, n_rtts,
+                          err, errlen))
             return false;
     return true;
 }

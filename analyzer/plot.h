@@ -1,4 +1,4 @@
-/* plot.h -- usbip-analyze --plot DIR: per device, gnuplot data files and SVG charts of URB latency,
+/* plot.h -- usbip-analyze --plot DIR: per device, gnuplot data files and SVG (or PNG) charts of URB latency,
  * queue depth and throughput over time, and the what-if curve. */
 #ifndef ANALYZE_PLOT_H
 #define ANALYZE_PLOT_H
@@ -20,11 +20,18 @@ void plot_urb(struct plot_set *p, const struct uip_urb *u);
 void plot_event(struct plot_set *p, const struct uip_event *ev);
 /* Creates dir when missing; false with a one-line reason when it cannot be written to. */
 bool plot_prepare_dir(const char *dir, char *err, size_t errlen);
-/* Writes, per device, DIR/connC-devB-D-{latency,queue,throughput,whatif}.{dat,svg} and the gnuplot
- * script DIR/connC-devB-D.gp, and runs gnuplot on it. Times are seconds from origin_ns; the
- * what-if curve replays the fitted models of `whatif` at each round trip. false with a one-line
- * reason (gnuplot missing or failing, a file not writable). */
-bool plot_write(const struct plot_set *p, const char *dir, uint64_t origin_ns, const struct whatif_set *whatif,
-                const uint64_t *rtts_ns, size_t n_rtts, char *err, size_t errlen);
+/* The image formats of --plot-format, as bits. */
+enum plot_format {
+    PLOT_SVG = 1u << 0,
+    PLOT_PNG = 1u << 1,
+};
+
+/* Writes, per device, DIR/connC-devB-D-{latency,queue,throughput,whatif}.dat, the charts in each
+ * format of format_mask (.svg, .png) and the gnuplot script DIR/connC-devB-D.gp, and runs gnuplot
+ * on it. Times are seconds from origin_ns; the what-if curve replays the fitted models of
+ * `whatif` at each round trip. false with a one-line reason (gnuplot missing or failing, a file
+ * not writable). */
+bool plot_write(const struct plot_set *p, const char *dir, unsigned format_mask, uint64_t origin_ns,
+                const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts, char *err, size_t errlen);
 
 #endif

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """check_plots.py -- usbip-analyze --plot DIR: per device, four SVG charts (URB latency, queue
 depth, throughput over time, the what-if curve) that parse as SVG, with their titles and axis
-labels, beside the gnuplot script and data files they were drawn from; an unwritable DIR is a usage
-error (exit 2) and a missing gnuplot exit 5, each with one line on stderr.
+labels, beside the gnuplot script and data files they were drawn from; with --plot-format svg,png
+the same charts also as PNG images of 1280x720 pixels (their header read); an unwritable DIR or an
+unknown format is a usage error (exit 2) and a missing gnuplot exit 5, each with one line on stderr.
 
 usage: check_plots.py USBIP_ANALYZE CAPTURE...
 """
 import glob
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,15 @@ def svg_text(path):
     if not root.tag.endswith("svg"):
         raise ValueError(f"root element is {root.tag}, not svg")
     return " ".join(t.strip() for t in root.itertext() if t.strip())
+
+
+def png_size(path):
+    """(width, height) from a PNG's IHDR chunk; raises when it is not a PNG."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        raise ValueError("no PNG signature and IHDR chunk")
+    return struct.unpack(">II", head[16:24])
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -52,6 +63,23 @@ with tempfile.TemporaryDirectory() as tmp:
                 if title not in text or "(" not in text:  # a title, and axis labels with units
                     errors.append(f"{os.path.basename(svg)}: no '{title}' title or unit labels")
         print(f"{cap}: {len(scripts)} device(s) drawn")
+
+    both = os.path.join(tmp, "both")
+    p = subprocess.run([analyze, "--plot", both, "--plot-format", "svg,png", captures[0]], capture_output=True,
+                       text=True)
+    pngs = sorted(glob.glob(os.path.join(both, "*.png")))
+    svgs = sorted(glob.glob(os.path.join(both, "*.svg")))
+    if p.returncode not in (0, 1) or not pngs or len(pngs) != len(svgs):
+        errors.append(f"--plot-format svg,png: exit {p.returncode}, {len(pngs)} PNG and {len(svgs)} SVG files")
+    for png in pngs:
+        try:
+            if png_size(png) != (1280, 720):
+                errors.append(f"{os.path.basename(png)}: {png_size(png)}, not 1280x720")
+        except ValueError as e:
+            errors.append(f"{os.path.basename(png)}: {e}")
+    p = subprocess.run([analyze, "--plot", both, "--plot-format", "gif", captures[0]], capture_output=True, text=True)
+    if p.returncode != 2 or len(p.stderr.strip().splitlines()) != 1:
+        errors.append(f"--plot-format gif: exit {p.returncode}, stderr {p.stderr.strip()!r}")
 
     blocker = os.path.join(tmp, "a-file")
     open(blocker, "w").close()
