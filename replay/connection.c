@@ -66,6 +66,7 @@ struct replay_conn {
     uint64_t arrivals;
     uint64_t made_bytes; /* data of the storage model's answers still held */
     bool told_where_recording_ends;
+    uint64_t past_repeated, past_unmatched; /* requests past the recording: repeats, nothing recorded */
     struct replay_pcap_flow *flow; /* --write: the session as written to the pcap */
     uint64_t submits, answered, unlinked, unlinks_too_late;
     uint32_t late_us[LATE_BUCKETS]; /* answers by how late they went out (1 us buckets) */
@@ -158,6 +159,11 @@ void replay_conn_free(struct replay_conn *c)
                    c->id, c->peer, (unsigned long long)c->submits, (unsigned long long)c->answered,
                    (unsigned long long)c->unlinked, (unsigned long long)c->unlinks_too_late,
                    g_hash_table_size(c->held));
+    if (c->past_repeated || c->past_unmatched)
+        replay_log("conn %u (%s): %llu request(s) went past the end of the recording: %llu asked more "
+                   "often than recorded (given its last recorded answer), %llu with nothing recorded",
+                   c->id, c->peer, (unsigned long long)(c->past_repeated + c->past_unmatched),
+                   (unsigned long long)c->past_repeated, (unsigned long long)c->past_unmatched);
     if (c->answered)
         replay_log("conn %u (%s): answers went out a median %u us (p99 %s%u us) after the time "
                    "--timing set for them", c->id, c->peer, late_quantile_us(c, 0.5),
@@ -351,7 +357,8 @@ static bool send_ret_submit(struct replay_conn *c, const struct held_urb *u)
     return true;
 }
 
-/* Once per connection, at the first request with nothing recorded: where the recording ends. */
+/* Once per connection, at the first request past the recording (nothing recorded for it, or
+ * asked more often than recorded): where the recording ends. */
 static void tell_where_recording_ends(struct replay_conn *c)
 {
     const struct replay_recording *r = c->cfg->rec;
@@ -363,9 +370,11 @@ static void tell_where_recording_ends(struct replay_conn *c)
     if (last->has_setup)
         replay_setup_describe(last->setup, what, sizeof what);
     replay_log("conn %u: the session has gone past the recording, whose %zu URBs end with seq %u "
-               "(ep %u %s%s%s, %s)",
+               "(ep %u %s%s%s, %s) %.3f s after its first; requests past it get the last recorded "
+               "answer of the same request, or the --unmatched answer",
                c->id, r->n_urbs, last->seqnum, last->ep, last->direction == UIP_DIR_IN ? "IN" : "OUT",
-               what[0] ? " " : "", what, last->answered ? "answered" : "never answered");
+               what[0] ? " " : "", what, last->answered ? "answered" : "never answered",
+               (double)(last->t_submit_ns - r->urbs[0].t_submit_ns) / 1e9);
 }
 
 static bool handle_submit(struct replay_conn *c, uint64_t now)
@@ -381,6 +390,10 @@ static bool handle_submit(struct replay_conn *c, uint64_t now)
                            : 0;
     struct replay_match m;
     replay_matcher_match(c->matcher, c->id, h, c->in + UIP_HEADER_SIZE, out_len, &m);
+    if (m.repeated) {
+        c->past_repeated++;
+        tell_where_recording_ends(c);
+    }
     struct held_urb *u = g_new0(struct held_urb, 1);
     *u = (struct held_urb){.seqnum = h->seqnum,
                            .direction = h->direction,
@@ -402,6 +415,7 @@ static bool handle_submit(struct replay_conn *c, uint64_t now)
         u->due = NEVER;
         break;
     case REPLAY_MATCH_NONE:
+        c->past_unmatched++;
         tell_where_recording_ends(c);
         u->answer = NULL;
         u->due = c->cfg->unmatched_pending ? NEVER : now;

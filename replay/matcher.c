@@ -177,6 +177,7 @@ static void match_control(struct replay_matcher *m, uint32_t conn_id, const stru
     }
     out->urb = u;
     out->kind = u->answered ? REPLAY_MATCH_ANSWER : REPLAY_MATCH_HOLD;
+    out->repeated = repeated;
 }
 
 void replay_match_free_made(struct replay_urb *made)

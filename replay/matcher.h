@@ -20,6 +20,7 @@ struct replay_match {
     const struct replay_urb *urb; /* ANSWER and HOLD */
     struct replay_urb *made;      /* when urb was made up by the storage model: the caller frees
                                      it with replay_match_free_made (urb == made) */
+    bool repeated; /* a control request asked more often than recorded: urb is its last instance */
 };
 
 void replay_match_free_made(struct replay_urb *made); /* NULL is a no-op */

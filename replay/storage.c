@@ -20,6 +20,13 @@
 #define CSW_STATUS_FAILED 1
 #define SCSI_READ_CAPACITY_10 0x25
 #define SCSI_READ_10 0x28
+#define SCSI_WRITE_10 0x2a
+#define SCSI_READ_16 0x88
+#define SCSI_WRITE_16 0x8a
+#define SCSI_SERVICE_ACTION_IN_16 0x9e /* READ CAPACITY(16) with service action 0x10 */
+#define SA_READ_CAPACITY_16 0x10
+/* Blocks a live session may write (kept per connection, read back by its later reads). */
+#define MAX_WRITTEN_BYTES (256u * 1024u * 1024u)
 #define CB_SIZE 16
 
 /* The recorded answer to one command block: its data phase and CSW. */
@@ -48,7 +55,37 @@ struct replay_storage_session {
     bool data_in;
     uint8_t status; /* CSW bStatus to send */
     const struct recorded_command *recorded;
+    GHashTable *written; /* LBA + 1 -> block_size bytes this session wrote (owned) */
+    uint64_t written_bytes;
+    bool told_write_cap;
 };
+
+/* A READ or WRITE, 10 or 16 bytes: its opcode is one the model serves from blocks. */
+static bool is_block_read(const uint8_t *cb)
+{
+    return cb[0] == SCSI_READ_10 || cb[0] == SCSI_READ_16;
+}
+
+static bool is_block_write(const uint8_t *cb)
+{
+    return cb[0] == SCSI_WRITE_10 || cb[0] == SCSI_WRITE_16;
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* The first LBA of a READ/WRITE(10) or (16) command block. */
+static uint64_t block_lba(const uint8_t *cb)
+{
+    if (cb[0] == SCSI_READ_16 || cb[0] == SCSI_WRITE_16)
+        return be64(cb + 2);
+    return (uint64_t)cb[2] << 24 | (uint64_t)cb[3] << 16 | (uint64_t)cb[4] << 8 | cb[5];
+}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -93,7 +130,7 @@ static void learn(struct replay_storage *s, const struct replay_recording *r)
         lat[k] = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     const uint8_t *cb = NULL;
     struct recorded_command current = {0};
-    uint64_t at = 0; /* byte address the next READ(10) data lands at */
+    uint64_t at = 0; /* byte address the next READ data lands at */
     for (size_t i = 0; i < r->n_urbs; i++) {
         const struct replay_urb *u = &r->urbs[i];
         if (!u->answered)
@@ -101,8 +138,8 @@ static void learn(struct replay_storage *s, const struct replay_recording *r)
         if (u->ep == s->ep_out && u->direction == UIP_DIR_OUT && is_cbw(u->data, u->data_len)) {
             cb = u->data + OFF_CBW_CB;
             current = (struct recorded_command){0};
-            if (cb[0] == SCSI_READ_10)
-                at = (uint64_t)be32(cb + 2) * s->block_size;
+            if (is_block_read(cb))
+                at = block_lba(cb) * s->block_size;
             g_array_append_val(lat[0], u->latency_ns);
         } else if (u->ep == s->ep_in && cb && is_csw(u)) {
             current.csw = u;
@@ -119,7 +156,10 @@ static void learn(struct replay_storage *s, const struct replay_recording *r)
             g_array_append_val(lat[1], u->latency_ns);
             if (cb[0] == SCSI_READ_CAPACITY_10 && u->data_len >= 8 && be32(u->data + 4))
                 s->block_size = be32(u->data + 4);
-            if (cb[0] == SCSI_READ_10 && s->block_size && at % s->block_size == 0)
+            if (cb[0] == SCSI_SERVICE_ACTION_IN_16 && (cb[1] & 0x1f) == SA_READ_CAPACITY_16 &&
+                u->data_len >= 12 && be32(u->data + 8))
+                s->block_size = be32(u->data + 8);
+            if (is_block_read(cb) && s->block_size && at % s->block_size == 0)
                 for (uint32_t off = 0; off + s->block_size <= u->data_len; off += s->block_size)
                     g_hash_table_insert(s->blocks, GSIZE_TO_POINTER((at + off) / s->block_size + 1),
                                         (gpointer)(u->data + off));
@@ -195,13 +235,18 @@ bool replay_storage_same_command(const uint8_t *live_cbw, uint32_t live_len, con
 struct replay_storage_session *replay_storage_session_new(const struct replay_storage *s)
 {
     struct replay_storage_session *ss = calloc(1, sizeof *ss);
-    if (ss)
+    if (ss) {
         ss->s = s;
+        ss->written = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    }
     return ss;
 }
 
 void replay_storage_session_free(struct replay_storage_session *ss)
 {
+    if (!ss)
+        return;
+    g_hash_table_destroy(ss->written);
     free(ss);
 }
 
@@ -224,7 +269,7 @@ static void answer_cbw(struct replay_storage_session *ss, uint32_t conn_id, cons
     ss->recorded = g_hash_table_lookup(ss->s->commands, ss->cb);
     if (ss->recorded && ss->recorded->csw)
         ss->status = ss->recorded->csw->data[OFF_CSW_STATUS];
-    else if (ss->cb[0] != SCSI_READ_10) {
+    else if (!is_block_read(ss->cb) && !is_block_write(ss->cb)) {
         replay_divergence(
             "conn %u seq %u: SCSI command 0x%02x is not in the recording; failed in its CSW", conn_id,
             cmd->seqnum, ss->cb[0]);
@@ -233,19 +278,22 @@ static void answer_cbw(struct replay_storage_session *ss, uint32_t conn_id, cons
     ss->phase = ss->data_length ? PHASE_DATA : PHASE_STATUS;
 }
 
-/* Fill n bytes of a READ(10) data phase from the recorded blocks, from byte done of it. */
+/* Fill n bytes of a READ data phase from the blocks this session wrote, else the recorded
+ * blocks, from byte done of it. */
 static void read_blocks(struct replay_storage_session *ss, uint32_t conn_id, uint32_t seqnum,
                         uint8_t *dst, uint32_t n)
 {
     const struct replay_storage *s = ss->s;
-    uint64_t start = (uint64_t)be32(ss->cb + 2) * s->block_size + ss->data_done;
+    uint64_t start = block_lba(ss->cb) * s->block_size + ss->data_done;
     uint32_t missing = 0;
     for (uint32_t k = 0; k < n;) {
         uint64_t lba = (start + k) / s->block_size, in_block = (start + k) % s->block_size;
         uint32_t chunk = (uint32_t)(s->block_size - in_block);
         if (chunk > n - k)
             chunk = n - k;
-        const uint8_t *b = g_hash_table_lookup(s->blocks, GSIZE_TO_POINTER(lba + 1));
+        const uint8_t *b = g_hash_table_lookup(ss->written, GSIZE_TO_POINTER(lba + 1));
+        if (!b)
+            b = g_hash_table_lookup(s->blocks, GSIZE_TO_POINTER(lba + 1));
         if (b)
             memcpy(dst + k, b + in_block, chunk);
         else
@@ -254,12 +302,46 @@ static void read_blocks(struct replay_storage_session *ss, uint32_t conn_id, uin
     }
     if (missing)
         replay_divergence(
-            "conn %u seq %u: READ(10) of %u block(s) the recording never read (answered as zeros)",
+            "conn %u seq %u: READ of %u block(s) the recording never read (answered as zeros)",
             conn_id, seqnum, missing);
 }
 
-static void answer_data(struct replay_storage_session *ss, uint32_t conn_id,
-                        const struct uip_header *cmd, uint32_t max_data, struct replay_urb *a)
+/* Keep n bytes of a WRITE data phase (from byte done of it) as this session's blocks; whole
+ * blocks only (a partial block is merged into what a read would have returned). */
+static void write_blocks(struct replay_storage_session *ss, uint32_t conn_id, uint32_t seqnum,
+                         const uint8_t *src, uint32_t n)
+{
+    const struct replay_storage *s = ss->s;
+    uint64_t start = block_lba(ss->cb) * s->block_size + ss->data_done;
+    for (uint32_t k = 0; k < n;) {
+        uint64_t lba = (start + k) / s->block_size, in_block = (start + k) % s->block_size;
+        uint32_t chunk = (uint32_t)(s->block_size - in_block);
+        if (chunk > n - k)
+            chunk = n - k;
+        uint8_t *b = g_hash_table_lookup(ss->written, GSIZE_TO_POINTER(lba + 1));
+        if (!b) {
+            if (ss->written_bytes + s->block_size > MAX_WRITTEN_BYTES) {
+                if (!ss->told_write_cap)
+                    replay_divergence("conn %u seq %u: more than %u bytes written in this session; "
+                                      "later writes are taken and forgotten",
+                                      conn_id, seqnum, MAX_WRITTEN_BYTES);
+                ss->told_write_cap = true;
+                return;
+            }
+            b = g_malloc0(s->block_size);
+            const uint8_t *old = g_hash_table_lookup(s->blocks, GSIZE_TO_POINTER(lba + 1));
+            if (old)
+                memcpy(b, old, s->block_size);
+            g_hash_table_insert(ss->written, GSIZE_TO_POINTER(lba + 1), b);
+            ss->written_bytes += s->block_size;
+        }
+        memcpy(b + in_block, src + k, chunk);
+        k += chunk;
+    }
+}
+
+static void answer_data(struct replay_storage_session *ss, uint32_t conn_id, const struct uip_header *cmd,
+                        const uint8_t *out, uint32_t out_len, uint32_t max_data, struct replay_urb *a)
 {
     uint32_t want = ss->data_length - ss->data_done;
     int32_t asked = cmd->u.cmd_submit.transfer_buffer_length;
@@ -268,10 +350,13 @@ static void answer_data(struct replay_storage_session *ss, uint32_t conn_id,
     if (want > max_data)
         want = max_data;
     a->latency_ns = ss->s->latency_data;
-    if (!ss->data_in) { /* a write: taken, not compared (the recording's writes are not modelled) */
-        a->actual_length = asked > 0 ? asked : 0;
-        ss->data_done += (uint32_t)a->actual_length;
-    } else if (ss->cb[0] == SCSI_READ_10) {
+    if (!ss->data_in) { /* a write: kept when it writes blocks, so that reads return it */
+        uint32_t n = out_len < want ? out_len : want;
+        if (is_block_write(ss->cb) && ss->s->block_size)
+            write_blocks(ss, conn_id, cmd->seqnum, out, n);
+        a->actual_length = (int32_t)n;
+        ss->data_done = n < want ? ss->data_length : ss->data_done + n;
+    } else if (is_block_read(ss->cb)) {
         a->data = calloc(1, want ? want : 1);
         if (a->data)
             read_blocks(ss, conn_id, cmd->seqnum, a->data, want);
@@ -325,7 +410,7 @@ void replay_storage_answer(struct replay_storage_session *ss, uint32_t conn_id,
     if (is_out && (ss->phase != PHASE_DATA || ss->data_in || is_cbw(out, out_len)))
         answer_cbw(ss, conn_id, cmd, out, out_len, answer);
     else if (ss->phase == PHASE_DATA)
-        answer_data(ss, conn_id, cmd, max_data, answer);
+        answer_data(ss, conn_id, cmd, out, out_len, max_data, answer);
     else if (!is_out && ss->phase == PHASE_STATUS)
         answer_csw(ss, answer);
     else {

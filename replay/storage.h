@@ -27,8 +27,9 @@ void replay_storage_session_free(struct replay_storage_session *ss); /* NULL is 
 
 /*
  * Answer a live URB on a bulk-only-transport endpoint from the model: a CBW is accepted, the
- * data phase of READ(10) comes from the recorded blocks and of other commands from the
- * recorded answer to the same command block, the CSW echoes the live tag. *answer gets a
+ * data phase of READ(10)/READ(16) comes from the blocks this session wrote (WRITE(10)/(16) data
+ * is kept per session, up to 256 MiB), else from the recorded blocks, and of other commands from
+ * the recorded answer to the same command block; the CSW echoes the live tag. *answer gets a
  * made-up recorded URB whose data (answer->data, malloc'd, at most max_data bytes) the caller
  * frees. Blocks or commands the recording lacks are logged as divergences.
  */

@@ -360,6 +360,8 @@ Test(serve, says_where_a_short_recording_ends)
     cr_assert_eq(log_lines(&s, "has gone past the recording"), 1, "said once per connection");
     cr_assert_eq(log_lines(&s, "GET_DESCRIPTOR(DEVICE)"), 1, "the last recorded request is named");
     cr_assert_eq(log_lines(&s, "divergence: conn 2 seq 1 ep 0 control GET_DESCRIPTOR(BOS)"), 1);
+    cr_assert_eq(log_lines(&s, "2 request(s) went past the end of the recording: 0 asked more often than "
+                               "recorded (given its last recorded answer), 2 with nothing recorded"), 1);
     stop_server(&s);
 }
 
@@ -550,6 +552,65 @@ Test(serve, storage_model_answers_reads_cut_differently)
     cr_assert_arr_eq(csw, "USBS", 4);
     cr_assert_arr_eq(csw + 4, cbw + 4, 4, "the CSW must echo the live tag");
     cr_assert_eq(csw[12], 0, "command passed");
+    close(fd);
+    stop_server(&s);
+}
+
+/* One bulk-only command on a connection: CBW (seq), data (seq + 1, OUT data or IN length), CSW
+ * (seq + 2); the IN data into in; the CSW status. */
+static uint8_t storage_command(int fd, uint32_t seq, const uint8_t cb[16], uint8_t cb_len, uint32_t length,
+                               bool in_dir, const uint8_t *out, uint8_t *in)
+{
+    uint8_t cbw[31] = {'U', 'S', 'B', 'C', (uint8_t)seq, 0x77, 0x66, 0x55};
+    for (int i = 0; i < 4; i++)
+        cbw[8 + i] = (uint8_t)(length >> (8 * i));
+    cbw[12] = in_dir ? 0x80 : 0x00;
+    cbw[14] = cb_len;
+    memcpy(cbw + 15, cb, 16);
+    struct synth_buf b = {0};
+    synth_cmd_submit(&b, seq, UIP_DIR_OUT, 2, sizeof cbw, 0, NULL, cbw);
+    synth_cmd_submit(&b, seq + 1, in_dir ? UIP_DIR_IN : UIP_DIR_OUT, in_dir ? 1 : 2, (int32_t)length, 0, NULL,
+                     in_dir ? NULL : out);
+    synth_cmd_submit(&b, seq + 2, UIP_DIR_IN, 1, 13, 0, NULL, NULL);
+    send_buf(fd, &b);
+    struct uip_header h = recv_header(fd);
+    cr_assert_eq(h.seqnum, seq);
+    h = recv_header(fd);
+    cr_assert_eq(h.seqnum, seq + 1);
+    cr_assert_eq(h.u.ret_submit.actual_length, (int32_t)length);
+    if (in_dir)
+        cr_assert(recv_exact(fd, in, length, 5000));
+    h = recv_header(fd);
+    cr_assert_eq(h.seqnum, seq + 2);
+    uint8_t csw[13];
+    cr_assert(recv_exact(fd, csw, sizeof csw, 5000));
+    cr_assert_arr_eq(csw + 4, cbw + 4, 4, "the CSW must echo the live tag");
+    return csw[12];
+}
+
+/* WRITE(10) of blocks 1-2, then READ(16) of blocks 0-3: the recorded block 0, the written blocks,
+ * the recorded block 3. The written data stays with the connection: a new one reads the
+ * recorded blocks again. */
+Test(serve, storage_model_keeps_a_sessions_writes_and_serves_read_16)
+{
+    enum { BLOCK = 512 };
+    static uint8_t recorded[4 * BLOCK], written[2 * BLOCK], got[4 * BLOCK];
+    recorded_lba0(recorded, sizeof recorded);
+    for (size_t i = 0; i < sizeof written; i++)
+        written[i] = (uint8_t)(i * 7 + 3);
+    struct server s = start_server(STORAGE, "--timing", "fast", NULL);
+    int fd = import(&s, STORAGE_BUSID, NULL);
+    const uint8_t write10[16] = {0x2a, 0, 0, 0, 0, 1, 0, 0, 2};               /* LBA 1, 2 blocks */
+    const uint8_t read16[16] = {0x88, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4}; /* LBA 0, 4 blocks */
+    cr_assert_eq(storage_command(fd, 200, write10, 10, sizeof written, false, written, NULL), 0);
+    cr_assert_eq(storage_command(fd, 300, read16, 16, sizeof got, true, NULL, got), 0);
+    cr_assert_arr_eq(got, recorded, BLOCK, "block 0 as recorded");
+    cr_assert_arr_eq(got + BLOCK, written, 2 * BLOCK, "blocks 1 and 2 as written");
+    cr_assert_arr_eq(got + 3 * BLOCK, recorded + 3 * BLOCK, BLOCK, "block 3 as recorded");
+    close(fd);
+    fd = import(&s, STORAGE_BUSID, NULL);
+    cr_assert_eq(storage_command(fd, 400, read16, 16, sizeof got, true, NULL, got), 0);
+    cr_assert_arr_eq(got, recorded, sizeof got, "another connection sees the recorded disk");
     close(fd);
     stop_server(&s);
 }
