@@ -2,7 +2,7 @@
  * client connection: OP phase, CMD_SUBMIT/CMD_UNLINK, the matcher and the mass-storage model)
  * fed arbitrary client bytes over a socketpair, in fuzzer-chosen chunks, with time advancing.
  * The recordings are real captures (captures/storage.pcap with its storage model,
- * composite.pcap, hid.pcap), loaded once.
+ * composite.pcap, hid.pcap, arduino-0ms.pcap with its serial model), loaded once.
  *
  * Input: byte 0 picks the recording (bits 0-1), the timing (bit 2: recorded, else fast), whether
  * the harness imports the device first (bit 3) and sends the first byte-1 recorded requests
@@ -19,6 +19,7 @@
 #include "connection.h"
 #include "log.h"
 #include "recording.h"
+#include "serial.h"
 #include "storage.h"
 #include "uip/wire.h"
 
@@ -26,10 +27,11 @@
 #error "UIP_SOURCE_DIR must name the project's source directory"
 #endif
 
-static const char *const capture_names[] = {"storage.pcap", "composite.pcap", "hid.pcap"};
+static const char *const capture_names[] = {"storage.pcap", "composite.pcap", "hid.pcap", "arduino-0ms.pcap"};
 #define N_RECORDINGS (sizeof capture_names / sizeof capture_names[0])
 static struct replay_recording recordings[N_RECORDINGS];
 static struct replay_storage *storage_models[N_RECORDINGS];
+static struct replay_serial *serial_models[N_RECORDINGS];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,6 +46,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             exit(1);
         }
         storage_models[i] = replay_storage_new(&recordings[i]);
+        serial_models[i] = replay_serial_new(&recordings[i]);
     }
     /* Every closed connection logs a line: keep stderr for libFuzzer's own report. */
     FILE *null = fopen("/dev/null", "w");
@@ -125,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct replay_serve_config cfg = {
         .rec = &recordings[which],
         .storage = storage_models[which],
+        .serial = serial_models[which],
         .timing = {.mode = (data[0] & 4u) ? REPLAY_TIMING_RECORDED : REPLAY_TIMING_FAST},
         .unmatched_status = -EPIPE,
     };

@@ -40,7 +40,8 @@ struct held_urb {
     int32_t transfer_buffer_length;
     uint32_t number_of_packets;
     const struct replay_urb *answer; /* NULL: nothing recorded, answer with unmatched_status */
-    struct replay_urb *made;         /* the storage model's answer (answer == made), owned */
+    struct replay_urb *made;         /* a model's answer (answer == made), owned */
+    bool serial_read;                /* a read waiting for the serial model's next response */
     uint64_t due;
     uint64_t order;         /* arrival, to keep equal deadlines in order */
     bool unlink_waits;      /* a CMD_UNLINK came that the recording answered after */
@@ -64,7 +65,9 @@ struct replay_conn {
     struct replay_matcher *matcher;
     GHashTable *held; /* seqnum -> struct held_urb */
     uint64_t arrivals;
-    uint64_t made_bytes; /* data of the storage model's answers still held */
+    uint64_t made_bytes; /* data of the models' answers still held */
+    struct replay_serial_session *serial;
+    GQueue serial_reads; /* seqnums of the held serial reads, oldest first */
     bool told_where_recording_ends;
     uint64_t past_repeated, past_unmatched; /* requests past the recording: repeats, nothing recorded */
     struct replay_pcap_flow *flow; /* --write: the session as written to the pcap */
@@ -111,6 +114,8 @@ static void release_held(struct replay_conn *c, struct held_urb *u)
 {
     if (u->made)
         c->made_bytes -= u->made->data_len;
+    if (u->serial_read)
+        g_queue_remove(&c->serial_reads, GUINT_TO_POINTER(u->seqnum));
     g_hash_table_remove(c->held, GUINT_TO_POINTER(u->seqnum));
 }
 
@@ -171,6 +176,8 @@ void replay_conn_free(struct replay_conn *c)
     close(c->fd);
     replay_pcap_flow_close(c->flow);
     replay_matcher_free(c->matcher);
+    replay_serial_session_free(c->serial);
+    g_queue_clear(&c->serial_reads);
     g_hash_table_destroy(c->held);
     g_byte_array_free(c->out, TRUE);
     free(c->in);
@@ -282,6 +289,8 @@ static bool answer_import(struct replay_conn *c)
     c->matcher = replay_matcher_new(r, replay_timing_borrows_answers(&c->cfg->timing), c->cfg->storage);
     if (!c->matcher)
         return conn_fail(c, "out of memory");
+    if (c->cfg->serial)
+        c->serial = replay_serial_session_new(c->cfg->serial, &c->cfg->timing, replay_net_now_ns());
     replay_log("conn %u (%s): imported busid %s (%04x:%04x), %zu recorded URBs to play", c->id, c->peer,
                busid, r->device.id_vendor, r->device.id_product, r->n_urbs);
     return expect(c, STAGE_URB_HEADER, UIP_HEADER_SIZE);
@@ -377,6 +386,53 @@ static void tell_where_recording_ends(struct replay_conn *c)
                (double)(last->t_submit_ns - r->urbs[0].t_submit_ns) / 1e9);
 }
 
+/* A CMD_SUBMIT on the serial adapter's bulk endpoints: a write is answered as recorded and
+ * schedules the responses that followed it; a read waits for the next response due. */
+static bool handle_serial(struct replay_conn *c, uint64_t now)
+{
+    const struct uip_header *h = &c->hdr;
+    struct held_urb *u = g_new0(struct held_urb, 1);
+    *u = (struct held_urb){.seqnum = h->seqnum,
+                           .direction = h->direction,
+                           .transfer_buffer_length = h->u.cmd_submit.transfer_buffer_length,
+                           .order = c->arrivals++,
+                           .due = NEVER};
+    g_hash_table_insert(c->held, GUINT_TO_POINTER(h->seqnum), u);
+    if (h->direction == UIP_DIR_IN) {
+        u->serial_read = true;
+        g_queue_push_tail(&c->serial_reads, GUINT_TO_POINTER(h->seqnum));
+        return true;
+    }
+    struct replay_urb *made = calloc(1, sizeof *made);
+    if (!made)
+        return conn_fail(c, "out of memory");
+    uint32_t out_len = h->u.cmd_submit.transfer_buffer_length > 0 ? (uint32_t)h->u.cmd_submit.transfer_buffer_length : 0;
+    replay_serial_write(c->serial, c->id, h, c->in + UIP_HEADER_SIZE, out_len, now, made);
+    u->answer = u->made = made;
+    u->due = now + replay_timing_delay(&c->cfg->timing, made->latency_ns);
+    return true;
+}
+
+/* Give the serial responses due by now to the oldest waiting reads. */
+static bool serve_serial_reads(struct replay_conn *c, uint64_t now)
+{
+    while (c->serial && !g_queue_is_empty(&c->serial_reads) && replay_serial_next_due(c->serial) <= now) {
+        uint32_t seqnum = GPOINTER_TO_UINT(g_queue_pop_head(&c->serial_reads));
+        struct held_urb *u = g_hash_table_lookup(c->held, GUINT_TO_POINTER(seqnum));
+        struct replay_urb *made = calloc(1, sizeof *made);
+        if (!made)
+            return conn_fail(c, "out of memory");
+        replay_serial_take(c->serial, now, u->transfer_buffer_length, made);
+        u->serial_read = false;
+        u->answer = u->made = made;
+        u->due = now;
+        u->order = c->arrivals++; /* after the write it follows, due at the same time */
+        if ((c->made_bytes += made->data_len) > REPLAY_MAX_MADE_BYTES)
+            return conn_fail(c, "more than %u bytes of answers waiting to go out", REPLAY_MAX_MADE_BYTES);
+    }
+    return true;
+}
+
 static bool handle_submit(struct replay_conn *c, uint64_t now)
 {
     const struct uip_header *h = &c->hdr;
@@ -388,6 +444,8 @@ static bool handle_submit(struct replay_conn *c, uint64_t now)
     uint32_t out_len = h->direction == UIP_DIR_OUT && h->u.cmd_submit.transfer_buffer_length > 0
                            ? (uint32_t)h->u.cmd_submit.transfer_buffer_length
                            : 0;
+    if (c->serial && replay_serial_owns(c->cfg->serial, h->ep, h->direction))
+        return handle_serial(c, now);
     struct replay_match m;
     replay_matcher_match(c->matcher, c->id, h, c->in + UIP_HEADER_SIZE, out_len, &m);
     if (m.repeated) {
@@ -557,13 +615,21 @@ uint64_t replay_conn_next_deadline(const struct replay_conn *c)
     if (!c->matcher && c->stage != STAGE_CLOSING)
         return c->op_deadline;
     const struct held_urb *u = earliest_held(c);
-    return u ? u->due : NEVER;
+    uint64_t due = u ? u->due : NEVER;
+    if (c->serial && !g_queue_is_empty((GQueue *)&c->serial_reads)) {
+        uint64_t response = replay_serial_next_due(c->serial);
+        if (response < due)
+            due = response;
+    }
+    return due;
 }
 
 bool replay_conn_on_time(struct replay_conn *c, uint64_t now)
 {
     if (!c->matcher && c->stage != STAGE_CLOSING && now >= c->op_deadline)
         return conn_fail(c, "no OP request within %llu s", REPLAY_OP_TIMEOUT_NS / 1000000000ull);
+    if (!serve_serial_reads(c, now))
+        return false;
     struct held_urb *u;
     while ((u = earliest_held(c)) && u->due <= now) {
         bool ok = send_ret_submit(c, u);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include "pcap_writer.h"
 #include "recording.h"
+#include "serial.h"
 #include "storage.h"
 #include "timing.h"
 
@@ -20,6 +21,7 @@
 struct replay_serve_config {
     const struct replay_recording *rec;
     const struct replay_storage *storage; /* the mass-storage model, or NULL */
+    const struct replay_serial *serial;   /* the serial-adapter model, or NULL */
     struct replay_timing timing;
     bool unmatched_pending;   /* requests with nothing recorded stay pending ... */
     int32_t unmatched_status; /* ... or are answered with this status (default -EPIPE) */

@@ -692,13 +692,30 @@ static enum replay_drive_result expired(struct drive *d, size_t j)
     return send_unlink(d, j);
 }
 
+/* Unlink the outstanding URBs that the recording never answered and whose recorded unlink came
+ * before before_ns (a serial port closed, a keyboard detached): as the host did. */
+static enum replay_drive_result unlink_as_recorded(struct drive *d, uint64_t before_ns)
+{
+    enum replay_drive_result rc = REPLAY_DRIVE_DONE;
+    for (size_t j = d->first_open; j < d->next && rc == REPLAY_DRIVE_DONE; j++) {
+        const struct replay_urb *u = &d->rec->urbs[j];
+        const struct live_urb *l = &d->live[j];
+        if (l->submitted && !l->done && !l->unlinking && u->t_unlink_ns && u->t_unlink_ns <= before_ns)
+            rc = send_unlink(d, j);
+    }
+    return rc;
+}
+
 /* Submit in recorded order as the recorded concurrency allows; wait for the answers. */
 static enum replay_drive_result play(struct drive *d)
 {
     enum replay_drive_result rc = REPLAY_DRIVE_DONE;
     while (rc == REPLAY_DRIVE_DONE && (d->next < d->rec->n_urbs || d->awaited)) {
-        while (rc == REPLAY_DRIVE_DONE && d->next < d->rec->n_urbs && ready(d, d->next))
-            rc = submit(d, d->next++);
+        while (rc == REPLAY_DRIVE_DONE && d->next < d->rec->n_urbs && ready(d, d->next)) {
+            rc = unlink_as_recorded(d, d->rec->urbs[d->next].t_submit_ns);
+            if (rc == REPLAY_DRIVE_DONE)
+                rc = submit(d, d->next++);
+        }
         if (rc != REPLAY_DRIVE_DONE || !d->awaited)
             continue;
         size_t j = most_urgent(d);
@@ -835,8 +852,8 @@ enum replay_drive_result replay_drive_run(const struct replay_drive_config *cfg)
         if (d.not_sent)
             replay_log("drive: %zu isochronous URB(s) the recording never answered were not sent "
                        "(their packets were not recorded)", d.not_sent);
-        replay_log("drive: %zu URBs sent, %zu answered, %zu unlinked at the end; %llu divergence(s) "
-                   "from the recording",
+        replay_log("drive: %zu URBs sent, %zu answered, %zu unlinked (as recorded, or at the end); %llu "
+                   "divergence(s) from the recording",
                    d.rec->n_urbs - d.not_sent, d.answered, d.n_unlinks - d.late,
                    (unsigned long long)(replay_divergence_count() - d.divergences_at_start));
     }

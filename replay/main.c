@@ -12,6 +12,7 @@
 #include "proxy.h"
 #include "recording.h"
 #include "server.h"
+#include "serial.h"
 #include "storage.h"
 #include "timing.h"
 
@@ -308,6 +309,30 @@ static int drive_exit_code(enum replay_drive_result r)
     return EXIT_PROTOCOL;
 }
 
+/* The class models serve uses for the recording (mass storage, serial adapter), logged. */
+static void models_new(const struct replay_recording *rec, struct replay_serve_config *serve)
+{
+    struct replay_storage *storage = replay_storage_new(rec);
+    struct replay_serial *serial = storage ? NULL : replay_serial_new(rec);
+    serve->storage = storage;
+    serve->serial = serial;
+    if (storage)
+        replay_log("mass-storage (bulk-only) traffic recorded: blocks the recording read are served "
+                   "even if the live reads are cut differently");
+    if (serial) {
+        size_t writes, responses;
+        replay_serial_counts(serial, &writes, &responses);
+        replay_log("serial adapter recorded (%zu writes, %zu reads with data): each recorded response "
+                   "comes after the live write it followed, at its recorded delay", writes, responses);
+    }
+}
+
+static void models_free(struct replay_serve_config *serve)
+{
+    replay_storage_free((struct replay_storage *)serve->storage);
+    replay_serial_free((struct replay_serial *)serve->serial);
+}
+
 static int serve_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -363,13 +388,9 @@ static int serve_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     cfg.serve.rec = &rec;
-    struct replay_storage *storage = replay_storage_new(&rec);
-    cfg.serve.storage = storage;
-    if (storage)
-        replay_log("mass-storage (bulk-only) traffic recorded: blocks the recording read are served "
-                   "even if the live reads are cut differently");
+    models_new(&rec, &cfg.serve);
     enum replay_server_result r = replay_server_run(&cfg);
-    replay_storage_free(storage);
+    models_free(&cfg.serve);
     replay_pcap_close(cfg.write);
     replay_recording_free(&rec);
     if (r != REPLAY_SERVER_STOPPED)
@@ -437,11 +458,10 @@ static int pair_main(int argc, char **argv)
     }
     cfg.serve.rec = cfg.drive.rec = &rec;
     cfg.drive.busid = rec.device.busid;
-    struct replay_storage *storage = replay_storage_new(&rec);
-    cfg.serve.storage = storage;
+    models_new(&rec, &cfg.serve);
     struct replay_pair_report report;
     enum replay_drive_result r = replay_pair_run(&cfg, &report);
-    replay_storage_free(storage);
+    models_free(&cfg.serve);
     replay_pcap_close(cfg.drive.write);
     replay_recording_free(&rec);
     if (report.server_failed)

@@ -93,6 +93,8 @@ static void on_urb(void *user, const struct uip_urb *u)
     r->unlink_raced = u->outcome == UIP_URB_UNLINK_TOO_LATE;
     r->t_submit_ns = u->t_submit_ns;
     r->frame_submit = u->frame_submit;
+    if (u->unlinked && !r->answered && u->t_unlink_ns)
+        r->t_unlink_ns = u->t_unlink_ns;
     uint32_t size = u->data_kept;
     if (r->answered) {
         r->status = u->status;

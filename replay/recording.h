@@ -27,6 +27,7 @@ struct replay_urb {
     int32_t error_count;
     uint64_t latency_ns; /* RET_SUBMIT time - CMD_SUBMIT time */
     uint64_t t_submit_ns;
+    uint64_t t_unlink_ns; /* never answered and unlinked by the host then (its CMD_UNLINK); 0: not */
     uint64_t frame_submit;
     uint8_t *data; /* IN: the answer's data; OUT: the recorded OUT data (owned) */
     uint32_t data_len;

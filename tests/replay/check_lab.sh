@@ -2,7 +2,8 @@
 # check_lab.sh -- boot the lab scenario replay-NAME (replay-serve for storage; usbip-replay serving a recorded device
 # to the guest's real vhci-hcd, or driving the guest's real usbip-host) and check what the real kernel did.
 #   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast, proxy,
-#                                     proxy-sweep, drive, drive-storage
+#                                     proxy-sweep, drive, drive-storage,
+#                                     enum-timeout, arduino
 set -uo pipefail
 name=$1
 build=$2
@@ -20,20 +21,30 @@ listed() { grep -q "($1:$2)" "$out/list.txt"; }
 fixture_says() { grep -q "$1" "$out/host-fixture.log"; }
 drive_says() { grep -q "$1" "$out/drive.log"; }
 
-# proxy-sweep: the proxy at 0, 50 and 100 ms, three guests at once; the time to read 2 MiB grows
-# with the delay, about as the round trip (usb-storage keeps one bulk URB in flight).
+# proxy-sweep: the proxy at 0, 20, 50 and 100 ms (two guests at a time); the time to read 2 MiB
+# grows with the delay, about as the round trip (usb-storage keeps one bulk URB in flight). The
+# table puts it beside the netem sweep recorded in captures/sweep.txt.
 if [ "$name" = proxy-sweep ]; then
-  for ms in 0 50 100; do
-    (LAB_ARGS=$ms UIP_BUILD=$build "$root/tests/lab/lab" run replay-proxy "$out/$ms" > "$out/lab-$ms.log" 2>&1) &
+  delays="0 20 50 100"
+  for pair in "0 20" "50 100"; do
+    for ms in $pair; do
+      (LAB_ARGS=$ms UIP_BUILD=$build "$root/tests/lab/lab" run replay-proxy "$out/$ms" > "$out/lab-$ms.log" 2>&1) &
+    done
+    wait
   done
-  wait
-  for ms in 0 50 100; do
+  for ms in $delays; do
     check "proxy at $ms ms: the guest read the disk through it" test -s "$out/$ms/read-2mib-ms.txt"
   done
-  t0=$(cat "$out/0/read-2mib-ms.txt" 2>/dev/null); t50=$(cat "$out/50/read-2mib-ms.txt" 2>/dev/null)
-  t100=$(cat "$out/100/read-2mib-ms.txt" 2>/dev/null)
-  echo "2 MiB read through the proxy: 0 ms: ${t0} ms, 50 ms: ${t50} ms, 100 ms: ${t100} ms"
-  check "slower with each added delay" awk -v a="$t0" -v b="$t50" -v c="$t100" 'BEGIN { exit !(a < b && b < c) }'
+  echo "2 MiB read: proxy (qemu user networking + usbip-replay proxy) beside netem on lo (captures/sweep.txt)"
+  printf '%8s %12s %10s %12s %10s\n' delay_ms proxy_ms proxy_kB/s netem_ms netem_kB/s
+  for ms in $delays; do
+    t=$(cat "$out/$ms/read-2mib-ms.txt" 2>/dev/null || echo 0)
+    n=$(awk -v d="$ms" '$1 == d { print $3 }' "$root/captures/sweep.txt")
+    awk -v d="$ms" -v t="$t" -v n="$n" 'BEGIN { printf "%8d %12d %10.0f %12d %10.0f\n", d, t, t ? 2097152 / t : 0, n, n ? 2097152 / n : 0 }'
+  done | tee "$out/table.txt"
+  t50=$(cat "$out/50/read-2mib-ms.txt" 2>/dev/null); t100=$(cat "$out/100/read-2mib-ms.txt" 2>/dev/null)
+  check "slower with each added delay (0 < 20 < 50 < 100 ms)" \
+    awk 'NR > 0 { if (prev != "" && $2 <= prev) bad = 1; prev = $2 } END { exit bad }' "$out/table.txt"
   check "100 ms takes at least 1.5x as long as 50 ms (bound by the round trip)" \
     awk -v b="$t50" -v c="$t100" 'BEGIN { exit !(c >= 1.5 * b) }'
   if [ $failures -ne 0 ]; then echo "$failures check(s) failed (outputs in $out)"; exit 1; fi
@@ -93,6 +104,29 @@ enum-recorded)
   check "the recorded retry enumerated the device and the disk was attached" \
     grep -q 'Attached SCSI disk' "$out/dmesg.txt"
   ;;
+arduino)
+  row() { awk -v r="$1" '$1 == r { print $2 }' "$out/replay-arduino.txt"; }
+  check "avrdude against the replayed 0 ms session: programmed and verified (exit 0)" test "$(row arduino-0ms)" = 0
+  check "... 4096 bytes written and verified" grep -q '4096 bytes of flash verified' "$out/avrdude-arduino-0ms.log"
+  check "avrdude against the replayed 300 ms session: failed as recorded (exit 1)" test "$(row arduino-300ms)" = 1
+  check "... out of sync with the programmer, as in the recording (protocol expects sync byte)" \
+    grep -q 'protocol expects sync byte' "$out/avrdude-arduino-300ms.log"
+  check "serve's serial model played the 0 ms session (138 recorded writes and responses)" \
+    grep -q 'serial adapter recorded (138 writes, 138 reads with data)' "$out/serve-arduino-0ms.log"
+  check "the 0 ms session's writes were the recorded ones (no divergence)" \
+    grep -q 'stopped: 0 divergence' "$out/serve-arduino-0ms.log"
+  check "the 300 ms session's too: avrdude failed on the recorded answers at the recorded times" \
+    grep -q 'stopped: 0 divergence' "$out/serve-arduino-300ms.log"
+  ;;
+enum-timeout)
+  check "recorded 6 s answers: the kernel timed out (error -110) as in the recording" \
+    grep -q 'descriptor read.*error -110' "$out/dmesg.txt"
+  check "the server said where the recording ends: its 6 URBs, the last a GET_DESCRIPTOR(DEVICE) never answered" \
+    fixture_says 'has gone past the recording, whose 6 URBs end with seq [0-9]* (ep 0 IN GET_DESCRIPTOR(DEVICE).*never answered)'
+  check "... and how far the kernel's retries went past it" \
+    fixture_says '[1-9][0-9]* request(s) went past the end of the recording'
+  check "the kernel never got a device (no SCSI disk)" bash -c "! grep -q 'Attached SCSI disk' '$out/dmesg.txt'"
+  ;;
 enum-fast)
   check "fast answers: no timeout (no error -110)" bash -c "! grep -q 'error -110' '$out/dmesg.txt'"
   check "the disk was attached" grep -q 'Attached SCSI disk' "$out/dmesg.txt"
@@ -114,7 +148,7 @@ drive)
   check "usbip-replay drive imported the guest's keyboard (0627:0001) from usbip-host" \
     drive_says 'drive: imported busid [0-9-]* 0627:0001'
   check "every recorded request was sent and answered (the interrupt IN URB unlinked at the end)" \
-    drive_says 'drive: 15 URBs sent, 14 answered, 1 unlinked at the end'
+    drive_says 'drive: 15 URBs sent, 14 answered, 1 unlinked (as recorded, or at the end)'
   check "no divergence from the recording over enumeration" drive_says ' 0 divergence(s) from the recording'
   check "drive exited 0" drive_says '^drive exit 0$'
   ;;
@@ -122,7 +156,7 @@ drive-storage)
   says() { grep -q -- "$2" "$out/drive-$1.log"; }
   check "drive imported the first stick (46f4:0001) from usbip-host" says same 'drive: imported busid [0-9-]* 46f4:0001'
   check "the real stick answered all 105 recorded requests (enumeration, SCSI commands, reads)" \
-    says same 'drive: 105 URBs sent, 105 answered, 0 unlinked at the end'
+    says same 'drive: 105 URBs sent, 105 answered, 0 unlinked (as recorded, or at the end)'
   check "with the recorded blocks: no divergence, exit 0" says same '^drive exit 0$'
   check "one changed byte: exactly one divergence, exit 1" says flipped ' 1 divergence(s) from the recording'
   check "... shown as the first divergence: the bulk IN data of the READ(10) of LBA $flipped_lba, from byte 100" \

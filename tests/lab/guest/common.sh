@@ -27,7 +27,8 @@ server_up() { # export the first device: usbipd + bind; sets BUSID
 }
 
 capture_start() { # capture_start NAME: tcpdump on lo, port 3240
-  tcpdump -i lo -Z root -B 65536 -s 0 -U -w "/out/$1.pcap" 'tcp port 3240' 2>/out/tcpdump-$1.log &
+  CAPTURE_FILE=/out/$1.pcap
+  tcpdump -i lo -Z root -B 65536 -s 0 -U -w "$CAPTURE_FILE" 'tcp port 3240' 2>/out/tcpdump-$1.log &
   TCPDUMP_PID=$!
   wait_for 10 grep -qs listening "/out/tcpdump-$1.log" || fail "tcpdump did not start"
 }
@@ -35,13 +36,22 @@ capture_start() { # capture_start NAME: tcpdump on lo, port 3240
 capture_to_host() { # capture_to_host NAME: tcpdump on lo, port 3240, straight into the host's OUTDIR over the 9p
   # share (/hostout/NAME.pcap), for recordings too big for the serial port ('# hostout: yes')
   [ -d /hostout ] || fail "no /hostout share (the scenario needs '# hostout: yes')"
-  tcpdump -i lo -Z root -B 65536 -s 0 -w "/hostout/$1.pcap" 'tcp port 3240' 2>"/out/tcpdump-$1.log" &
+  CAPTURE_FILE=/hostout/$1.pcap
+  tcpdump -i lo -Z root -B 65536 -s 0 -w "$CAPTURE_FILE" 'tcp port 3240' 2>"/out/tcpdump-$1.log" &
   TCPDUMP_PID=$!
   wait_for 10 grep -qs listening "/out/tcpdump-$1.log" || fail "tcpdump did not start"
 }
 
-capture_stop() {
-  sleep 0.5
+capture_stop() { # stop tcpdump once it has written what it received: under TCG it lags behind
+  # the traffic, and a SIGTERM drops what it has not written yet ("packets received by filter"
+  # above "packets captured" in its log). Waits until the file stopped growing for a second
+  # (at most 30 s).
+  local last=-1 size still=0 n=0
+  while [ $still -lt 10 ] && [ $n -lt 300 ]; do
+    size=$(stat -c %s "$CAPTURE_FILE" 2>/dev/null || echo 0)
+    if [ "$size" = "$last" ]; then still=$((still + 1)); else still=0; last=$size; fi
+    sleep 0.1; n=$((n + 1))
+  done
   kill "$TCPDUMP_PID" 2>/dev/null
   wait "$TCPDUMP_PID" 2>/dev/null
   true
