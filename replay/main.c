@@ -233,6 +233,57 @@ static bool parse_timeout(const char *text, int *ms)
     return true;
 }
 
+/* --timing T; logs why not. */
+static bool parse_timing_arg(const char *text, struct replay_timing *timing)
+{
+    if (replay_timing_parse(text, timing))
+        return true;
+    replay_log("--timing wants recorded, fast, scale=F or add=MS, not '%s'", text);
+    return false;
+}
+
+/* An option drive and pair share (--busid, --ignore, --timeout, --write, --verbose): EXIT_CLEAN
+ * when c is one and its argument is good, EXIT_USAGE (logged) when the argument is bad, -1 when
+ * c is not one of them. */
+static int drive_option(int c, const char *arg, struct replay_drive_config *cfg, const char **write_path)
+{
+    char err[512];
+    switch (c) {
+    case 'b':
+        if (!busid_arg_ok(arg))
+            return EXIT_USAGE;
+        cfg->busid = arg;
+        return EXIT_CLEAN;
+    case 'i':
+        if (replay_drive_parse_ignore(arg, cfg, err, sizeof err))
+            return EXIT_CLEAN;
+        replay_log("%s", err);
+        return EXIT_USAGE;
+    case 't': return parse_timeout(arg, &cfg->timeout_ms) ? EXIT_CLEAN : EXIT_USAGE;
+    case 'w': *write_path = arg; return EXIT_CLEAN;
+    case 'v': replay_log_set_verbose(1); return EXIT_CLEAN;
+    }
+    return -1;
+}
+
+/* Load the capture (its device busid, NULL: the first one) and open --write's pcap (write_path
+ * NULL: none): EXIT_CLEAN, or the exit code with its log line (nothing left open). */
+static int open_run(const char *capture, const char *busid, const char *write_path,
+                    struct replay_recording *rec, struct replay_pcap **write)
+{
+    int rc = load_recording(capture, busid, rec);
+    if (rc != EXIT_CLEAN)
+        return rc;
+    char err[512];
+    *write = NULL;
+    if (write_path && !(*write = replay_pcap_open(write_path, err, sizeof err))) {
+        replay_log("%s", err);
+        replay_recording_free(rec);
+        return EXIT_USAGE;
+    }
+    return EXIT_CLEAN;
+}
+
 static int drive_exit_code(enum replay_drive_result r);
 
 static int drive_main(int argc, char **argv)
@@ -245,30 +296,21 @@ static int drive_main(int argc, char **argv)
     };
     struct replay_drive_config cfg = {.timeout_ms = DEFAULT_DRIVE_TIMEOUT_MS};
     const char *write_path = NULL;
-    char err[512] = "";
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': cfg.server = optarg; break;
-        case 'b':
-            if (!busid_arg_ok(optarg))
-                return EXIT_USAGE;
-            cfg.busid = optarg;
-            break;
-        case 'i':
-            if (!replay_drive_parse_ignore(optarg, &cfg, err, sizeof err)) {
-                replay_log("%s", err);
-                return EXIT_USAGE;
-            }
-            break;
-        case 't':
-            if (!parse_timeout(optarg, &cfg.timeout_ms))
-                return EXIT_USAGE;
-            break;
-        case 'w': write_path = optarg; break;
-        case 'v': replay_log_set_verbose(1); break;
-        case 'h': usage(stdout); return EXIT_CLEAN;
-        default: usage(stderr); return EXIT_USAGE;
+        if (c == 's') {
+            cfg.server = optarg;
+            continue;
+        }
+        if (c == 'h') {
+            usage(stdout);
+            return EXIT_CLEAN;
+        }
+        int rc = drive_option(c, optarg, &cfg, &write_path);
+        if (rc != EXIT_CLEAN) {
+            if (rc < 0)
+                usage(stderr);
+            return EXIT_USAGE;
         }
     }
     if (!cfg.server || optind != argc - 1) {
@@ -278,14 +320,9 @@ static int drive_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct replay_recording rec;
-    int rc = load_recording(argv[optind], NULL, &rec);
+    int rc = open_run(argv[optind], NULL, write_path, &rec, &cfg.write);
     if (rc != EXIT_CLEAN)
         return rc;
-    if (write_path && !(cfg.write = replay_pcap_open(write_path, err, sizeof err))) {
-        replay_log("%s", err);
-        replay_recording_free(&rec);
-        return EXIT_USAGE;
-    }
     cfg.rec = &rec;
     if (!cfg.busid)
         cfg.busid = rec.device.busid;
@@ -355,10 +392,8 @@ static int serve_main(int argc, char **argv)
             break;
         case 'l': cfg.listen_addr = optarg; break;
         case 't':
-            if (!replay_timing_parse(optarg, &cfg.serve.timing)) {
-                replay_log("--timing wants recorded, fast, scale=F or add=MS, not '%s'", optarg);
+            if (!parse_timing_arg(optarg, &cfg.serve.timing))
                 return EXIT_USAGE;
-            }
             break;
         case 'u':
             if (!parse_unmatched(optarg, &cfg.serve)) {
@@ -378,15 +413,9 @@ static int serve_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct replay_recording rec;
-    char err[512] = "";
-    int rc = load_recording(argv[optind], busid, &rec);
+    int rc = open_run(argv[optind], busid, write_path, &rec, &cfg.write);
     if (rc != EXIT_CLEAN)
         return rc;
-    if (write_path && !(cfg.write = replay_pcap_open(write_path, err, sizeof err))) {
-        replay_log("%s", err);
-        replay_recording_free(&rec);
-        return EXIT_USAGE;
-    }
     cfg.serve.rec = &rec;
     models_new(&rec, &cfg.serve);
     enum replay_server_result r = replay_server_run(&cfg);
@@ -412,35 +441,22 @@ static int pair_main(int argc, char **argv)
                                                .unmatched_status = -EPIPE},
                                      .drive = {.timeout_ms = DEFAULT_DRIVE_TIMEOUT_MS}};
     const char *write_path = NULL;
-    char err[512] = "";
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'b':
-            if (!busid_arg_ok(optarg))
+        if (c == 'T') {
+            if (!parse_timing_arg(optarg, &cfg.serve.timing))
                 return EXIT_USAGE;
-            cfg.drive.busid = optarg;
-            break;
-        case 'T':
-            if (!replay_timing_parse(optarg, &cfg.serve.timing)) {
-                replay_log("--timing wants recorded, fast, scale=F or add=MS, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'i':
-            if (!replay_drive_parse_ignore(optarg, &cfg.drive, err, sizeof err)) {
-                replay_log("%s", err);
-                return EXIT_USAGE;
-            }
-            break;
-        case 't':
-            if (!parse_timeout(optarg, &cfg.drive.timeout_ms))
-                return EXIT_USAGE;
-            break;
-        case 'w': write_path = optarg; break;
-        case 'v': replay_log_set_verbose(1); break;
-        case 'h': usage(stdout); return EXIT_CLEAN;
-        default: usage(stderr); return EXIT_USAGE;
+            continue;
+        }
+        if (c == 'h') {
+            usage(stdout);
+            return EXIT_CLEAN;
+        }
+        int rc = drive_option(c, optarg, &cfg.drive, &write_path);
+        if (rc != EXIT_CLEAN) {
+            if (rc < 0)
+                usage(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
@@ -448,14 +464,9 @@ static int pair_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct replay_recording rec;
-    int rc = load_recording(argv[optind], cfg.drive.busid, &rec);
+    int rc = open_run(argv[optind], cfg.drive.busid, write_path, &rec, &cfg.drive.write);
     if (rc != EXIT_CLEAN)
         return rc;
-    if (write_path && !(cfg.drive.write = replay_pcap_open(write_path, err, sizeof err))) {
-        replay_log("%s", err);
-        replay_recording_free(&rec);
-        return EXIT_USAGE;
-    }
     cfg.serve.rec = cfg.drive.rec = &rec;
     cfg.drive.busid = rec.device.busid;
     models_new(&rec, &cfg.serve);

@@ -1018,14 +1018,15 @@ Test(proxy, unreachable_server_refuses_the_client)
 
 #define COMPOSITE CAPTURES_DIR "/composite.pcap"
 
-/* usbip-replay drive CAPTURE --server 127.0.0.1:PORT a1..a4 (each may be NULL); its exit code.
- * Its stderr goes to log (mkstemp'd here; the caller unlinks it). */
-static int run_drive(const char *capture, int port, char log[64], const char *a1, const char *a2,
-                     const char *a3, const char *a4)
+/* usbip-replay MODE CAPTURE [--server 127.0.0.1:PORT] a1..a4 (each may be NULL; port 0: no
+ * --server); its exit code (60 s at most). Its stderr goes to log (mkstemp'd here; the caller
+ * unlinks it). */
+static int run_replay(const char *mode, const char *capture, int port, char log[64], const char *a1,
+                      const char *a2, const char *a3, const char *a4)
 {
     char server_arg[64];
     snprintf(server_arg, sizeof server_arg, "127.0.0.1:%d", port);
-    snprintf(log, 64, "/tmp/test_replay_drive.XXXXXX");
+    snprintf(log, 64, "/tmp/test_replay_%s.XXXXXX", mode);
     int log_fd = mkstemp(log);
     cr_assert(log_fd >= 0);
     pid_t pid = fork();
@@ -1034,8 +1035,10 @@ static int run_drive(const char *capture, int port, char log[64], const char *a1
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(log_fd, STDOUT_FILENO);
         dup2(log_fd, STDERR_FILENO);
-        execl(REPLAY_BIN, REPLAY_BIN, "drive", capture, "--server", server_arg, a1, a2, a3, a4,
-              (char *)NULL);
+        if (port)
+            execl(REPLAY_BIN, REPLAY_BIN, mode, capture, "--server", server_arg, a1, a2, a3, a4, (char *)NULL);
+        else
+            execl(REPLAY_BIN, REPLAY_BIN, mode, capture, a1, a2, a3, a4, (char *)NULL);
         _exit(127);
     }
     close(log_fd);
@@ -1045,9 +1048,16 @@ static int run_drive(const char *capture, int port, char log[64], const char *a1
     if (!WIFEXITED(st)) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
-        cr_assert_fail("usbip-replay drive did not finish within 60 s");
+        cr_assert_fail("usbip-replay %s did not finish within 60 s", mode);
     }
     return WEXITSTATUS(st);
+}
+
+/* usbip-replay drive CAPTURE --server 127.0.0.1:PORT a1..a4. */
+static int run_drive(const char *capture, int port, char log[64], const char *a1, const char *a2,
+                     const char *a3, const char *a4)
+{
+    return run_replay("drive", capture, port, log, a1, a2, a3, a4);
 }
 
 static int file_lines(const char *path, const char *text)
@@ -1327,32 +1337,11 @@ Test(drive, write_records_the_driven_session)
 
 /* ---- pair -------------------------------------------------------------------------------- */
 
-/* usbip-replay pair CAPTURE a1..a4 (each may be NULL); its exit code, its stderr in log. */
+/* usbip-replay pair CAPTURE a1..a4. */
 static int run_pair(const char *capture, char log[64], const char *a1, const char *a2, const char *a3,
                     const char *a4)
 {
-    snprintf(log, 64, "/tmp/test_replay_pair.XXXXXX");
-    int log_fd = mkstemp(log);
-    cr_assert(log_fd >= 0);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(log_fd, STDOUT_FILENO);
-        dup2(log_fd, STDERR_FILENO);
-        execl(REPLAY_BIN, REPLAY_BIN, "pair", capture, a1, a2, a3, a4, (char *)NULL);
-        _exit(127);
-    }
-    close(log_fd);
-    int st = 0;
-    for (int i = 0; i < 3000 && waitpid(pid, &st, WNOHANG) == 0; i++)
-        usleep(20000);
-    if (!WIFEXITED(st)) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        cr_assert_fail("usbip-replay pair did not finish within 60 s");
-    }
-    return WEXITSTATUS(st);
+    return run_replay("pair", capture, 0, log, a1, a2, a3, a4);
 }
 
 /* pair of a capture: both sides agree with the recording, and the run is measured. */
