@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "classview.h"
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
@@ -16,7 +17,7 @@
 enum {
     EXIT_CLEAN = 0,      /* analyzed; nothing unparsed, no anomaly */
     EXIT_PROBLEMS = 1,   /* analyzed; skipped bytes, TCP gaps or anomalies found, or no USB/IP at all */
-    EXIT_USAGE = 2,      /* bad command line */
+    EXIT_USAGE = 2,      /* bad command line, or an unwritable --urbs/--scsi file */
     EXIT_UNREADABLE = 3, /* capture missing, not a capture, or unsupported link type */
     EXIT_CORRUPT = 4,    /* capture corrupt part-way: report covers what came before */
     EXIT_NO_PLOTS = 5,   /* --plot: the charts could not be drawn (gnuplot missing or failing) */
@@ -30,12 +31,13 @@ static const uint64_t plot_default_rtts_ns[] = {0, 1000000, 2000000, 5000000, 10
 
 struct run {
     struct analysis *analysis;
+    struct classview *classview;
     struct timeline *timeline;
     struct whatif_set *whatif;
     bool whatif_out_of_memory;
     struct plot_set *plots;
     FILE *urbs_csv;
-    int csv_error;
+    FILE *scsi_csv;
 };
 
 static void usage(FILE *out)
@@ -45,6 +47,8 @@ static void usage(FILE *out)
             "Account for every USB/IP (or usbmon) URB in a pcap/pcapng capture ('-' for stdin).\n\n"
             "  --json          one JSON document on stdout instead of the text report\n"
             "  --urbs FILE     write one CSV row per URB to FILE ('-' for stdout)\n"
+            "  --scsi FILE     write one CSV row per SCSI command (mass storage) to FILE ('-' for\n"
+            "                  stdout; not both --urbs and --scsi to stdout)\n"
             "  --port N        USB/IP server port (default 3240)\n"
             "  --any-port      also recognise USB/IP on other ports by content\n"
             "  --timeline      add queue depth and throughput per device and interval\n"
@@ -106,6 +110,7 @@ static void on_urb(void *user, const struct uip_urb *u)
 {
     struct run *r = user;
     analysis_urb(r->analysis, u);
+    classview_urb(r->classview, u);
     if (r->whatif && !whatif_set_urb(r->whatif, u))
         r->whatif_out_of_memory = true;
     if (r->plots)
@@ -126,13 +131,46 @@ static void on_event(void *user, const struct uip_event *ev)
 
 static void on_device(void *user, const struct uip_device_info *d)
 {
-    analysis_device(((struct run *)user)->analysis, d);
+    struct run *r = user;
+    analysis_device(r->analysis, d);
+    classview_device(r->classview, d);
+}
+
+/* Everything run holds, on every way out of main. */
+static void run_free(struct run *r)
+{
+    analysis_free(r->analysis);
+    classview_free(r->classview);
+    timeline_free(r->timeline);
+    whatif_set_free(r->whatif);
+    plot_set_free(r->plots);
+}
+
+/* Open a --urbs or --scsi file ('-': stdout); NULL with a message on stderr when it cannot be written. */
+static FILE *csv_open(const char *path)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+    if (!f)
+        fprintf(stderr, "usbip-analyze: cannot write %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+/* Close a --urbs or --scsi file; false (with a message) when its rows could not all be written. */
+static bool csv_close(FILE *f, const char *path)
+{
+    if (!f || f == stdout)
+        return true;
+    if (fclose(f) == 0)
+        return true;
+    fprintf(stderr, "usbip-analyze: error writing %s\n", path);
+    return false;
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},     {"urbs", required_argument, NULL, 'u'},
+        {"scsi", required_argument, NULL, 's'},
         {"port", required_argument, NULL, 'p'}, {"any-port", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
         {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, 'i'},
@@ -142,7 +180,7 @@ int main(int argc, char **argv)
     };
     bool json = false, timeline = false;
     double interval = 1.0;
-    const char *urbs_path = NULL;
+    const char *urbs_path = NULL, *scsi_path = NULL;
     uint64_t whatif_rtts[WHATIF_MAX_DELAYS];
     size_t n_whatif_rtts = 0;
     bool whatif = false;
@@ -155,6 +193,7 @@ int main(int argc, char **argv)
         switch (c) {
         case 'j': json = true; break;
         case 'u': urbs_path = optarg; break;
+        case 's': scsi_path = optarg; break;
         case 'a': cfg.capture.detect_any_port = true; break;
         case 't': timeline = true; break;
         case 'i': {
@@ -205,46 +244,50 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
+    bool urbs_stdout = urbs_path && !strcmp(urbs_path, "-");
+    bool scsi_stdout = scsi_path && !strcmp(scsi_path, "-");
+    if (urbs_stdout && scsi_stdout) {
+        fprintf(stderr, "usbip-analyze: --urbs and --scsi cannot both write to stdout\n");
+        return EXIT_USAGE;
+    }
     char plot_err[512] = "";
     if (plot_dir && !plot_prepare_dir(plot_dir, plot_err, sizeof plot_err)) {
         fprintf(stderr, "usbip-analyze: %s\n", plot_err);
         return EXIT_USAGE;
     }
     struct run run = {.analysis = analysis_new(),
+                      .classview = classview_new(),
                       .timeline = timeline ? timeline_new((uint64_t)(interval * 1e9)) : NULL,
                       .whatif = whatif || plot_dir ? whatif_set_new() : NULL,
                       .plots = plot_dir ? plot_set_new() : NULL};
-    if (urbs_path) {
-        run.urbs_csv = strcmp(urbs_path, "-") ? fopen(urbs_path, "w") : stdout;
-        if (!run.urbs_csv) {
-            fprintf(stderr, "usbip-analyze: cannot write %s: %s\n", urbs_path, strerror(errno));
-            analysis_free(run.analysis);
-            timeline_free(run.timeline);
-            whatif_set_free(run.whatif);
-            plot_set_free(run.plots);
-            return EXIT_USAGE;
-        }
-        csv_header(run.urbs_csv);
+    if ((urbs_path && !(run.urbs_csv = csv_open(urbs_path))) ||
+        (scsi_path && !(run.scsi_csv = csv_open(scsi_path)))) {
+        csv_close(run.urbs_csv, urbs_path);
+        run_free(&run);
+        return EXIT_USAGE;
     }
+    if (run.urbs_csv)
+        csv_header(run.urbs_csv);
+    if (run.scsi_csv)
+        classview_scsi_csv(run.classview, run.scsi_csv);
     struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device}};
     char err[512] = "";
     int code = 0;
     struct uip_session *s = uip_session_open(path, &cfg, &cb, &run, &code, err, sizeof err);
     if (!s) {
         fprintf(stderr, "usbip-analyze: %s\n", err);
-        analysis_free(run.analysis);
-        if (run.urbs_csv && run.urbs_csv != stdout)
-            fclose(run.urbs_csv);
-        timeline_free(run.timeline);
-        whatif_set_free(run.whatif);
-        plot_set_free(run.plots);
+        csv_close(run.urbs_csv, urbs_path);
+        csv_close(run.scsi_csv, scsi_path);
+        run_free(&run);
         return code == UIP_ERR_BAD_ARGUMENT ? EXIT_USAGE : EXIT_UNREADABLE;
     }
     int rc = uip_session_run(s, err, sizeof err);
     struct uip_session_stats st;
     uip_session_stats(s, &st);
     analysis_sort(run.analysis);
+    classview_finish(run.classview);
     struct report_input in = {.capture_path = path, .analysis = run.analysis, .stats = &st,
+                              .classview = run.classview,
                               .session = s, .read_error = rc == UIP_OK ? NULL : err,
                               .timeline = run.timeline, .whatif = whatif ? run.whatif : NULL,
                               .whatif_rtts_ns = whatif_rtts, .n_whatif_rtts = n_whatif_rtts};
@@ -254,7 +297,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usbip-analyze: out of memory: the what-if model leaves out some URBs\n");
     if (json)
         report_json(stdout, &in);
-    else if (!urbs_path || strcmp(urbs_path, "-"))
+    else if (!urbs_stdout && !scsi_stdout)
         report_text(stdout, &in);
     int status = rc != UIP_OK ? EXIT_CORRUPT : report_has_problems(&in) ? EXIT_PROBLEMS : EXIT_CLEAN;
     if (rc != UIP_OK)
@@ -273,14 +316,11 @@ int main(int argc, char **argv)
             status = EXIT_NO_PLOTS;
         }
     }
-    if (run.urbs_csv && run.urbs_csv != stdout && fclose(run.urbs_csv) != 0) {
-        fprintf(stderr, "usbip-analyze: error writing %s\n", urbs_path);
+    bool urbs_written = csv_close(run.urbs_csv, urbs_path);
+    bool scsi_written = csv_close(run.scsi_csv, scsi_path);
+    if (!urbs_written || !scsi_written)
         status = EXIT_USAGE;
-    }
     uip_session_close(s);
-    analysis_free(run.analysis);
-    timeline_free(run.timeline);
-    whatif_set_free(run.whatif);
-    plot_set_free(run.plots);
+    run_free(&run);
     return status;
 }

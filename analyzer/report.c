@@ -173,6 +173,7 @@ static void text_device(FILE *out, const struct report_input *in, const struct d
     }
     bool failed = report_enumeration_diagnosis(d, is_usbmon(in, d), diag, sizeof diag);
     fprintf(out, "  enumeration: %s%s\n", failed ? "FAILED: " : "", diag);
+    classview_text(out, in->classview, d->conn_id, d->devid, in->stats->capture.first_ts_ns);
 }
 
 void report_text(FILE *out, const struct report_input *in)
@@ -299,7 +300,12 @@ void report_json(FILE *out, const struct report_input *in)
             fprintf(out, "}}");
             first = false;
         }
-        fprintf(out, "]}");
+        fprintf(out, "]");
+        if (classview_recognised(in->classview, d->conn_id, d->devid)) {
+            fprintf(out, ",\"class\":");
+            classview_json(out, in->classview, d->conn_id, d->devid);
+        }
+        fprintf(out, "}");
     }
     fprintf(out, "],\"accounting\":{\"stream_bytes\":%" PRIu64 ",\"parsed_bytes\":%" PRIu64
                  ",\"pdus\":%" PRIu64 ",\"skipped_bytes\":{",

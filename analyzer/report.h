@@ -4,6 +4,7 @@
 #define ANALYZE_REPORT_H
 
 #include <stdio.h>
+#include "classview.h"
 #include "stats.h"
 #include "timeline.h"
 #include "whatif_report.h"
@@ -15,6 +16,7 @@ struct report_input {
     const struct uip_session_stats *stats;
     const struct uip_session *session;
     const char *read_error; /* non-NULL when the capture was corrupt part-way */
+    const struct classview *classview; /* the class-level view of every device */
     const struct timeline *timeline; /* non-NULL with --timeline */
     const struct whatif_set *whatif; /* non-NULL with --what-if */
     const uint64_t *whatif_rtts_ns;  /* the --what-if round trips */
