@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "classview.h"
+#include "measured.h"
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
@@ -22,6 +23,9 @@ enum {
     EXIT_CORRUPT = 4,    /* capture corrupt part-way: report covers what came before */
     EXIT_NO_PLOTS = 5,   /* --plot: the charts could not be drawn (gnuplot missing or failing) */
 };
+
+/* --measured captures, at most. */
+#define MAX_MEASURED 16
 
 /* The round trips of --plot's what-if curve when --what-if does not give them. */
 static const uint64_t plot_default_rtts_ns[] = {0, 1000000, 2000000, 5000000, 10000000, 20000000,
@@ -58,6 +62,8 @@ static void usage(FILE *out)
             "  --plot DIR      draw per device latency, queue depth, throughput and the what-if\n"
             "                  curve as SVG into DIR (with gnuplot)\n"
             "  --plot-format F svg (default), png or svg,png\n"
+            "  --measured CAPTURE  with --plot: put CAPTURE's main bulk stream, as measured, on\n"
+            "                  the what-if charts at its own round trip (repeatable, at most 16)\n"
             "  --help          this text\n"
             "  --version       the version\n\n"
             "exit codes: 0 clean; 1 problems in the traffic (skipped bytes, TCP gaps, anomalies)\n"
@@ -136,6 +142,15 @@ static void on_device(void *user, const struct uip_device_info *d)
     classview_device(r->classview, d);
 }
 
+/* A TCP sender waited for its peer's receive window: a round trip the what-if model counts. */
+static void on_window_wait(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns, uint64_t frame)
+{
+    struct run *r = user;
+    (void)frame;
+    if (r->whatif && !whatif_set_window_wait(r->whatif, conn_id, side, ts_ns))
+        r->whatif_out_of_memory = true;
+}
+
 /* Everything run holds, on every way out of main. */
 static void run_free(struct run *r)
 {
@@ -175,7 +190,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
         {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, 'i'},
         {"what-if", required_argument, NULL, 'w'}, {"plot", required_argument, NULL, 'P'},
-        {"plot-format", required_argument, NULL, 'F'},
+        {"plot-format", required_argument, NULL, 'F'}, {"measured", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, timeline = false;
@@ -186,6 +201,8 @@ int main(int argc, char **argv)
     bool whatif = false;
     const char *plot_dir = NULL;
     unsigned plot_formats = PLOT_SVG;
+    const char *measured_paths[MAX_MEASURED];
+    size_t n_measured = 0;
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
     int c;
 
@@ -215,6 +232,13 @@ int main(int argc, char **argv)
             break;
         }
         case 'P': plot_dir = optarg; break;
+        case 'M':
+            if (n_measured == MAX_MEASURED) {
+                fprintf(stderr, "usbip-analyze: at most %d --measured captures\n", MAX_MEASURED);
+                return EXIT_USAGE;
+            }
+            measured_paths[n_measured++] = optarg;
+            break;
         case 'F':
             plot_formats = !strcmp(optarg, "svg") ? PLOT_SVG : !strcmp(optarg, "png") ? PLOT_PNG
                          : !strcmp(optarg, "svg,png") || !strcmp(optarg, "png,svg") ? PLOT_SVG | PLOT_PNG : 0;
@@ -255,6 +279,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "usbip-analyze: %s\n", plot_err);
         return EXIT_USAGE;
     }
+    if (n_measured && !plot_dir) {
+        fprintf(stderr, "usbip-analyze: --measured places points on --plot's what-if charts: give --plot DIR\n");
+        return EXIT_USAGE;
+    }
+    struct plot_point measured[MAX_MEASURED];
+    for (size_t k = 0; k < n_measured; k++) {
+        enum measured_result mr = measured_point(measured_paths[k], &cfg, &measured[k], plot_err, sizeof plot_err);
+        if (mr != MEASURED_OK) {
+            fprintf(stderr, "usbip-analyze: %s\n", plot_err);
+            return mr == MEASURED_UNREADABLE ? EXIT_UNREADABLE : EXIT_USAGE;
+        }
+    }
     struct run run = {.analysis = analysis_new(),
                       .classview = classview_new(),
                       .timeline = timeline ? timeline_new((uint64_t)(interval * 1e9)) : NULL,
@@ -270,7 +306,8 @@ int main(int argc, char **argv)
         csv_header(run.urbs_csv);
     if (run.scsi_csv)
         classview_scsi_csv(run.classview, run.scsi_csv);
-    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device}};
+    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device},
+                                       .window_wait = on_window_wait};
     char err[512] = "";
     int code = 0;
     struct uip_session *s = uip_session_open(path, &cfg, &cb, &run, &code, err, sizeof err);
@@ -311,7 +348,7 @@ int main(int argc, char **argv)
         if (!plot_write(run.plots, plot_dir, plot_formats, st.capture.first_ts_ns, run.whatif,
                         own ? whatif_rtts : plot_default_rtts_ns,
                         own ? n_whatif_rtts : sizeof plot_default_rtts_ns / sizeof plot_default_rtts_ns[0],
-                        plot_err, sizeof plot_err)) {
+                        measured, n_measured, plot_err, sizeof plot_err)) {
             fprintf(stderr, "usbip-analyze: %s\n", plot_err);
             status = EXIT_NO_PLOTS;
         }

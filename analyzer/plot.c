@@ -216,7 +216,8 @@ static bool write_throughput(const struct plot_device *d, const char *path, uint
 /* whatif.dat: per bulk stream a block of "rtt_ms kB/s"; without bulk data one block of
  * "rtt_ms session_s". Returns the number of blocks written, -1 on a write error. */
 static int write_whatif(const struct whatif_model *m, const char *path, const uint64_t *rtts_ns,
-                        size_t n_rtts, GString *clauses, bool *by_duration)
+                        size_t n_rtts, const struct plot_point *measured, size_t n_measured, GString *clauses,
+                        bool *by_duration)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -239,6 +240,12 @@ static int write_whatif(const struct whatif_model *m, const char *path, const ui
         blocks++;
     }
     *by_duration = blocks == 0;
+    for (size_t k = 0; blocks && k < n_measured; k++) {
+        fprintf(f, "\n\n# measured, %s: rtt_ms kB_per_s\n%.6f %.6f\n", measured[k].label, measured[k].rtt_ms,
+                measured[k].kBps);
+        g_string_append_printf(clauses, ", dat index %d using 1:2 with points pt 9 ps 2 title 'measured: %s'",
+                               blocks++, measured[k].label);
+    }
     if (!blocks) {
         fprintf(f, "# no bulk data: rtt_ms predicted_session_duration_s\n");
         for (size_t k = 0; k < n_rtts; k++)
@@ -298,7 +305,7 @@ static const struct {
 
 static bool write_device(const struct plot_device *d, const char *dir, unsigned format_mask, uint64_t origin_ns,
                          const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts,
-                         char *err, size_t errlen)
+                         const struct plot_point *measured, size_t n_measured, char *err, size_t errlen)
 {
     char base[64], label[96];
     snprintf(base, sizeof base, "conn%u-dev%u-%u", d->conn_id, d->devid >> 16, d->devid & 0xffff);
@@ -313,7 +320,7 @@ static bool write_device(const struct plot_device *d, const char *dir, unsigned 
     bool ok = write_latency(d, dat[0], origin_ns, lat_clauses) && write_queue(d, dat[1], origin_ns) &&
               write_throughput(d, dat[2], origin_ns) &&
               write_whatif(whatif ? whatif_set_model(whatif, d->conn_id, d->devid) : NULL, dat[3],
-                           rtts_ns, n_rtts, whatif_clauses, &by_duration) >= 0;
+                           rtts_ns, n_rtts, measured, n_measured, whatif_clauses, &by_duration) >= 0;
     FILE *gp = ok ? fopen(script, "w") : NULL;
     if (!gp) {
         snprintf(err, errlen, "--plot: cannot write the files of %s in %s: %s", base, dir, g_strerror(errno));
@@ -361,11 +368,12 @@ static bool write_device(const struct plot_device *d, const char *dir, unsigned 
 }
 
 bool plot_write(const struct plot_set *p, const char *dir, unsigned format_mask, uint64_t origin_ns,
-                const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts, char *err, size_t errlen)
+                const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts,
+                const struct plot_point *measured, size_t n_measured, char *err, size_t errlen)
 {
     for (guint i = 0; i < p->devs->len; i++)
         if (!write_device(g_ptr_array_index(p->devs, i), dir, format_mask, origin_ns, whatif, rtts_ns, n_rtts,
-                          err, errlen))
+                          measured, n_measured, err, errlen))
             return false;
     return true;
 }

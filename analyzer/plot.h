@@ -20,6 +20,13 @@ void plot_urb(struct plot_set *p, const struct uip_urb *u);
 void plot_event(struct plot_set *p, const struct uip_event *ev);
 /* Creates dir when missing; false with a one-line reason when it cannot be written to. */
 bool plot_prepare_dir(const char *dir, char *err, size_t errlen);
+/* A measured point for the what-if curves (--measured CAPTURE): another capture's main bulk
+ * stream, its throughput at its own round trip. */
+struct plot_point {
+    double rtt_ms, kBps;
+    char label[96]; /* the capture's file name and stream */
+};
+
 /* The image formats of --plot-format, as bits. */
 enum plot_format {
     PLOT_SVG = 1u << 0,
@@ -29,9 +36,10 @@ enum plot_format {
 /* Writes, per device, DIR/connC-devB-D-{latency,queue,throughput,whatif}.dat, the charts in each
  * format of format_mask (.svg, .png) and the gnuplot script DIR/connC-devB-D.gp, and runs gnuplot
  * on it. Times are seconds from origin_ns; the what-if curve replays the fitted models of
- * `whatif` at each round trip. false with a one-line reason (gnuplot missing or failing, a file
+ * `whatif` at each round trip, with the measured points (may be none) beside it. false with a one-line reason (gnuplot missing or failing, a file
  * not writable). */
 bool plot_write(const struct plot_set *p, const char *dir, unsigned format_mask, uint64_t origin_ns,
-                const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts, char *err, size_t errlen);
+                const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts,
+                const struct plot_point *measured, size_t n_measured, char *err, size_t errlen);
 
 #endif

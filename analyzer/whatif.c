@@ -18,19 +18,33 @@ struct whatif_node {
     size_t anchor_urb;     /* the URB whose completion or submit the submit followed */
     uint64_t gap_ns;       /* host time from that event to this submit */
     uint64_t service_ns;   /* latency minus its round trips: the device (and the stack) */
-    uint32_t extra_rtts;   /* whole round trips beyond the first (a TCP window that had to grow) */
+    uint32_t extra_rtts;   /* whole round trips beyond the first (a TCP window that had to open) */
     long fifo_prev;        /* the previous URB of the same endpoint direction, answered first; -1 */
     unsigned phase;        /* transfer phase, counted from 0 */
+};
+
+/* An endpoint direction and the transfer its throughput is predicted over (find_transfers). */
+struct whatif_transfer {
+    uint8_t ep;
+    int8_t direction;
+    uint8_t xfer_type;
+    size_t first;              /* the window's first URB in submit order */
+    uint64_t start_ns, end_ns; /* the window as captured: its first submit, its last full-size answer */
+    uint64_t bytes, urbs;      /* the stream's bytes and URBs inside the window */
 };
 
 struct whatif_model {
     struct whatif_urb *urbs; /* sorted by submit time once fitted */
     size_t n, cap;
+    uint64_t *waits;         /* answers resumed after a wait for the receive window */
+    size_t n_waits, cap_waits;
     bool fitted;
     uint64_t base_rtt_ns;
     bool rtt_dominates;      /* the round trip dwarfs small URBs' service: extra round trips show */
     struct whatif_node *nodes;
     unsigned n_phases;
+    unsigned n_transfers;
+    struct whatif_transfer transfers[WHATIF_MAX_STREAMS];
 };
 
 struct whatif_model *whatif_model_new(void)
@@ -43,6 +57,7 @@ void whatif_model_free(struct whatif_model *m)
     if (!m)
         return;
     free(m->urbs);
+    free(m->waits);
     free(m->nodes);
     free(m);
 }
@@ -60,6 +75,22 @@ bool whatif_model_add(struct whatif_model *m, const struct whatif_urb *u)
         m->cap = cap;
     }
     m->urbs[m->n++] = *u;
+    return true;
+}
+
+bool whatif_model_window_wait(struct whatif_model *m, uint64_t ts_ns)
+{
+    if (m->fitted)
+        return false;
+    if (m->n_waits == m->cap_waits) {
+        size_t cap = m->cap_waits ? m->cap_waits * 2 : 16;
+        uint64_t *grown = realloc(m->waits, cap * sizeof *grown);
+        if (!grown)
+            return false;
+        m->waits = grown;
+        m->cap_waits = cap;
+    }
+    m->waits[m->n_waits++] = ts_ns;
     return true;
 }
 
@@ -140,6 +171,140 @@ static struct whatif_done *completion_order(const struct whatif_urb *urbs, size_
     return order;
 }
 
+static bool same_stream(const struct whatif_urb *u, const struct whatif_transfer *t)
+{
+    return u->ep == t->ep && u->direction == t->direction;
+}
+
+/* A stream's full-size URBs carry at least half its typical URB's bytes, the typical URB being
+ * the size that half of the stream's bytes came in (a byte-weighted median): a bulk transfer's
+ * steady state, not the small reads and statuses around it. */
+static bool full_size(const struct whatif_urb *u, uint32_t typical)
+{
+    return u->bytes > 0 && 2 * (uint64_t)u->bytes >= typical;
+}
+
+static int by_bytes_down(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a < b) - (a > b);
+}
+
+/* The size of the URB that brings the stream's bytes, counted from its largest URB down, past
+ * half of its total; 0 when it moved none (or out of memory). */
+static uint32_t typical_size(const struct whatif_model *m, const struct whatif_transfer *t)
+{
+    size_t n = 0;
+    uint64_t total = 0;
+    for (size_t j = 0; j < m->n; j++)
+        if (same_stream(&m->urbs[j], t) && m->urbs[j].bytes) {
+            n++;
+            total += m->urbs[j].bytes;
+        }
+    uint32_t *sizes = malloc((n ? n : 1) * sizeof *sizes);
+    if (!sizes)
+        return 0;
+    n = 0;
+    for (size_t j = 0; j < m->n; j++)
+        if (same_stream(&m->urbs[j], t) && m->urbs[j].bytes)
+            sizes[n++] = m->urbs[j].bytes;
+    qsort(sizes, n, sizeof *sizes, by_bytes_down);
+    uint64_t sum = 0;
+    uint32_t typical = 0;
+    for (size_t k = 0; k < n && 2 * sum < total; k++) {
+        sum += sizes[k];
+        typical = sizes[k];
+    }
+    free(sizes);
+    return typical;
+}
+
+/* The window of transfer t: in the phase where the stream moved the most bytes in full-size URBs,
+ * from the first submit after the stream's answer that preceded the first of them (or from the
+ * phase's first submit) to the answer of the last of them. */
+static void transfer_window(struct whatif_model *m, struct whatif_transfer *t, uint64_t *phase_bytes)
+{
+    uint32_t typical = typical_size(m, t);
+    if (!typical)
+        return; /* no data: nothing to time */
+    memset(phase_bytes, 0, m->n_phases * sizeof *phase_bytes);
+    for (size_t j = 0; j < m->n; j++)
+        if (same_stream(&m->urbs[j], t) && full_size(&m->urbs[j], typical))
+            phase_bytes[m->nodes[j].phase] += m->urbs[j].bytes;
+    unsigned best = 0;
+    for (unsigned ph = 1; ph < m->n_phases; ph++)
+        if (phase_bytes[ph] > phase_bytes[best])
+            best = ph;
+    size_t first_full = m->n;
+    for (size_t j = 0; j < m->n; j++) {
+        const struct whatif_urb *u = &m->urbs[j];
+        if (m->nodes[j].phase != best || !same_stream(u, t) || !full_size(u, typical))
+            continue;
+        if (first_full == m->n)
+            first_full = j;
+        if (u->complete_ns > t->end_ns)
+            t->end_ns = u->complete_ns;
+    }
+    uint64_t after = 0; /* the stream's last answer before the first full-size submit */
+    for (size_t j = 0; j < m->n; j++)
+        if (j != first_full && same_stream(&m->urbs[j], t) &&
+            m->urbs[j].complete_ns <= m->urbs[first_full].submit_ns && m->urbs[j].complete_ns > after)
+            after = m->urbs[j].complete_ns;
+    t->first = first_full;
+    while (t->first > 0 && m->nodes[t->first - 1].phase == best &&
+           m->urbs[t->first - 1].submit_ns >= after)
+        t->first--;
+    t->start_ns = m->urbs[t->first].submit_ns;
+    for (size_t j = t->first; j < m->n && m->urbs[j].submit_ns <= t->end_ns; j++)
+        if (same_stream(&m->urbs[j], t) && m->urbs[j].complete_ns <= t->end_ns) {
+            t->bytes += m->urbs[j].bytes;
+            t->urbs++;
+        }
+}
+
+/* One transfer per endpoint direction, in the order the streams first appear. */
+static void find_transfers(struct whatif_model *m)
+{
+    for (size_t j = 0; j < m->n; j++) {
+        const struct whatif_urb *u = &m->urbs[j];
+        unsigned s = 0;
+        while (s < m->n_transfers && !same_stream(u, &m->transfers[s]))
+            s++;
+        if (s == m->n_transfers && s < WHATIF_MAX_STREAMS)
+            m->transfers[m->n_transfers++] = (struct whatif_transfer){
+                .ep = u->ep, .direction = u->direction, .xfer_type = u->xfer_type};
+    }
+    uint64_t *phase_bytes = calloc(m->n_phases, sizeof *phase_bytes);
+    if (!phase_bytes) {
+        m->n_transfers = 0;
+        return;
+    }
+    for (unsigned s = 0; s < m->n_transfers; s++)
+        transfer_window(m, &m->transfers[s], phase_bytes);
+    free(phase_bytes);
+}
+
+/* Per URB, the window waits of its answer: each wait goes to the first answer completed at or
+ * after it among the URBs submitted before it (the one whose bytes were in transit). */
+static void attribute_waits(const struct whatif_model *m, const struct whatif_done *done_order,
+                            uint32_t *waits)
+{
+    for (size_t w = 0; w < m->n_waits; w++) {
+        size_t lo = 0, hi = m->n; /* the first completion at or after the wait */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (done_order[mid].t < m->waits[w])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        while (lo < m->n && m->urbs[done_order[lo].urb].submit_ns > m->waits[w])
+            lo++;
+        if (lo < m->n)
+            waits[done_order[lo].urb]++;
+    }
+}
+
 void whatif_model_fit(struct whatif_model *m)
 {
     if (m->fitted)
@@ -152,11 +317,14 @@ void whatif_model_fit(struct whatif_model *m)
     m->rtt_dominates = round_trip_dominates(m->urbs, m->n, m->base_rtt_ns);
     m->nodes = calloc(m->n, sizeof *m->nodes);
     struct whatif_done *done_order = completion_order(m->urbs, m->n);
-    if (!m->nodes || !done_order) {
+    uint32_t *waits = calloc(m->n, sizeof *waits);
+    if (!m->nodes || !done_order || !waits) {
         free(done_order);
+        free(waits);
         m->n = 0;
         return;
     }
+    attribute_waits(m, done_order, waits);
     size_t n_done = 0; /* completions at or before the current submit (a completion first on a tie) */
     unsigned phase = 0;
     for (size_t j = 0; j < m->n; j++) {
@@ -165,6 +333,8 @@ void whatif_model_fit(struct whatif_model *m)
         uint64_t latency = u->complete_ns - u->submit_ns;
         if (m->rtt_dominates && u->bytes > WHATIF_SMALL_URB_BYTES && latency > m->base_rtt_ns)
             nd->extra_rtts = (uint32_t)((latency - m->base_rtt_ns) / m->base_rtt_ns); /* whole ones only */
+        if (waits[j] > nd->extra_rtts)
+            nd->extra_rtts = waits[j];
         uint64_t network = (1 + (uint64_t)nd->extra_rtts) * m->base_rtt_ns;
         nd->service_ns = latency > network ? latency - network : 0;
         nd->fifo_prev = -1;
@@ -197,7 +367,9 @@ void whatif_model_fit(struct whatif_model *m)
         }
     }
     free(done_order);
+    free(waits);
     m->n_phases = phase + 1;
+    find_transfers(m);
 }
 
 /* Replayed times of every URB at one round trip; fifo_bound says a completion waited for the
@@ -267,65 +439,36 @@ static void walk_back(const struct whatif_model *m, const struct whatif_replay *
     }
 }
 
-static struct whatif_stream *stream_slot(struct whatif_prediction *out, const struct whatif_urb *u)
-{
-    for (unsigned s = 0; s < out->n_streams; s++)
-        if (out->streams[s].ep == u->ep && out->streams[s].direction == u->direction)
-            return &out->streams[s];
-    if (out->n_streams == WHATIF_MAX_STREAMS)
-        return NULL;
-    struct whatif_stream *s = &out->streams[out->n_streams++];
-    s->ep = u->ep;
-    s->direction = u->direction;
-    s->xfer_type = u->xfer_type;
-    return s;
-}
-
-/* Per endpoint direction: the transfer phase that moved most of its bytes, timed from the
- * phase's first submit to its last completion (captured and replayed). */
+/* Per endpoint direction: its transfer's window replayed, from the first replayed submit of the
+ * window's URBs to their last replayed answer. */
 static void fill_streams(const struct whatif_model *m, const struct whatif_replay *r, uint64_t rtt_ns,
                          struct whatif_prediction *out)
 {
-    unsigned np = m->n_phases;
-    uint64_t *bytes = calloc((size_t)np * WHATIF_MAX_STREAMS, sizeof *bytes);
-    if (!bytes)
-        return;
-    for (size_t j = 0; j < m->n; j++) {
-        struct whatif_stream *s = stream_slot(out, &m->urbs[j]);
-        if (s)
-            bytes[(size_t)m->nodes[j].phase * WHATIF_MAX_STREAMS + (size_t)(s - out->streams)] +=
-                m->urbs[j].bytes;
-    }
-    for (unsigned s = 0; s < out->n_streams; s++) {
+    out->n_streams = m->n_transfers;
+    for (unsigned s = 0; s < m->n_transfers; s++) {
+        const struct whatif_transfer *t = &m->transfers[s];
         struct whatif_stream *st = &out->streams[s];
-        unsigned best = 0;
-        for (unsigned ph = 1; ph < np; ph++)
-            if (bytes[(size_t)ph * WHATIF_MAX_STREAMS + s] > bytes[(size_t)best * WHATIF_MAX_STREAMS + s])
-                best = ph;
-        st->bytes = bytes[(size_t)best * WHATIF_MAX_STREAMS + s];
-        uint64_t first_sub = UINT64_MAX, last_done = 0, cap_first = UINT64_MAX, cap_last = 0;
-        size_t last = 0;
-        for (size_t j = 0; j < m->n; j++) {
-            if (m->nodes[j].phase != best)
+        st->ep = t->ep;
+        st->direction = t->direction;
+        st->xfer_type = t->xfer_type;
+        st->bytes = t->bytes;
+        st->urbs = t->urbs;
+        if (!t->urbs)
+            continue;
+        uint64_t first_sub = UINT64_MAX, last_done = 0;
+        size_t last = t->first;
+        for (size_t j = t->first; j < m->n && m->urbs[j].submit_ns <= t->end_ns; j++) {
+            if (m->urbs[j].complete_ns > t->end_ns)
                 continue;
-            const struct whatif_urb *u = &m->urbs[j];
-            if (u->ep == st->ep && u->direction == st->direction)
-                st->urbs++;
             if (r->submit[j] < first_sub)
                 first_sub = r->submit[j];
             if (r->complete[j] >= last_done) {
                 last_done = r->complete[j];
                 last = j;
             }
-            if (u->submit_ns < cap_first)
-                cap_first = u->submit_ns;
-            if (u->complete_ns > cap_last)
-                cap_last = u->complete_ns;
         }
-        if (first_sub == UINT64_MAX)
-            continue;
         st->duration_s = (double)(last_done - first_sub) / 1e9;
-        st->captured_s = (double)(cap_last - cap_first) / 1e9;
+        st->captured_s = (double)(t->end_ns - t->start_ns) / 1e9;
         st->throughput_Bps = st->duration_s > 0 ? (double)st->bytes / st->duration_s : 0;
         struct whatif_path p;
         walk_back(m, r, rtt_ns, last, first_sub, &p);
@@ -334,7 +477,6 @@ static void fill_streams(const struct whatif_model *m, const struct whatif_repla
         st->host_s = p.host_ns / 1e9;
         st->round_trips = p.round_trips;
     }
-    free(bytes);
 }
 
 void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct whatif_prediction *out)

@@ -33,18 +33,20 @@ struct whatif_urb {
 
 #define WHATIF_MAX_STREAMS 32
 
-/* An endpoint direction's busiest transfer phase, as captured and as predicted. */
+/* An endpoint direction's transfer, as captured and as predicted: its full-size URBs (at least
+ * half the size half of its bytes came in) in the phase where they moved the most, from the first
+ * submit after the stream's answer before them (or the phase's start) to the last one's answer. */
 struct whatif_stream {
     uint8_t ep;
     int8_t direction;
     uint8_t xfer_type;
-    uint64_t bytes;              /* bytes moved in the phase */
-    uint64_t urbs;               /* URBs of the stream in the phase */
-    double captured_s;           /* the phase's duration in the capture */
+    uint64_t bytes;              /* the stream's bytes inside the transfer's window */
+    uint64_t urbs;               /* the stream's URBs inside it */
+    double captured_s;           /* the window's duration in the capture */
     double duration_s;           /* ... predicted */
     double throughput_Bps;       /* bytes / duration_s */
-    double round_trips;          /* serial round trips on the phase's critical path */
-    double network_s, device_s, host_s; /* the phase's critical path split by who it waited on */
+    double round_trips;          /* serial round trips on the window's critical path */
+    double network_s, device_s, host_s; /* the window's critical path split by who it waited on */
 };
 
 /* The model's answer for one network round trip. */
@@ -66,6 +68,10 @@ void whatif_model_free(struct whatif_model *m);
  * or after whatif_model_fit. */
 bool whatif_model_add(struct whatif_model *m, const struct whatif_urb *u);
 size_t whatif_model_urbs(const struct whatif_model *m);
+/* The device's answers waited for the client's TCP receive window at ts_ns (the packet that
+ * resumed them, see uip/capture.h): the answer in transit then took a round trip more. Before
+ * fit; false when out of memory or after fit. */
+bool whatif_model_window_wait(struct whatif_model *m, uint64_t ts_ns);
 /* Recover the structure; call once after the last add (later adds are refused). */
 void whatif_model_fit(struct whatif_model *m);
 /* The base round trip: the fastest small URB's latency (0 before fit or without URBs). */

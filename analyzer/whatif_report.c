@@ -54,9 +54,17 @@ struct whatif_device {
     struct whatif_model *model;
 };
 
+/* A server-side window wait, kept until the fit hands it to its connection's devices. */
+struct whatif_wait {
+    uint32_t conn_id;
+    uint64_t ts_ns;
+};
+
 struct whatif_set {
     struct whatif_device *devs;
     size_t n, cap;
+    struct whatif_wait *waits;
+    size_t n_waits, cap_waits;
 };
 
 struct whatif_set *whatif_set_new(void)
@@ -71,6 +79,7 @@ void whatif_set_free(struct whatif_set *s)
     for (size_t i = 0; i < s->n; i++)
         whatif_model_free(s->devs[i].model);
     free(s->devs);
+    free(s->waits);
     free(s);
 }
 
@@ -108,6 +117,23 @@ bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u)
     return whatif_model_add(d->model, &w);
 }
 
+bool whatif_set_window_wait(struct whatif_set *s, uint32_t conn_id, enum uip_side side,
+                            uint64_t ts_ns)
+{
+    if (side != UIP_SIDE_SERVER)
+        return true;
+    if (s->n_waits == s->cap_waits) {
+        size_t cap = s->cap_waits ? s->cap_waits * 2 : 16;
+        struct whatif_wait *grown = realloc(s->waits, cap * sizeof *grown);
+        if (!grown)
+            return false;
+        s->waits = grown;
+        s->cap_waits = cap;
+    }
+    s->waits[s->n_waits++] = (struct whatif_wait){conn_id, ts_ns};
+    return true;
+}
+
 static int device_order(const void *pa, const void *pb)
 {
     const struct whatif_device *a = pa, *b = pb;
@@ -120,8 +146,14 @@ void whatif_set_fit(struct whatif_set *s)
 {
     if (s->n)
         qsort(s->devs, s->n, sizeof *s->devs, device_order);
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
+        /* out of memory, the waits left out fall back to whole round trips seen in latencies */
+        for (size_t w = 0; w < s->n_waits; w++)
+            if (s->waits[w].conn_id == s->devs[i].conn_id &&
+                !whatif_model_window_wait(s->devs[i].model, s->waits[w].ts_ns))
+                break;
         whatif_model_fit(s->devs[i].model);
+    }
 }
 
 const struct whatif_model *whatif_set_model(const struct whatif_set *s, uint32_t conn_id, uint32_t devid)
@@ -130,6 +162,28 @@ const struct whatif_model *whatif_set_model(const struct whatif_set *s, uint32_t
         if (s->devs[i].conn_id == conn_id && s->devs[i].devid == devid)
             return s->devs[i].model;
     return NULL;
+}
+
+bool whatif_set_main_stream(const struct whatif_set *s, double *rtt_s, double *throughput_Bps, uint8_t *ep,
+                            int8_t *direction)
+{
+    uint64_t best = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        struct whatif_prediction p;
+        uint64_t rtt = whatif_model_base_rtt_ns(s->devs[i].model);
+        whatif_model_predict(s->devs[i].model, rtt, &p); /* as captured: the window, its bytes */
+        for (unsigned k = 0; k < p.n_streams; k++) {
+            const struct whatif_stream *st = &p.streams[k];
+            if (st->xfer_type != UIP_XFER_BULK || st->bytes <= best || st->captured_s <= 0)
+                continue;
+            best = st->bytes;
+            *rtt_s = (double)rtt / 1e9;
+            *throughput_Bps = (double)st->bytes / st->captured_s;
+            *ep = st->ep;
+            *direction = st->direction;
+        }
+    }
+    return best > 0;
 }
 
 /* ---- shared wording -------------------------------------------------------------------------- */

@@ -26,10 +26,20 @@ struct whatif_set *whatif_set_new(void);
 void whatif_set_free(struct whatif_set *s);
 /* A finished URB from the tracker: answered URBs feed their device's model. false when out of memory. */
 bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u);
+/* A wait for a TCP receive window on a connection (the session's window_wait callback): waits of
+ * the server's answers go to the connection's devices; the client's (a write's CMD_SUBMIT) are
+ * not modelled. false when out of memory. */
+bool whatif_set_window_wait(struct whatif_set *s, uint32_t conn_id, enum uip_side side,
+                            uint64_t ts_ns);
 /* Fit every device's model; call once after the capture. */
 void whatif_set_fit(struct whatif_set *s);
 /* A device's model (fitted once whatif_set_fit ran), or NULL when it had no answered URB. */
 const struct whatif_model *whatif_set_model(const struct whatif_set *s, uint32_t conn_id, uint32_t devid);
+/* The capture's main bulk stream (the most bytes in its transfer window, of any device) as
+ * measured: its throughput over the window as captured, at the device's base round trip. false
+ * when the capture moved no bulk data. */
+bool whatif_set_main_stream(const struct whatif_set *s, double *rtt_s, double *throughput_Bps, uint8_t *ep,
+                            int8_t *direction);
 /* The text section: per device and bulk endpoint direction, predicted throughput per delay. */
 void whatif_text(FILE *out, const struct whatif_set *s, const uint64_t *delays_ns, size_t n);
 /* The JSON object of the "what_if" key (no trailing newline). */

@@ -18,6 +18,9 @@ struct uip_ip_packet {
     uint8_t src[16], dst[16];
     uint16_t sport, dport;
     uint32_t seq;
+    uint32_t ack;
+    uint16_t window;           /* the header's window field, before any scaling */
+    int8_t wscale;             /* a SYN's window scale option (shift, at most 14), -1 when absent */
     uint8_t flags;
     const uint8_t *payload;
     uint32_t payload_captured; /* bytes present in the capture */

@@ -141,6 +141,14 @@ static void uip_s_close(void *user, uint32_t conn_id, bool reset, bool at_end, u
         s->cb.conn_close(s->user, conn_id, reset, at_end, ts_ns);
 }
 
+static void uip_s_window_wait(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns,
+                              uint64_t frame)
+{
+    struct uip_session *s = user;
+    if (s->cb.window_wait)
+        s->cb.window_wait(s->user, conn_id, side, ts_ns, frame);
+}
+
 static void uip_s_usbmon(void *user, const struct uip_usbmon_event *ev)
 {
     struct uip_session *s = user;
@@ -156,7 +164,7 @@ struct uip_session *uip_session_open(const char *path, const struct uip_session_
     struct uip_session *s = calloc(1, sizeof *s);
     struct uip_capture_callbacks ccb = {
         .conn_open = uip_s_conn_open, .stream_data = uip_s_data, .stream_gap = uip_s_gap,
-        .conn_close = uip_s_close, .usbmon = uip_s_usbmon,
+        .conn_close = uip_s_close, .usbmon = uip_s_usbmon, .window_wait = uip_s_window_wait,
     };
     if (!s) {
         *code = UIP_ERR_NO_MEMORY;

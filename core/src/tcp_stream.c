@@ -1,5 +1,6 @@
 /* tcp_stream.c -- per-connection TCP reassembly for capture.c: in-order bytes are passed on
- * without copying; only out-of-order segments are copied, up to a bound, then a gap is declared. */
+ * without copying; only out-of-order segments are copied, up to a bound, then a gap is declared.
+ * Also reports a sender's bytes that waited for the peer's receive window to open. */
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,10 @@ struct uip_tcp_dir {
     uint32_t next;
     struct uip_ooo_seg *ooo;
     size_t ooo_bytes;
+    int8_t wscale;    /* the shift its SYN announced, -1 when none */
+    bool edge_known;  /* the peer advertised a receive window for this direction's bytes */
+    uint32_t edge;    /* that window's right edge: the peer's ack plus its scaled window */
+    bool at_edge;     /* the bytes sent reached the edge: more had to wait for the peer */
 };
 
 enum uip_conn_kind { UIP_CONN_UNDECIDED, UIP_CONN_USBIP, UIP_CONN_OTHER };
@@ -293,6 +298,29 @@ static void uip_segment(struct uip_tcp_table *t, struct uip_tcp_conn *c, int ori
     t->stats->packets_used++;
 }
 
+/* The peer's receive window, from this packet's ack and window, for the other direction's bytes.
+ * Known only when both SYNs were seen: they say whether and how windows are scaled. */
+static void uip_window_advertised(struct uip_tcp_conn *c, int orient, const struct uip_ip_packet *ip)
+{
+    struct uip_tcp_dir *peer = &c->dir[!orient];
+    if (!(ip->flags & UIP_TCP_ACK) || !c->syn_seen[0] || !c->syn_seen[1])
+        return;
+    bool scaled = c->dir[0].wscale >= 0 && c->dir[1].wscale >= 0 && !(ip->flags & UIP_TCP_SYN);
+    peer->edge = ip->ack + ((uint32_t)ip->window << (scaled ? c->dir[orient].wscale : 0));
+    peer->edge_known = true;
+}
+
+/* Does this segment resume, in order, bytes that had reached the edge of the peer's window, now
+ * moved on? The first bytes after the edge settle it either way: a one-byte window probe or
+ * bytes after a capture gap end the wait uncounted. */
+static bool uip_window_resumed(struct uip_tcp_dir *d, uint32_t seq, uint32_t len)
+{
+    if (!d->at_edge || !len)
+        return false;
+    d->at_edge = false;
+    return seq == d->next && (int32_t)(d->edge - d->next) > 0;
+}
+
 static void uip_close_conn(struct uip_tcp_table *t, struct uip_tcp_conn *c, bool reset,
                            bool at_end, uint64_t ts, uint64_t frame)
 {
@@ -355,6 +383,7 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
         d->started = true;
         c->syn_seen[orient] = (ip->flags & UIP_TCP_SYN) != 0;
         d->next = ip->seq + (c->syn_seen[orient] ? 1 : 0);
+        d->wscale = ip->wscale;
     }
     if (c->kind == UIP_CONN_UNDECIDED) {
         if (!ip->payload_captured) {
@@ -378,7 +407,14 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
         t->stats->ignored[ip->payload_len ? UIP_IGN_RETRANSMISSION : UIP_IGN_NO_PAYLOAD]++;
         return;
     }
+    uip_window_advertised(c, orient, ip);
+    uint32_t seq = ip->seq + ((ip->flags & UIP_TCP_SYN) ? 1 : 0);
+    if (uip_window_resumed(d, seq, ip->payload_len) && t->cb.window_wait)
+        t->cb.window_wait(t->user, c->conn_id, uip_side_of(c, orient), ts, frame);
     uip_segment(t, c, orient, ip, ts, frame);
+    /* exactly at the edge: a sender with TCP_NODELAY (usbip sets it) fills the window it has */
+    if (ip->payload_len && d->edge_known && d->next == d->edge)
+        d->at_edge = true;
     if (ip->flags & UIP_TCP_FIN)
         d->fin = true;
     if (ip->flags & UIP_TCP_RST)

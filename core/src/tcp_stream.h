@@ -1,5 +1,6 @@
 /* tcp_stream.h -- TCP connections of a capture: roles (client/server), per-direction
- * reassembly with bounded out-of-order buffering, gaps and retransmissions counted. */
+ * reassembly with bounded out-of-order buffering, gaps and retransmissions counted, waits for
+ * the peer's receive window. */
 #ifndef UIP_TCP_STREAM_H
 #define UIP_TCP_STREAM_H
 

@@ -57,7 +57,9 @@ static void on_usbmon(void *u, const struct uip_usbmon_event *ev)
     r->ev.data = NULL;
 }
 
-static const struct uip_capture_callbacks cbs = {on_open, on_data, on_gap, on_close, on_usbmon};
+static const struct uip_capture_callbacks cbs = {.conn_open = on_open, .stream_data = on_data,
+                                                 .stream_gap = on_gap, .conn_close = on_close,
+                                                 .usbmon = on_usbmon};
 
 /* Write file to a temporary path and open it; NULL with *code on failure. */
 static struct uip_capture *open_file(struct synth_buf *file, struct run *r, int *code)

@@ -1,4 +1,5 @@
-/* test_netlayer.c -- uip_net_decode on synthetic frames: each link layer to TCP, each refusal. */
+/* test_netlayer.c -- uip_net_decode on synthetic frames: each link layer to TCP, each refusal,
+ * the acknowledgment, window and window scale option. */
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>
 #include <string.h>
@@ -253,4 +254,46 @@ Test(netlayer, payload_lengths_snaplen_padding_and_short_frames)
     cr_assert_eq(ip.payload_len, 2);
     cr_assert_eq(ip.payload_captured, 2);
     synth_buf_free(&b);
+}
+
+/* A raw IPv4 TCP segment with flags and 12 bytes of options, its ack and window patched in. */
+static struct uip_ip_packet with_options(uint8_t flags, const uint8_t opts[12])
+{
+    struct synth_buf b = {0};
+    struct synth_seg s = seg(4);
+    s.flags = flags;
+    s.tcp_opt_words = 3;
+    synth_ip_packet(&b, &s);
+    uint8_t *tcp = b.data + 20;
+    memcpy(tcp + 8, "\x01\x02\x03\x04", 4); /* ack */
+    memcpy(tcp + 14, "\x12\x34", 2);         /* window */
+    memcpy(tcp + 20, opts, 12);
+    struct uip_ip_packet ip;
+    enum uip_ignore_reason why;
+    cr_assert(uip_net_decode(DLT_RAW, b.data, (uint32_t)b.len, (uint32_t)b.len, &ip, &why));
+    cr_assert_eq(ip.ack, 0x01020304);
+    cr_assert_eq(ip.window, 0x1234);
+    cr_assert_eq(ip.payload_len, PLEN);
+    synth_buf_free(&b);
+    return ip;
+}
+
+Test(netlayer, ack_window_and_a_syns_window_scale)
+{
+    static const uint8_t linux_syn[12] = {2, 4, 0xff, 0xd7, 1, 3, 3, 7, 1, 1, 1, 1}; /* MSS, NOP, WS 7 */
+    static const uint8_t too_large[12] = {3, 3, 20, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t none[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t after_end[12] = {0, 3, 3, 7, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t zero_length[12] = {2, 0, 3, 3, 7, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t past_the_end[12] = {2, 40, 3, 3, 7, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t cut[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3};
+    cr_assert_eq(with_options(0x02, linux_syn).wscale, 7);
+    cr_assert_eq(with_options(0x12, linux_syn).wscale, 7);
+    cr_assert_eq(with_options(0x10, linux_syn).wscale, -1, "only a SYN's option counts");
+    cr_assert_eq(with_options(0x02, too_large).wscale, 14, "RFC 7323: at most 14");
+    cr_assert_eq(with_options(0x02, none).wscale, -1);
+    cr_assert_eq(with_options(0x02, after_end).wscale, -1);
+    cr_assert_eq(with_options(0x02, zero_length).wscale, -1);
+    cr_assert_eq(with_options(0x02, past_the_end).wscale, -1);
+    cr_assert_eq(with_options(0x02, cut).wscale, -1);
 }

@@ -1,5 +1,6 @@
 /* test_session.c -- the whole pipeline on code-built pcaps: TCP reassembly into the framers,
- * URBs matched with latency and queue depth, unlinks, pending at end, gaps counted. */
+ * URBs matched with latency and queue depth, unlinks, pending at end, gaps counted; on the lab's
+ * real captures, the waits for a receive window where tshark finds them. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,55 @@ Test(session, unreadable_inputs_get_one_line_errors)
     cr_assert_eq(code, UIP_ERR_BAD_CAPTURE);
     cr_assert_null(strchr(err, '\n'));
     unlink(tmp_path());
+}
+
+/* The frames of the server's window waits in a capture. */
+struct waits {
+    uint64_t frames[8];
+    int n, client;
+};
+
+static void on_window_wait(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns,
+                           uint64_t frame)
+{
+    struct waits *w = user;
+    if (side == UIP_SIDE_CLIENT)
+        w->client++;
+    else if (w->n < 8)
+        w->frames[w->n++] = frame;
+}
+
+/* tshark 4.0's TCP analysis marks the server's segment that filled the client's window
+ * (tcp.analysis.window_full) in these real captures; each wait is reported at the first server
+ * segment after it, a few frames on (the client's zero window and its update come between).
+ * drops.pcap is left out: tcpdump dropped the segments that resumed. */
+Test(session, window_waits_follow_tsharks_window_full_on_real_captures)
+{
+    static const struct { const char *name; int n; uint64_t full[2]; } caps[] = {
+        {"sweep-0ms.pcap", 2, {130, 140}}, {"sweep-100ms.pcap", 2, {128, 138}},
+        {"storage.pcap", 2, {130, 144}},   {"enum-recover.pcap", 2, {164, 178}},
+        {"unbind.pcap", 1, {134}},         {"lan.pcap", 0, {0}},
+        {"serial.pcap", 0, {0}},           {"hid.pcap", 0, {0}},
+    };
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s", __FILE__);
+    *strrchr(dir, '/') = 0; /* tests/unit */
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        snprintf(path, sizeof path, "%s/../../captures/%s", dir, caps[i].name);
+        struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
+        struct uip_session_callbacks cb = {.window_wait = on_window_wait};
+        struct waits w = {0};
+        char err[256];
+        int code;
+        struct uip_session *ses = uip_session_open(path, &cfg, &cb, &w, &code, err, sizeof err);
+        cr_assert_not_null(ses, "%s", err);
+        cr_assert_eq(uip_session_run(ses, err, sizeof err), UIP_OK, "%s", err);
+        uip_session_close(ses);
+        cr_assert_eq(w.n, caps[i].n, "%s: %d waits, tshark finds %d", caps[i].name, w.n, caps[i].n);
+        cr_assert_eq(w.client, 0, "%s: the client's small commands never wait", caps[i].name);
+        for (int k = 0; k < w.n; k++)
+            cr_assert(w.frames[k] > caps[i].full[k] && w.frames[k] <= caps[i].full[k] + 5,
+                      "%s: wait at frame %llu, window full at %llu", caps[i].name,
+                      (unsigned long long)w.frames[k], (unsigned long long)caps[i].full[k]);
+    }
 }

@@ -1,4 +1,5 @@
-/* test_tcp_stream.c -- TCP reassembly: order, holes, retransmissions, overlaps, gaps, closes. */
+/* test_tcp_stream.c -- TCP reassembly: order, holes, retransmissions, overlaps, gaps, closes;
+ * waits for the peer's receive window. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,9 @@ struct rec {
     uint64_t ts[16]; /* time of each data delivery */
     int n_data, opens, closes, fed;
     bool reset, at_end;
+    int waits;                /* window waits reported */
+    enum uip_side wait_side;
+    uint64_t wait_ts, wait_frame;
     struct uip_conn_info info;
     struct uip_capture_stats stats;
 };
@@ -52,10 +56,20 @@ static void on_close(void *user, uint32_t id, bool reset, bool at_end, uint64_t 
     r->at_end = at_end;
 }
 
+static void on_wait(void *user, uint32_t id, enum uip_side side, uint64_t ts, uint64_t frame)
+{
+    struct rec *r = user;
+    r->waits++;
+    r->wait_side = side;
+    r->wait_ts = ts;
+    r->wait_frame = frame;
+}
+
 static struct uip_tcp_table *table(struct rec *r, uint16_t port, bool detect, size_t ooo_limit)
 {
     static const struct uip_capture_callbacks cb = {.conn_open = on_open, .stream_data = on_data,
-                                                    .stream_gap = on_gap, .conn_close = on_close};
+                                                    .stream_gap = on_gap, .conn_close = on_close,
+                                                    .window_wait = on_wait};
     struct uip_capture_config cfg = {.port = port, .detect_any_port = detect,
                                      .ooo_limit = ooo_limit};
     memset(r, 0, sizeof *r);
@@ -330,5 +344,75 @@ Test(tcp_stream, other_ports_ignored_unless_detected_by_content)
     seg_at(t, &r, true, 6666, 116, 0x18, "\x01\x11\x80\x05", -1, 2);
     cr_assert_eq(r.stats.ignored[UIP_IGN_OTHER_PORT], 2);
     cr_assert_eq(r.opens, 0);
+    uip_tcp_table_free(t);
+}
+
+/* A segment with its acknowledgment and window (the header's field, wscale for a SYN's option). */
+static void seg_win(struct uip_tcp_table *t, struct rec *r, bool from_client, uint32_t seq,
+                    uint8_t flags, uint32_t ack, uint16_t window, int8_t wscale, const char *data,
+                    uint64_t ts)
+{
+    struct uip_ip_packet ip = {.family = 4, .seq = seq, .ack = ack, .window = window,
+                               .wscale = wscale, .flags = flags, .sport = from_client ? 40000 : 3240,
+                               .dport = from_client ? 3240 : 40000, .payload = (const uint8_t *)data};
+    static const uint8_t cli[4] = {10, 0, 0, 1}, srv[4] = {10, 0, 0, 2};
+    memcpy(ip.src, from_client ? cli : srv, 4);
+    memcpy(ip.dst, from_client ? srv : cli, 4);
+    ip.payload_len = ip.payload_captured = (uint32_t)strlen(data);
+    uip_tcp_table_packet(t, &ip, ts, ++r->fed);
+}
+
+#define S40 "0123456789012345678901234567890123456789"
+
+/* Both SYNs announce a shift of 4: the client's windows count in 16-byte units. Its first ACK
+ * grants the server 4 x 16 = 64 bytes; the server sends 40 then 24, reaching the edge exactly,
+ * the client answers with a zero window (the server still waits), then opens it: the server's
+ * next bytes are one wait, reported at their packet. */
+Test(tcp_stream, bytes_that_waited_for_the_peers_window_are_reported_once)
+{
+    struct rec r;
+    struct uip_tcp_table *t = table(&r, 3240, false, 1 << 20);
+    seg_win(t, &r, true, CISN, 0x02, 0, 64240, 4, "", 1);
+    seg_win(t, &r, false, SISN, 0x12, CISN + 1, 65160, 4, "", 2);
+    seg_win(t, &r, true, CISN + 1, 0x10, SISN + 1, 4, -1, "", 3);
+    seg_win(t, &r, false, SISN + 1, 0x18, CISN + 1, 4000, -1, S40, 10);
+    cr_assert_eq(r.waits, 0, "the server has window left");
+    seg_win(t, &r, false, SISN + 41, 0x18, CISN + 1, 4000, -1, "012345678901234567890123", 11);
+    seg_win(t, &r, true, CISN + 1, 0x10, SISN + 65, 0, -1, "", 12);
+    cr_assert_eq(r.waits, 0, "a zero window moves nothing");
+    seg_win(t, &r, true, CISN + 1, 0x10, SISN + 65, 8, -1, "", 13);
+    seg_win(t, &r, false, SISN + 65, 0x18, CISN + 1, 4000, -1, "tail", 14);
+    cr_assert_eq(r.waits, 1);
+    cr_assert_eq(r.wait_side, UIP_SIDE_SERVER);
+    cr_assert_eq(r.wait_ts, 14);
+    cr_assert_eq(r.wait_frame, 8);
+    /* the window has room: later bytes did not wait */
+    seg_win(t, &r, false, SISN + 69, 0x18, CISN + 1, 4000, -1, S40, 15);
+    cr_assert_eq(r.waits, 1);
+    cr_assert_str_eq(r.log, "s:" S40 "|s:012345678901234567890123|s:tail|s:" S40 "|");
+    uip_tcp_table_free(t);
+}
+
+/* Windows are scaled only when both SYNs carry the option; without the SYNs the scale is unknown
+ * and nothing is reported. */
+Test(tcp_stream, window_waits_need_both_syns_and_scale_only_when_both_announce_it)
+{
+    struct rec r;
+    struct uip_tcp_table *t = table(&r, 3240, false, 1 << 20);
+    seg_win(t, &r, true, CISN, 0x02, 0, 64240, 4, "", 1);
+    seg_win(t, &r, false, SISN, 0x12, CISN + 1, 65160, -1, "", 2);
+    seg_win(t, &r, true, CISN + 1, 0x10, SISN + 1, 40, -1, "", 3); /* 40 bytes, not 40 x 16 */
+    seg_win(t, &r, false, SISN + 1, 0x18, CISN + 1, 4000, -1, S40, 4);
+    seg_win(t, &r, true, CISN + 1, 0x10, SISN + 41, 40, -1, "", 5);
+    seg_win(t, &r, false, SISN + 41, 0x18, CISN + 1, 4000, -1, S40, 6);
+    cr_assert_eq(r.waits, 1);
+    uip_tcp_table_free(t);
+
+    t = table(&r, 3240, false, 1 << 20); /* mid-stream: no SYN */
+    seg_win(t, &r, true, CISN + 1, 0x18, SISN + 1, 40, -1, "abc", 1);
+    seg_win(t, &r, false, SISN + 1, 0x18, CISN + 4, 4000, -1, S40, 2);
+    seg_win(t, &r, true, CISN + 4, 0x10, SISN + 41, 40, -1, "", 3);
+    seg_win(t, &r, false, SISN + 41, 0x18, CISN + 4, 4000, -1, S40, 4);
+    cr_assert_eq(r.waits, 0);
     uip_tcp_table_free(t);
 }

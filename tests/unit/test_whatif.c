@@ -1,7 +1,8 @@
 /* test_whatif.c -- the what-if latency model on URB sequences built by code: a serial chain pays
  * one round trip per URB, URBs in flight together one per batch, think and service times are
- * kept, whole extra round trips (TCP window growth) scale with the round trip, idle pauses split
- * transfer phases; and the --what-if list parser. */
+ * kept, whole extra round trips (TCP window growth) scale with the round trip, so does a wait for
+ * the receive window seen at any round trip, idle pauses split transfer phases, a stream is timed
+ * over its full-size transfer; and the --what-if list parser. */
 #include <criterion/criterion.h>
 #include "../../analyzer/whatif.c"
 #include "../../analyzer/whatif_report.c"
@@ -63,9 +64,13 @@ Test(whatif, serial_chain_pays_one_round_trip_per_urb)
     cr_assert(near(p10.network_s, N * 10 * MS / 1e9));
     cr_assert(near(p10.device_s, (N - 1) * service / 1e9));
     cr_assert(near(p10.host_s, (N - 1) * think / 1e9));
+    /* the stream's transfer is its 64 KiB URBs, from the first submit after the small answer */
     cr_assert_eq(p10.n_streams, 1);
-    cr_assert(near(p10.streams[0].throughput_Bps, (13 + (N - 1) * 65536) / expect10));
-    cr_assert(near(p10.streams[0].round_trips, N));
+    double transfer10 = ((N - 1) * (10 * MS + service) + (N - 2) * think) / 1e9;
+    cr_assert_eq(p10.streams[0].bytes, (N - 1) * 65536);
+    cr_assert(near(p10.streams[0].duration_s, transfer10), "transfer %f, expected %f",
+              p10.streams[0].duration_s, transfer10);
+    cr_assert(near(p10.streams[0].round_trips, N - 1));
     whatif_model_free(m);
 }
 
@@ -140,6 +145,54 @@ Test(whatif, whole_extra_round_trips_scale_with_the_round_trip)
     whatif_model_free(m);
 }
 
+/* On a short round trip a wait for the client's receive window costs next to nothing, but the
+ * capture's TCP shows it: the answer in transit then pays a second round trip at any other. */
+Test(whatif, a_window_wait_costs_its_answer_a_round_trip_more)
+{
+    const uint64_t base = 100 * US, service = 2 * MS, think = 50 * US;
+    struct whatif_urb urbs[3];
+    urbs[0] = small_in(T0, base);
+    urbs[1] = bulk_in(urbs[0].complete_ns + think, base + service, 131072);
+    urbs[2] = small_in(urbs[1].complete_ns + think, base);
+    struct whatif_model *m = whatif_model_new();
+    for (int i = 0; i < 3; i++)
+        cr_assert(whatif_model_add(m, &urbs[i]));
+    cr_assert(whatif_model_window_wait(m, urbs[1].submit_ns + service / 2));
+    cr_assert(whatif_model_window_wait(m, T0 - MS)); /* before any submit: no answer was in transit */
+    whatif_model_fit(m);
+    cr_assert_not(whatif_model_window_wait(m, urbs[1].submit_ns + MS), "refused after the fit");
+    struct whatif_prediction p;
+    whatif_model_predict(m, 10 * MS, &p);
+    double expect = (4 * 10 * MS + (service - base) + 2 * think) / 1e9;
+    cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
+    cr_assert(near(p.round_trips, 4));
+    whatif_model_free(m);
+}
+
+/* The set hands a connection's server-side waits to that connection's devices only. */
+Test(whatif, window_waits_reach_the_devices_of_their_connection)
+{
+    const uint64_t base = 100 * US, service = MS;
+    struct whatif_set *set = whatif_set_new();
+    for (uint32_t conn = 1; conn <= 2; conn++) {
+        struct uip_urb u = {.conn_id = conn, .devid = 0x10002, .ep = 1, .direction = UIP_DIR_IN,
+                            .xfer_type = UIP_XFER_BULK, .outcome = UIP_URB_COMPLETED};
+        u.t_submit_ns = T0, u.t_complete_ns = T0 + base, u.actual_length = 13;
+        cr_assert(whatif_set_urb(set, &u));
+        u.t_submit_ns = T0 + base, u.t_complete_ns = T0 + 2 * base + service, u.actual_length = 65536;
+        cr_assert(whatif_set_urb(set, &u));
+    }
+    cr_assert(whatif_set_window_wait(set, 1, UIP_SIDE_SERVER, T0 + base + service / 2));
+    cr_assert(whatif_set_window_wait(set, 2, UIP_SIDE_CLIENT, T0 + base + service / 2));
+    whatif_set_fit(set);
+    struct whatif_prediction p1, p2;
+    whatif_model_predict(whatif_set_model(set, 1, 0x10002), 10 * MS, &p1);
+    whatif_model_predict(whatif_set_model(set, 2, 0x10002), 10 * MS, &p2);
+    cr_assert(near(p1.round_trips, 3), "connection 1: %f round trips", p1.round_trips);
+    cr_assert(near(p2.round_trips, 2), "connection 2 (a client-side wait): %f", p2.round_trips);
+    whatif_set_free(set);
+}
+
 /* A URB on a short round trip whose latency is long is the device's: no extra round trips. */
 Test(whatif, slow_device_on_a_short_round_trip_stays_device_time)
 {
@@ -170,6 +223,94 @@ Test(whatif, an_idle_pause_starts_a_new_transfer_phase)
     cr_assert_eq(p.streams[0].bytes, 3 * 65536);
     cr_assert_eq(p.streams[0].urbs, 3);
     cr_assert(near(p.streams[0].duration_s, (3 * MS + 20 * US) / 1e9));
+    whatif_model_free(m);
+}
+
+static struct whatif_urb bulk_out(uint64_t submit, uint64_t latency, uint32_t bytes)
+{
+    struct whatif_urb u = bulk_in(submit, latency, bytes);
+    u.ep = 2;
+    u.direction = UIP_DIR_OUT;
+    return u;
+}
+
+/* Mass-storage reads of the given sizes, each a command (OUT), its data and a status (IN) in
+ * turn, all at round trip MS_RTT; *start is the command of the first read of at least `from`
+ * bytes, *end the answer of the last data URB. */
+#define MS_RTT (10 * MS)
+#define MS_THINK (300 * US)
+#define MS_CMD (200 * US)
+#define MS_DATA (900 * US)
+#define MS_STATUS (100 * US)
+static size_t storage_reads(struct whatif_urb *urbs, const uint32_t *sizes, size_t n, uint32_t from,
+                            uint64_t *start, uint64_t *end)
+{
+    uint64_t t = T0;
+    *start = 0;
+    for (size_t r = 0; r < n; r++) {
+        if (!*start && sizes[r] >= from)
+            *start = t;
+        urbs[3 * r] = bulk_out(t, MS_RTT + MS_CMD, 31);
+        t += MS_RTT + MS_CMD + MS_THINK;
+        urbs[3 * r + 1] = bulk_in(t, MS_RTT + MS_DATA, sizes[r]);
+        t += MS_RTT + MS_DATA;
+        *end = t;
+        t += MS_THINK;
+        urbs[3 * r + 2] = bulk_in(t, MS_RTT + MS_STATUS, 13);
+        t += MS_RTT + MS_STATUS + MS_THINK;
+    }
+    return 3 * n;
+}
+
+static const struct whatif_stream *in_stream(const struct whatif_prediction *p)
+{
+    cr_assert_eq(p->n_streams, 2);
+    return &p->streams[p->streams[0].direction == UIP_DIR_IN ? 0 : 1];
+}
+
+/* First small reads (a partition scan), then without a pause the large ones of a dd: the IN
+ * stream is timed over its large reads only, from the command that follows the last small read's
+ * status to the last large answer. */
+Test(whatif, a_stream_is_timed_over_its_full_size_transfer)
+{
+    enum { SMALL = 3, LARGE = 6 };
+    const uint32_t sizes[] = {4096, 4096, 4096, 131072, 131072, 131072, 131072, 131072, 131072};
+    struct whatif_urb urbs[3 * (SMALL + LARGE)];
+    uint64_t start, end;
+    struct whatif_model *m = fitted(urbs, storage_reads(urbs, sizes, SMALL + LARGE, 131072, &start, &end));
+    cr_assert_eq(whatif_model_base_rtt_ns(m), MS_RTT + MS_STATUS);
+    struct whatif_prediction p;
+    whatif_model_predict(m, whatif_model_base_rtt_ns(m), &p);
+    const struct whatif_stream *in = in_stream(&p);
+    cr_assert_eq(in->bytes, LARGE * 131072 + (LARGE - 1) * 13);
+    cr_assert_eq(in->urbs, 2 * LARGE - 1);
+    cr_assert(near(in->captured_s, (double)(end - start) / 1e9));
+    cr_assert(near(in->duration_s, in->captured_s));
+    /* at no round trip: the device's time beyond the fastest status and the host's think time;
+     * each large read but the last is three URBs on the path, the last two */
+    whatif_model_predict(m, 0, &p);
+    in = in_stream(&p);
+    double at0 = (LARGE * (MS_CMD - MS_STATUS) + LARGE * (MS_DATA - MS_STATUS) +
+                  (3 * LARGE - 2) * MS_THINK) / 1e9;
+    cr_assert(near(in->duration_s, at0), "at 0: %f, expected %f", in->duration_s, at0);
+    cr_assert(near(in->round_trips, 3 * LARGE - 1), "round trips %f", in->round_trips);
+    whatif_model_free(m);
+}
+
+/* A read the block layer merged to five times the usual size does not make the usual reads
+ * small: the full size is half of the size half the bytes came in, not half the largest. */
+Test(whatif, a_merged_read_does_not_shrink_the_transfer)
+{
+    const uint32_t sizes[] = {4096, 131072, 131072, 655360, 131072, 131072, 131072, 131072};
+    enum { N = sizeof sizes / sizeof sizes[0] };
+    struct whatif_urb urbs[3 * N];
+    uint64_t start, end;
+    struct whatif_model *m = fitted(urbs, storage_reads(urbs, sizes, N, 131072, &start, &end));
+    struct whatif_prediction p;
+    whatif_model_predict(m, whatif_model_base_rtt_ns(m), &p);
+    const struct whatif_stream *in = in_stream(&p);
+    cr_assert_eq(in->bytes, 6 * 131072 + 655360 + 6 * 13);
+    cr_assert(near(in->captured_s, (double)(end - start) / 1e9));
     whatif_model_free(m);
 }
 

@@ -81,6 +81,35 @@ with tempfile.TemporaryDirectory() as tmp:
     if p.returncode != 2 or len(p.stderr.strip().splitlines()) != 1:
         errors.append(f"--plot-format gif: exit {p.returncode}, stderr {p.stderr.strip()!r}")
 
+    # --measured: another capture's bulk stream as a point on the what-if curve. sweep-100ms.pcap
+    # was recorded with netem adding 100 ms: its point sits at a round trip of 100-110 ms, and
+    # usb-storage's one-URB-in-flight reads (a 64-128 KiB READ costs 3 round trips: CBW, data, CSW;
+    # two data URBs when the client's receive window fills) put it between 128 KiB per 5 round
+    # trips and 128 KiB per 3.
+    caps = os.path.dirname(captures[0])
+    meas = os.path.join(tmp, "measured")
+    p = subprocess.run([analyze, "--plot", meas, "--measured", os.path.join(caps, "sweep-100ms.pcap"),
+                        os.path.join(caps, "sweep-0ms.pcap")], capture_output=True, text=True)
+    points = []
+    for dat in glob.glob(os.path.join(meas, "*-whatif.dat")):
+        blocks = open(dat).read().split("\n\n\n")
+        points += [b.strip().splitlines() for b in blocks if b.startswith("# measured, sweep-100ms.pcap ep 1 IN")]
+    if p.returncode not in (0, 1) or len(points) != 1:
+        errors.append(f"--measured: exit {p.returncode}, {len(points)} measured block(s): {p.stderr.strip()!r}")
+    else:
+        rtt_ms, kbps = (float(x) for x in points[0][1].split())
+        if not (100 <= rtt_ms < 110 and 131.072 / (5 * rtt_ms / 1e3) <= kbps <= 131.072 / (3 * rtt_ms / 1e3)):
+            errors.append(f"--measured sweep-100ms.pcap: point at {rtt_ms} ms, {kbps} kB/s")
+        gp = glob.glob(os.path.join(meas, "*.gp"))
+        if not gp or "measured: sweep-100ms.pcap ep 1 IN" not in open(gp[0]).read():
+            errors.append("--measured: no legend entry for the point")
+    for args, code in [(["--measured", os.path.join(caps, "sweep-100ms.pcap")], 2),  # without --plot
+                       (["--plot", meas, "--measured", "/nonexistent.pcap"], 3),
+                       (["--plot", meas, "--measured", os.path.join(caps, "hid.pcap")], 2)]:  # no bulk data
+        p = subprocess.run([analyze, *args, captures[0]], capture_output=True, text=True)
+        if p.returncode != code or len(p.stderr.strip().splitlines()) != 1:
+            errors.append(f"{' '.join(args[-2:])}: exit {p.returncode} (want {code}), stderr {p.stderr.strip()!r}")
+
     blocker = os.path.join(tmp, "a-file")
     open(blocker, "w").close()
     p = subprocess.run([analyze, "--plot", os.path.join(blocker, "sub"), captures[0]], capture_output=True, text=True)

@@ -3,11 +3,14 @@
 `dd` throughput at each added delay (captures/sweep.txt, timed in the guest); from the 0 ms capture
 alone every other delay's predicted throughput must be within 25% of the measured one, and from the
 100 ms capture the 0 ms and 20 ms predictions too (issue 6). Expected values come only from
-sweep.txt. Prints predicted against measured.
+sweep.txt. Prints predicted against measured, and per capture the transfer the model timed (its
+bulk IN stream's full-size reads, as captured) beside what sweep.txt measured at that delay, so
+that time outside the transfer (dd starting and ending, kernel reads) shows.
 
 usage: check_sweep.py USBIP_ANALYZE CAPTURES_DIR [--svg FILE]
   --svg FILE   also draw measured against predicted with gnuplot (analyzer/README.md shows it)
 """
+
 import json
 import os
 import subprocess
@@ -32,7 +35,7 @@ def measured(path):
 
 
 def predicted(analyze, capture, delays):
-    """rtt (ms) -> predicted bytes per second of the capture's main bulk IN stream."""
+    """The capture's main bulk IN stream: rtt (ms) -> predicted bytes per second, and the stream."""
     arg = ",".join(str(d) for d in delays) + "ms"
     p = subprocess.run([analyze, "--json", "--what-if", arg, capture], capture_output=True, text=True)
     if p.returncode not in (0, 1):
@@ -42,7 +45,7 @@ def predicted(analyze, capture, delays):
     if not streams:
         sys.exit(f"{capture}: no bulk IN stream in the what-if model")
     main = max(streams, key=lambda s: s["bytes"])
-    return {round(q["rtt"] * 1000): q["throughput_Bps"] for q in main["predictions"]}
+    return {round(q["rtt"] * 1000): q["throughput_Bps"] for q in main["predictions"]}, main
 
 
 def draw(path, truth, curves):
@@ -80,9 +83,11 @@ failures = 0
 for capture, wanted in TARGETS.items():
     own = int(capture.split("-")[1].rstrip("ms.pcap"))
     delays = wanted if wanted is not None else sorted(d for d in truth if d != own)
-    pred = predicted(analyze, os.path.join(captures, capture), sorted(set(truth) | {500, 1000}))
+    pred, stream = predicted(analyze, os.path.join(captures, capture), sorted(set(truth) | {500, 1000}))
     curves[capture] = pred
-    print(f"from {capture}:")
+    print(f"from {capture}: the model's transfer is {stream['bytes']} bytes in {stream['urbs']} "
+          f"URBs, {stream['captured_duration'] * 1e3:.1f} ms as captured; sweep.txt at {own} ms: "
+          f"{truth[own][1]} bytes in {truth[own][1] / truth[own][0] * 1e3:.1f} ms")
     print(f"  {'delay':>7} {'dd read':>8} {'measured':>12} {'predicted':>12} {'error':>7}")
     for d in sorted(truth):
         measured_rate, nbytes = truth[d]

@@ -76,6 +76,11 @@ struct uip_capture_callbacks {
     void (*conn_close)(void *user, uint32_t conn_id, bool reset, bool at_end, uint64_t ts_ns,
                        uint64_t frame);
     void (*usbmon)(void *user, const struct uip_usbmon_event *ev);
+    /* The side's next bytes had waited for its peer's receive window: what it had sent reached
+     * the window the peer advertised, and this packet (ts_ns, frame) resumes after the peer
+     * opened it. Known only for connections whose SYNs are in the capture (optional). */
+    void (*window_wait)(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns,
+                        uint64_t frame);
 };
 
 struct uip_capture_config {

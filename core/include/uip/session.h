@@ -18,6 +18,9 @@ struct uip_session_callbacks {
                     uint64_t nbytes, enum uip_skip_reason reason, uint64_t ts_ns, uint64_t frame);
     struct uip_tracker_callbacks tracker;
     void (*conn_close)(void *user, uint32_t conn_id, bool reset, bool at_end, uint64_t ts_ns);
+    /* A side's bytes waited for its peer's TCP receive window (optional; see uip/capture.h). */
+    void (*window_wait)(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns,
+                        uint64_t frame);
 };
 
 struct uip_session_config {
