@@ -2,6 +2,7 @@
  * URBs and replayed at another round trip along its critical path (see whatif.h, analyzer/README.md). */
 #include <stdlib.h>
 #include <string.h>
+#include "uip/tracker.h"
 #include "whatif.h"
 
 /* What a submit waited on in the capture: the event just before it on the device. */
@@ -20,6 +21,8 @@ struct whatif_node {
     uint64_t service_ns;   /* latency minus its round trips: the device (and the stack) */
     uint32_t extra_rtts;   /* whole round trips beyond the first (a TCP window that had to open) */
     long fifo_prev;        /* the previous URB of the same endpoint direction, answered first; -1 */
+    long trigger;          /* a later OUT submit its answer waited for (find_trigger); -1 */
+    uint64_t trigger_service_ns; /* the answer's time after the trigger's arrival, less its round trips */
     unsigned phase;        /* transfer phase, counted from 0 */
 };
 
@@ -42,6 +45,7 @@ struct whatif_model {
     uint64_t base_rtt_ns;
     bool rtt_dominates;      /* the round trip dwarfs small URBs' service: extra round trips show */
     struct whatif_node *nodes;
+    size_t *events;          /* 2n: every submit (2j) and completion (2j+1) in the capture's order */
     unsigned n_phases;
     unsigned n_transfers;
     struct whatif_transfer transfers[WHATIF_MAX_STREAMS];
@@ -59,6 +63,7 @@ void whatif_model_free(struct whatif_model *m)
     free(m->urbs);
     free(m->waits);
     free(m->nodes);
+    free(m->events);
     free(m);
 }
 
@@ -305,6 +310,75 @@ static void attribute_waits(const struct whatif_model *m, const struct whatif_do
     }
 }
 
+/* An event of the replay and its time in the capture: 2j is URB j's submit, 2j+1 its completion. */
+struct whatif_event {
+    uint64_t t;
+    size_t e;
+};
+
+/* Time order; on a tie a completion first (a submit at the same instant may have waited for it),
+ * then in submit order (answers of one endpoint come in order). */
+static int by_event(const void *pa, const void *pb)
+{
+    const struct whatif_event *a = pa, *b = pb;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    if ((a->e & 1) != (b->e & 1))
+        return (a->e & 1) ? -1 : 1;
+    return (a->e > b->e) - (a->e < b->e);
+}
+
+/* The order the replay computes events in: every event after those it depends on (its anchor,
+ * the previous answer of its endpoint, its trigger), as each of those came first in the capture.
+ * NULL when out of memory. */
+static size_t *event_order(const struct whatif_urb *urbs, size_t n)
+{
+    struct whatif_event *ev = malloc(2 * n * sizeof *ev);
+    size_t *events = malloc(2 * n * sizeof *events);
+    if (!ev || !events) {
+        free(ev);
+        free(events);
+        return NULL;
+    }
+    for (size_t j = 0; j < n; j++) {
+        ev[2 * j] = (struct whatif_event){urbs[j].submit_ns, 2 * j};
+        ev[2 * j + 1] = (struct whatif_event){urbs[j].complete_ns, 2 * j + 1};
+    }
+    qsort(ev, 2 * n, sizeof *ev, by_event);
+    for (size_t e = 0; e < 2 * n; e++)
+        events[e] = ev[e].e;
+    free(ev);
+    return events;
+}
+
+/* A bulk or interrupt IN URB is answered when the device has data for it, which may be only after
+ * the host sent it something: an FTDI's pending read is answered once the write it answers reached
+ * the device. Its trigger is the latest OUT submit on another endpoint of the device that came
+ * after the URB's own submit and at least its round trips (`network`) before its answer (so that
+ * the answer could have been caused by it); -1 when there is none. */
+static long find_trigger(const struct whatif_model *m, size_t j, uint64_t network)
+{
+    const struct whatif_urb *u = &m->urbs[j];
+    if (u->direction != UIP_DIR_IN || (u->xfer_type != UIP_XFER_BULK && u->xfer_type != UIP_XFER_INTERRUPT) ||
+        u->complete_ns - u->submit_ns < (network ? network : 1))
+        return -1;
+    /* the last submit that could have caused it, strictly before the answer */
+    uint64_t latest = u->complete_ns - (network ? network : 1);
+    size_t lo = j + 1, hi = m->n;                /* the first URB submitted after `latest` */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->urbs[mid].submit_ns <= latest)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k-- > j + 1;)
+        if (m->urbs[k].direction == UIP_DIR_OUT && m->urbs[k].ep != u->ep &&
+            m->urbs[k].submit_ns > u->submit_ns)
+            return (long)k;
+    return -1;
+}
+
 void whatif_model_fit(struct whatif_model *m)
 {
     if (m->fitted)
@@ -337,6 +411,11 @@ void whatif_model_fit(struct whatif_model *m)
             nd->extra_rtts = waits[j];
         uint64_t network = (1 + (uint64_t)nd->extra_rtts) * m->base_rtt_ns;
         nd->service_ns = latency > network ? latency - network : 0;
+        nd->trigger = find_trigger(m, j, network);
+        if (nd->trigger >= 0) {
+            nd->trigger_service_ns = u->complete_ns - m->urbs[nd->trigger].submit_ns - network;
+            nd->service_ns = 0; /* its own request only bounds the answer by its round trips */
+        }
         nd->fifo_prev = -1;
         for (size_t k = j; k-- > 0;)
             if (m->urbs[k].ep == u->ep && m->urbs[k].direction == u->direction) {
@@ -368,30 +447,53 @@ void whatif_model_fit(struct whatif_model *m)
     }
     free(done_order);
     free(waits);
+    m->events = event_order(m->urbs, m->n);
+    if (!m->events) {
+        m->n = 0;
+        return;
+    }
     m->n_phases = phase + 1;
     find_transfers(m);
 }
 
-/* Replayed times of every URB at one round trip; fifo_bound says a completion waited for the
- * previous answer of its endpoint rather than for its own round trip. */
+/* What bound a replayed answer: its own request's round trip and service, the previous answer of
+ * its endpoint direction (answers come in order), or the request that triggered it. */
+enum whatif_bound { BOUND_OWN = 0, BOUND_FIFO, BOUND_TRIGGER };
+
+/* Replayed times of every URB at one round trip, and what bound each answer. */
 struct whatif_replay {
     uint64_t *submit, *complete;
-    bool *fifo_bound;
+    uint8_t *bound; /* enum whatif_bound */
 };
 
 static void replay(const struct whatif_model *m, uint64_t rtt_ns, struct whatif_replay *r)
 {
-    for (size_t j = 0; j < m->n; j++) {
+    for (size_t i = 0; i < 2 * m->n; i++) {
+        size_t j = m->events[i] / 2;
         const struct whatif_node *nd = &m->nodes[j];
-        switch (nd->anchor) {
-        case ANCHOR_NONE: r->submit[j] = 0; break;
-        case ANCHOR_SUBMIT: r->submit[j] = r->submit[nd->anchor_urb] + nd->gap_ns; break;
-        case ANCHOR_COMPLETION:
-        case ANCHOR_PAUSE: r->submit[j] = r->complete[nd->anchor_urb] + nd->gap_ns; break;
+        if (!(m->events[i] & 1)) {
+            switch (nd->anchor) {
+            case ANCHOR_NONE: r->submit[j] = 0; break;
+            case ANCHOR_SUBMIT: r->submit[j] = r->submit[nd->anchor_urb] + nd->gap_ns; break;
+            case ANCHOR_COMPLETION:
+            case ANCHOR_PAUSE: r->submit[j] = r->complete[nd->anchor_urb] + nd->gap_ns; break;
+            }
+            continue;
         }
-        uint64_t own = r->submit[j] + (1 + (uint64_t)nd->extra_rtts) * rtt_ns + nd->service_ns;
-        r->fifo_bound[j] = nd->fifo_prev >= 0 && r->complete[nd->fifo_prev] > own;
-        r->complete[j] = r->fifo_bound[j] ? r->complete[nd->fifo_prev] : own;
+        uint64_t network = (1 + (uint64_t)nd->extra_rtts) * rtt_ns;
+        r->complete[j] = r->submit[j] + network + nd->service_ns;
+        r->bound[j] = BOUND_OWN;
+        if (nd->trigger >= 0) {
+            uint64_t after = r->submit[nd->trigger] + network + nd->trigger_service_ns;
+            if (after > r->complete[j]) {
+                r->complete[j] = after;
+                r->bound[j] = BOUND_TRIGGER;
+            }
+        }
+        if (nd->fifo_prev >= 0 && r->complete[nd->fifo_prev] > r->complete[j]) {
+            r->complete[j] = r->complete[nd->fifo_prev];
+            r->bound[j] = BOUND_FIFO;
+        }
     }
 }
 
@@ -409,22 +511,27 @@ static void walk_back(const struct whatif_model *m, const struct whatif_replay *
     for (;;) {
         const struct whatif_node *nd = &m->nodes[j];
         if (at_completion) {
-            if (r->fifo_bound[j]) {
+            if (r->bound[j] == BOUND_FIFO) {
                 j = (size_t)nd->fifo_prev;
                 continue;
             }
-            /* the URB's own round trip and service, clipped at the window's start */
-            uint64_t start = r->submit[j] > from ? r->submit[j] : from;
+            /* the answer's round trips and service after the request that bound it (its own or
+             * its trigger), clipped at the window's start */
+            bool triggered = r->bound[j] == BOUND_TRIGGER;
+            size_t from_urb = triggered ? (size_t)nd->trigger : j;
+            uint64_t service = triggered ? nd->trigger_service_ns : nd->service_ns;
+            uint64_t start = r->submit[from_urb] > from ? r->submit[from_urb] : from;
             double rtts = 1.0 + nd->extra_rtts;
             double span = (double)(r->complete[j] - start);
-            double whole = rtts * (double)rtt_ns + (double)nd->service_ns;
+            double whole = rtts * (double)rtt_ns + (double)service;
             double share = whole > 0 ? span / whole : 1; /* an instant answer is still a round trip */
             p->network_ns += share * rtts * (double)rtt_ns;
-            p->device_ns += share * (double)nd->service_ns;
+            p->device_ns += share * (double)service;
             p->round_trips += share * rtts;
-            if (r->submit[j] <= from)
+            if (r->submit[from_urb] <= from)
                 return;
             at_completion = false;
+            j = from_urb;
             continue;
         }
         if (nd->anchor == ANCHOR_NONE)
@@ -486,8 +593,8 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
     if (!m->fitted || !m->n)
         return;
     struct whatif_replay r = {calloc(m->n, sizeof *r.submit), calloc(m->n, sizeof *r.complete),
-                              calloc(m->n, sizeof *r.fifo_bound)};
-    if (r.submit && r.complete && r.fifo_bound) {
+                              calloc(m->n, sizeof *r.bound)};
+    if (r.submit && r.complete && r.bound) {
         replay(m, rtt_ns, &r);
         size_t last = 0;
         for (size_t j = 0; j < m->n; j++)
@@ -504,5 +611,5 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
     }
     free(r.submit);
     free(r.complete);
-    free(r.fifo_bound);
+    free(r.bound);
 }

@@ -1,7 +1,8 @@
 /* test_whatif.c -- the what-if latency model on URB sequences built by code: a serial chain pays
  * one round trip per URB, URBs in flight together one per batch, think and service times are
  * kept, whole extra round trips (TCP window growth) scale with the round trip, so does a wait for
- * the receive window seen at any round trip, idle pauses split transfer phases, a stream is timed
+ * the receive window seen at any round trip, a pending read answered after a later write waits for
+ * that write, idle pauses split transfer phases, a stream is timed
  * over its full-size transfer; and the --what-if list parser. */
 #include <criterion/criterion.h>
 #include "../../analyzer/whatif.c"
@@ -166,6 +167,43 @@ Test(whatif, a_window_wait_costs_its_answer_a_round_trip_more)
     double expect = (4 * 10 * MS + (service - base) + 2 * think) / 1e9;
     cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
     cr_assert(near(p.round_trips, 4));
+    whatif_model_free(m);
+}
+
+/* A USB-serial adapter keeps two bulk IN reads pending; each is answered only once the write it
+ * answers reached the device. Each exchange then costs a round trip (write, answer), however long
+ * before it the read was submitted, and replaying at the captured round trip gives the capture. */
+Test(whatif, an_answer_waits_for_the_write_that_triggered_it)
+{
+    enum { N = 6 };
+    const uint64_t base = 100 * US, think = 50 * US, resubmit = 20 * US, wsvc = 300 * US, asvc = MS;
+    struct whatif_urb urbs[3 + 2 * N];
+    size_t n = 0;
+    urbs[n++] = (struct whatif_urb){.submit_ns = T0, .complete_ns = T0 + base, .ep = 0,
+                                    .direction = UIP_DIR_OUT, .xfer_type = UIP_XFER_CONTROL};
+    uint64_t read_at[N + 2];
+    read_at[0] = T0 + base + think;
+    read_at[1] = read_at[0] + 10 * US;
+    uint64_t write = read_at[1] + think;
+    for (int i = 0; i < N; i++) {
+        uint64_t answer = write + base + asvc;
+        urbs[n++] = (struct whatif_urb){.submit_ns = write, .complete_ns = write + base + wsvc, .bytes = 2,
+                                        .ep = 2, .direction = UIP_DIR_OUT, .xfer_type = UIP_XFER_BULK};
+        urbs[n++] = bulk_in(read_at[i], answer - read_at[i], 4);
+        read_at[i + 2] = answer + resubmit;
+        write = answer + think;
+    }
+    uint64_t last_answer = urbs[n - 1].complete_ns;
+    struct whatif_model *m = fitted(urbs, n);
+    cr_assert_eq(whatif_model_base_rtt_ns(m), base);
+    struct whatif_prediction same, p;
+    whatif_model_predict(m, base, &same);
+    cr_assert(near(same.duration_s, (double)(last_answer - T0) / 1e9), "as captured: %f", same.duration_s);
+    whatif_model_predict(m, 100 * MS, &p);
+    double expect = (100 * MS + 2 * think + 10 * US + N * (100 * MS + asvc) + (N - 1) * think) / 1e9;
+    cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
+    cr_assert(near(p.round_trips, N + 1), "%f round trips", p.round_trips);
+    cr_assert(near(p.device_s, N * asvc / 1e9), "device %f", p.device_s);
     whatif_model_free(m);
 }
 
