@@ -42,6 +42,7 @@ struct held_urb {
     const struct replay_urb *answer; /* NULL: nothing recorded, answer with unmatched_status */
     struct replay_urb *made;         /* a model's answer (answer == made), owned */
     bool serial_read;                /* a read waiting for the serial model's next response */
+    uint64_t arrived;                /* when its CMD_SUBMIT came (serial reads) */
     uint64_t due;
     uint64_t order;         /* arrival, to keep equal deadlines in order */
     bool unlink_waits;      /* a CMD_UNLINK came that the recording answered after */
@@ -267,7 +268,7 @@ static bool answer_devlist(struct replay_conn *c)
     return true;
 }
 
-static bool answer_import(struct replay_conn *c)
+static bool answer_import(struct replay_conn *c, uint64_t now)
 {
     const struct replay_recording *r = c->cfg->rec;
     char busid[UIP_BUSID_SIZE + 1];
@@ -290,7 +291,7 @@ static bool answer_import(struct replay_conn *c)
     if (!c->matcher)
         return conn_fail(c, "out of memory");
     if (c->cfg->serial)
-        c->serial = replay_serial_session_new(c->cfg->serial, &c->cfg->timing, replay_net_now_ns());
+        c->serial = replay_serial_session_new(c->cfg->serial, &c->cfg->timing, now);
     replay_log("conn %u (%s): imported busid %s (%04x:%04x), %zu recorded URBs to play", c->id, c->peer,
                busid, r->device.id_vendor, r->device.id_product, r->n_urbs);
     return expect(c, STAGE_URB_HEADER, UIP_HEADER_SIZE);
@@ -400,6 +401,7 @@ static bool handle_serial(struct replay_conn *c, uint64_t now)
     g_hash_table_insert(c->held, GUINT_TO_POINTER(h->seqnum), u);
     if (h->direction == UIP_DIR_IN) {
         u->serial_read = true;
+        u->arrived = now;
         g_queue_push_tail(&c->serial_reads, GUINT_TO_POINTER(h->seqnum));
         return true;
     }
@@ -407,7 +409,10 @@ static bool handle_serial(struct replay_conn *c, uint64_t now)
     if (!made)
         return conn_fail(c, "out of memory");
     uint32_t out_len = h->u.cmd_submit.transfer_buffer_length > 0 ? (uint32_t)h->u.cmd_submit.transfer_buffer_length : 0;
-    replay_serial_write(c->serial, c->id, h, c->in + UIP_HEADER_SIZE, out_len, now, made);
+    if (!replay_serial_write(c->serial, c->id, h, c->in + UIP_HEADER_SIZE, out_len, now, made)) {
+        c->past_unmatched++;
+        tell_where_recording_ends(c);
+    }
     u->answer = u->made = made;
     u->due = now + replay_timing_delay(&c->cfg->timing, made->latency_ns);
     return true;
@@ -422,10 +427,12 @@ static bool serve_serial_reads(struct replay_conn *c, uint64_t now)
         struct replay_urb *made = calloc(1, sizeof *made);
         if (!made)
             return conn_fail(c, "out of memory");
+        uint64_t response_due = replay_serial_next_due(c->serial);
         replay_serial_take(c->serial, now, u->transfer_buffer_length, made);
         u->serial_read = false;
         u->answer = u->made = made;
-        u->due = now;
+        /* due when the response was, or when the read came if later: lateness counts from there */
+        u->due = response_due > u->arrived ? response_due : u->arrived;
         u->order = c->arrivals++; /* after the write it follows, due at the same time */
         if ((c->made_bytes += made->data_len) > REPLAY_MAX_MADE_BYTES)
             return conn_fail(c, "more than %u bytes of answers waiting to go out", REPLAY_MAX_MADE_BYTES);
@@ -534,7 +541,7 @@ static bool handle_unit(struct replay_conn *c, uint64_t now)
 {
     switch (c->stage) {
     case STAGE_OP_HEADER: return handle_op_header(c);
-    case STAGE_OP_IMPORT: return answer_import(c);
+    case STAGE_OP_IMPORT: return answer_import(c, now);
     case STAGE_URB_HEADER: return handle_urb_header(c, now);
     case STAGE_URB_BODY: return handle_submit(c, now) && expect(c, STAGE_URB_HEADER, UIP_HEADER_SIZE);
     case STAGE_CLOSING: break;

@@ -468,6 +468,13 @@ static void cmd_header(const struct drive *d, size_t i, struct uip_header *h)
     memcpy(h->u.cmd_submit.setup, u->setup, UIP_SETUP_SIZE);
 }
 
+/* How long URB u's answer is expected to take: its recorded latency, or what the server's
+ * timing makes of it (pair). */
+static uint64_t expected_latency(const struct drive *d, const struct replay_urb *u)
+{
+    return d->cfg->expected ? replay_timing_delay(d->cfg->expected, u->latency_ns) : u->latency_ns;
+}
+
 static enum replay_drive_result submit(struct drive *d, size_t i)
 {
     const struct replay_urb *u = &d->rec->urbs[i];
@@ -505,7 +512,7 @@ static enum replay_drive_result submit(struct drive *d, size_t i)
         return REPLAY_DRIVE_NO_ANSWER;
     l->submitted = true;
     l->sent_ns = replay_net_now_ns();
-    l->deadline_ns = l->sent_ns + u->latency_ns + (uint64_t)d->cfg->timeout_ms * 1000000u;
+    l->deadline_ns = l->sent_ns + expected_latency(d, u) + (uint64_t)d->cfg->timeout_ms * 1000000u;
     if (u->answered)
         d->awaited++;
     return REPLAY_DRIVE_DONE;
@@ -680,11 +687,11 @@ static enum replay_drive_result expired(struct drive *d, size_t j)
     }
     if (d->last_rx_ns <= l->sent_ns) {
         replay_log("drive: the server stopped answering: nothing for %.1f s after %s was sent "
-                   "(recorded latency + --timeout)", waited, urb);
+                   "(expected latency + --timeout)", waited, urb);
         return REPLAY_DRIVE_NO_ANSWER;
     }
-    replay_divergence("%s: no answer within %.1f s (recorded latency %.3f s + --timeout), unlinked", urb,
-                      waited, (double)u->latency_ns / 1e9);
+    replay_divergence("%s: no answer within %.1f s (expected latency %.3f s + --timeout), unlinked", urb,
+                      waited, (double)expected_latency(d, u) / 1e9);
     if (!d->context_shown)
         log_context(d, j, NULL, NULL, 0, SIZE_MAX);
     d->context_shown = true;
@@ -786,8 +793,7 @@ static void summarize_latency(const struct drive *d)
         const struct live_urb *l = &d->live[i];
         if (!l->answer_ns || !u->answered)
             continue;
-        uint64_t expected = d->cfg->expected ? replay_timing_delay(d->cfg->expected, u->latency_ns)
-                                             : u->latency_ns;
+        uint64_t expected = expected_latency(d, u);
         live[n] = (int64_t)(l->answer_ns - l->sent_ns);
         recorded[n] = (int64_t)u->latency_ns;
         late[n] = live[n] - (int64_t)expected;

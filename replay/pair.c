@@ -15,6 +15,7 @@
 
 struct serve_thread {
     int lfd;
+    _Atomic int stop; /* set when drive ended without the session the server waits for */
     struct replay_server_config cfg;
     enum replay_server_result result;
     uint64_t divergences;
@@ -50,6 +51,7 @@ enum replay_drive_result replay_pair_run(const struct replay_pair_config *cfg, s
     struct serve_thread serve = {.lfd = lfd,
                                  .cfg = {.listen_addr = addr, .once = true, .serve = cfg->serve,
                                          .spin_ns = REPLAY_PAIR_SPIN_NS}};
+    serve.cfg.stop = &serve.stop;
     pthread_t thread;
     if (pthread_create(&thread, NULL, serve_thread_main, &serve)) {
         replay_log("pair: cannot start the server thread");
@@ -66,7 +68,7 @@ enum replay_drive_result replay_pair_run(const struct replay_pair_config *cfg, s
     /* With once, the server returns when drive's connection ends; a drive that never imported
      * leaves it waiting, so it is told to stop either way. */
     if (r != REPLAY_DRIVE_DONE)
-        replay_server_stop();
+        serve.stop = 1;
     pthread_join(thread, NULL);
     report->serve_divergences = serve.divergences;
     report->drive_divergences = replay_divergence_count();

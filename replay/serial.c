@@ -197,7 +197,7 @@ void replay_serial_session_free(struct replay_serial_session *ss)
     g_free(ss);
 }
 
-void replay_serial_write(struct replay_serial_session *ss, uint32_t conn_id, const struct uip_header *cmd,
+bool replay_serial_write(struct replay_serial_session *ss, uint32_t conn_id, const struct uip_header *cmd,
                          const uint8_t *out, uint32_t out_len, uint64_t now, struct replay_urb *answer)
 {
     *answer = (struct replay_urb){.seqnum = cmd->seqnum,
@@ -212,7 +212,7 @@ void replay_serial_write(struct replay_serial_session *ss, uint32_t conn_id, con
             replay_divergence("conn %u seq %u ep %u OUT: write %zu, past the %zu recorded writes: taken, "
                               "nothing comes back", conn_id, cmd->seqnum, cmd->ep, k, ss->s->n_writes - 1);
         ss->told_past = true;
-        return;
+        return false;
     }
     const struct replay_urb *w = ss->s->writes[k].urb;
     answer->status = w->status;
@@ -225,6 +225,7 @@ void replay_serial_write(struct replay_serial_session *ss, uint32_t conn_id, con
                           "%s %u", conn_id, cmd->seqnum, cmd->ep, k, w->seqnum,
                           at < n ? "from byte" : "in length:", at < n ? at : out_len);
     schedule(ss, k, now);
+    return true;
 }
 
 uint64_t replay_serial_next_due(const struct replay_serial_session *ss)
@@ -241,9 +242,10 @@ bool replay_serial_take(struct replay_serial_session *ss, uint64_t now, int32_t 
     g_queue_pop_head(&ss->due);
     const struct replay_urb *u = p->urb;
     g_free(p);
-    uint32_t n = max_len > 0 && (uint32_t)max_len < u->data_len ? (uint32_t)max_len : u->data_len;
+    uint32_t n = max_len <= 0 ? 0 : (uint32_t)max_len < u->data_len ? (uint32_t)max_len : u->data_len;
     if (n < u->data_len)
-        replay_log("serial: a recorded response of %u bytes cut to the live read's %d", u->data_len, max_len);
+        replay_log_verbose("serial: a recorded response of %u bytes cut to the live read's %d", u->data_len,
+                           max_len);
     *answer = *u;
     answer->iso = NULL;
     answer->iso_count = 0;

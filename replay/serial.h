@@ -32,15 +32,16 @@ void replay_serial_session_free(struct replay_serial_session *ss); /* NULL is a 
  * the live length, the recorded write's latency under the timing). The responses recorded after
  * the matching recorded write was sent (the k-th live write matches the k-th recorded one) become
  * due at now plus their recorded delay after it under the timing. A write whose data differs
- * from the recorded one, or past the recorded writes, is logged as a divergence.
+ * from the recorded one, or past the recorded writes, is logged as a divergence. false: the write
+ * is past the recorded ones (taken; nothing comes back).
  */
-void replay_serial_write(struct replay_serial_session *ss, uint32_t conn_id, const struct uip_header *cmd,
+bool replay_serial_write(struct replay_serial_session *ss, uint32_t conn_id, const struct uip_header *cmd,
                          const uint8_t *out, uint32_t out_len, uint64_t now, struct replay_urb *answer);
 /* When the next response is due (UINT64_MAX: none left). */
 uint64_t replay_serial_next_due(const struct replay_serial_session *ss);
 /* The next response, due by now, for a live read asking for max_len bytes: *answer gets a copy
- * whose data the caller frees (a response longer than the read is cut, its rest stays first in
- * line). false when none is due. */
+ * whose data the caller frees (a response longer than the read is cut to it and the rest dropped,
+ * with a log line; a read of no bytes gets none). false when none is due. */
 bool replay_serial_take(struct replay_serial_session *ss, uint64_t now, int32_t max_len, struct replay_urb *answer);
 
 #endif

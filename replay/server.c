@@ -18,18 +18,13 @@
 #include "log.h"
 #include "net.h"
 
-/* Set by SIGINT/SIGTERM or replay_server_stop (pair runs the server in a thread of its own). */
-static _Atomic int stop_requested;
+/* Set by SIGINT/SIGTERM: the process is to end. */
+static volatile sig_atomic_t stop_signalled;
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
-    stop_requested = 1;
-}
-
-void replay_server_stop(void)
-{
-    stop_requested = 1;
+    stop_signalled = 1;
 }
 
 struct server {
@@ -128,7 +123,7 @@ enum replay_server_result replay_server_run_on(int lfd, const struct replay_serv
     struct server s = {.cfg = cfg};
     enum replay_server_result result = REPLAY_SERVER_STOPPED;
     struct pollfd pfd[REPLAY_MAX_CONNECTIONS + 1];
-    while (!stop_requested && !(cfg->once && s.imported_session_ended)) {
+    while (!stop_signalled && !(cfg->stop && *cfg->stop) && !(cfg->once && s.imported_session_ended)) {
         pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
         for (size_t i = 0; i < s.n_conns; i++)
             pfd[i + 1] = (struct pollfd){

@@ -14,6 +14,7 @@ struct replay_server_config {
     bool once;                 /* return when the first connection that imported ends */
     struct replay_pcap *write; /* record every session here (--write), or NULL */
     uint64_t spin_ns;          /* spin this long before sleeping in poll (pair); 0: never */
+    _Atomic int *stop;         /* when set (from another thread), return within a second; may be NULL */
     struct replay_serve_config serve;
 };
 
@@ -28,7 +29,5 @@ enum replay_server_result replay_server_run(const struct replay_server_config *c
 /* The same on lfd, a listening non-blocking socket that is taken over (and closed);
  * cfg->listen_addr only names it in the log. */
 enum replay_server_result replay_server_run_on(int lfd, const struct replay_server_config *cfg);
-/* Make a running server return within a second (async-signal-safe; any thread). */
-void replay_server_stop(void);
 
 #endif

@@ -56,6 +56,7 @@ struct replay_storage_session {
     uint8_t status; /* CSW bStatus to send */
     const struct recorded_command *recorded;
     GHashTable *written; /* LBA + 1 -> block_size bytes this session wrote (owned) */
+    bool beyond_disk;    /* the command's blocks are beyond any disk's addresses: failed, no data kept */
     uint64_t written_bytes;
     bool told_write_cap;
 };
@@ -275,6 +276,16 @@ static void answer_cbw(struct replay_storage_session *ss, uint32_t conn_id, cons
             cmd->seqnum, ss->cb[0]);
         ss->status = CSW_STATUS_FAILED;
     }
+    /* A 64-bit LBA whose byte address does not fit (or with no block size known) is no block of
+     * any disk: the command fails, its data phase carries zeros and keeps nothing. */
+    uint64_t room = ss->s->block_size ? UINT64_MAX / ss->s->block_size : 0;
+    ss->beyond_disk = (is_block_read(ss->cb) || is_block_write(ss->cb)) &&
+                      (!room || block_lba(ss->cb) >= room - (ss->data_length / ss->s->block_size + 1));
+    if (ss->beyond_disk) {
+        replay_divergence("conn %u seq %u: SCSI command 0x%02x at LBA %llu is beyond any disk; failed in its CSW",
+                          conn_id, cmd->seqnum, ss->cb[0], (unsigned long long)block_lba(ss->cb));
+        ss->status = CSW_STATUS_FAILED;
+    }
     ss->phase = ss->data_length ? PHASE_DATA : PHASE_STATUS;
 }
 
@@ -352,13 +363,13 @@ static void answer_data(struct replay_storage_session *ss, uint32_t conn_id, con
     a->latency_ns = ss->s->latency_data;
     if (!ss->data_in) { /* a write: kept when it writes blocks, so that reads return it */
         uint32_t n = out_len < want ? out_len : want;
-        if (is_block_write(ss->cb) && ss->s->block_size)
+        if (is_block_write(ss->cb) && !ss->beyond_disk)
             write_blocks(ss, conn_id, cmd->seqnum, out, n);
         a->actual_length = (int32_t)n;
         ss->data_done = n < want ? ss->data_length : ss->data_done + n;
     } else if (is_block_read(ss->cb)) {
         a->data = calloc(1, want ? want : 1);
-        if (a->data)
+        if (a->data && !ss->beyond_disk)
             read_blocks(ss, conn_id, cmd->seqnum, a->data, want);
         a->data_len = a->data ? want : 0;
         a->actual_length = (int32_t)a->data_len;

@@ -607,11 +607,18 @@ Test(serve, storage_model_keeps_a_sessions_writes_and_serves_read_16)
     cr_assert_arr_eq(got, recorded, BLOCK, "block 0 as recorded");
     cr_assert_arr_eq(got + BLOCK, written, 2 * BLOCK, "blocks 1 and 2 as written");
     cr_assert_arr_eq(got + 3 * BLOCK, recorded + 3 * BLOCK, BLOCK, "block 3 as recorded");
+    /* an LBA whose byte address does not fit in 64 bits is no block of any disk: failed, zeros */
+    const uint8_t read16_far[16] = {0x88, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4}; /* LBA 2^55 */
+    cr_assert_eq(storage_command(fd, 500, read16_far, 16, sizeof got, true, NULL, got), 1, "CSW: failed");
+    for (size_t i = 0; i < sizeof got; i++)
+        cr_assert_eq(got[i], 0, "byte %zu of a read beyond the disk", i);
     close(fd);
     fd = import(&s, STORAGE_BUSID, NULL);
     cr_assert_eq(storage_command(fd, 400, read16, 16, sizeof got, true, NULL, got), 0);
     cr_assert_arr_eq(got, recorded, sizeof got, "another connection sees the recorded disk");
     close(fd);
+    usleep(100000);
+    cr_assert_eq(log_lines(&s, "at LBA 36028797018963968 is beyond any disk; failed in its CSW"), 1);
     stop_server(&s);
 }
 
@@ -1406,6 +1413,17 @@ Test(pair, reproduces_the_arduino_programming_session_through_the_serial_model)
 Test(pair, reproduces_the_isochronous_audio_session)
 {
     pair_reproduces(CAPTURES_DIR "/audio.pcap", "drive: 383 URBs sent, 383 answered, 0 unlinked (as recorded, or at the end)");
+}
+
+/* drive's deadlines follow the server's timing: 1.5 s added to every answer is no timeout for a
+ * client that waits 1 s beyond what it expects. */
+Test(pair, slowed_timing_is_waited_for)
+{
+    char log[64];
+    int code = run_pair(HID, log, "--timing", "add=1500", "--timeout", "1");
+    cr_assert_eq(code, 0, "pair exit %d", code);
+    cr_assert_eq(file_lines(log, "pair: the replay reproduces the recording"), 1);
+    unlink(log);
 }
 
 Test(pair, write_records_the_replayed_session)
