@@ -387,9 +387,8 @@ static void tell_where_recording_ends(struct replay_conn *c)
                (double)(last->t_submit_ns - r->urbs[0].t_submit_ns) / 1e9);
 }
 
-/* A CMD_SUBMIT on the serial adapter's bulk endpoints: a write is answered as recorded and
- * schedules the responses that followed it; a read waits for the next response due. */
-static bool handle_serial(struct replay_conn *c, uint64_t now)
+/* Hold the CMD_SUBMIT in c->hdr (its answer and due time are the caller's to set). */
+static struct held_urb *hold(struct replay_conn *c)
 {
     const struct uip_header *h = &c->hdr;
     struct held_urb *u = g_new0(struct held_urb, 1);
@@ -399,6 +398,16 @@ static bool handle_serial(struct replay_conn *c, uint64_t now)
                            .order = c->arrivals++,
                            .due = NEVER};
     g_hash_table_insert(c->held, GUINT_TO_POINTER(h->seqnum), u);
+    return u;
+}
+
+/* A CMD_SUBMIT on the serial adapter's bulk endpoints (OUT data: out_len bytes): a write is
+ * answered as recorded and schedules the responses that followed it; a read waits for the next
+ * response due. */
+static bool handle_serial(struct replay_conn *c, uint32_t out_len, uint64_t now)
+{
+    const struct uip_header *h = &c->hdr;
+    struct held_urb *u = hold(c);
     if (h->direction == UIP_DIR_IN) {
         u->serial_read = true;
         u->arrived = now;
@@ -408,7 +417,6 @@ static bool handle_serial(struct replay_conn *c, uint64_t now)
     struct replay_urb *made = calloc(1, sizeof *made);
     if (!made)
         return conn_fail(c, "out of memory");
-    uint32_t out_len = h->u.cmd_submit.transfer_buffer_length > 0 ? (uint32_t)h->u.cmd_submit.transfer_buffer_length : 0;
     if (!replay_serial_write(c->serial, c->id, h, c->in + UIP_HEADER_SIZE, out_len, now, made)) {
         c->past_unmatched++;
         tell_where_recording_ends(c);
@@ -452,22 +460,17 @@ static bool handle_submit(struct replay_conn *c, uint64_t now)
                            ? (uint32_t)h->u.cmd_submit.transfer_buffer_length
                            : 0;
     if (c->serial && replay_serial_owns(c->cfg->serial, h->ep, h->direction))
-        return handle_serial(c, now);
+        return handle_serial(c, out_len, now);
     struct replay_match m;
     replay_matcher_match(c->matcher, c->id, h, c->in + UIP_HEADER_SIZE, out_len, &m);
     if (m.repeated) {
         c->past_repeated++;
         tell_where_recording_ends(c);
     }
-    struct held_urb *u = g_new0(struct held_urb, 1);
-    *u = (struct held_urb){.seqnum = h->seqnum,
-                           .direction = h->direction,
-                           .transfer_buffer_length = h->u.cmd_submit.transfer_buffer_length,
-                           .number_of_packets = h->u.cmd_submit.number_of_packets,
-                           .answer = m.urb,
-                           .made = m.made,
-                           .order = c->arrivals++};
-    g_hash_table_insert(c->held, GUINT_TO_POINTER(h->seqnum), u);
+    struct held_urb *u = hold(c);
+    u->number_of_packets = h->u.cmd_submit.number_of_packets;
+    u->answer = m.urb;
+    u->made = m.made;
     if (m.made && (c->made_bytes += m.made->data_len) > REPLAY_MAX_MADE_BYTES)
         return conn_fail(c, "more than %u bytes of answers waiting to go out", REPLAY_MAX_MADE_BYTES);
     switch (m.kind) {
