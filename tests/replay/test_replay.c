@@ -1316,6 +1316,28 @@ Test(drive, exit_codes)
     unlink(log);
 }
 
+/* The session written to path (--write) holds capture's URBs again, in order: the same requests
+ * (endpoint, setup) and the same answers (answered or not, actual_length, IN data). */
+static void assert_replayed_as_recorded(const char *path, const char *capture)
+{
+    struct replay_recording rec, orig;
+    char err[256];
+    cr_assert_eq(replay_recording_load(path, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert_eq(replay_recording_load(capture, NULL, &orig, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
+    cr_assert_eq(rec.n_urbs, orig.n_urbs, "every recorded request was sent again");
+    for (size_t i = 0; i < rec.n_urbs; i++) {
+        cr_assert_eq(rec.urbs[i].ep, orig.urbs[i].ep);
+        cr_assert_arr_eq(rec.urbs[i].setup, orig.urbs[i].setup, UIP_SETUP_SIZE);
+        cr_assert_eq(rec.urbs[i].answered, orig.urbs[i].answered);
+        cr_assert_eq(rec.urbs[i].actual_length, orig.urbs[i].actual_length);
+        cr_assert_eq(rec.urbs[i].data_len, orig.urbs[i].data_len);
+        if (rec.urbs[i].data_len)
+            cr_assert_arr_eq(rec.urbs[i].data, orig.urbs[i].data, rec.urbs[i].data_len);
+    }
+    replay_recording_free(&rec);
+    replay_recording_free(&orig);
+}
+
 Test(drive, write_records_the_driven_session)
 {
     char path[] = "/tmp/test_replay_drive_write.XXXXXX";
@@ -1327,18 +1349,7 @@ Test(drive, write_records_the_driven_session)
     cr_assert_eq(run_drive(HID, s.port, log, "--write", path, NULL, NULL), 0);
     unlink(log);
     stop_server(&s);
-    struct replay_recording rec, orig;
-    char err[256];
-    cr_assert_eq(replay_recording_load(path, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
-    cr_assert_eq(replay_recording_load(HID, NULL, &orig, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
-    cr_assert_eq(rec.n_urbs, orig.n_urbs, "every recorded request was sent again");
-    for (size_t i = 0; i < rec.n_urbs; i++) {
-        cr_assert_eq(rec.urbs[i].ep, orig.urbs[i].ep);
-        cr_assert_arr_eq(rec.urbs[i].setup, orig.urbs[i].setup, UIP_SETUP_SIZE);
-        cr_assert_eq(rec.urbs[i].answered, orig.urbs[i].answered);
-    }
-    replay_recording_free(&rec);
-    replay_recording_free(&orig);
+    assert_replayed_as_recorded(path, HID);
     unlink(path);
 }
 
@@ -1435,20 +1446,7 @@ Test(pair, write_records_the_replayed_session)
     char log[64];
     cr_assert_eq(run_pair(HID, log, "--write", path, NULL, NULL), 0);
     unlink(log);
-    struct replay_recording rec, orig;
-    char err[256];
-    cr_assert_eq(replay_recording_load(path, NULL, &rec, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
-    cr_assert_eq(replay_recording_load(HID, NULL, &orig, err, sizeof err), REPLAY_LOAD_OK, "%s", err);
-    cr_assert_eq(rec.n_urbs, orig.n_urbs);
-    for (size_t i = 0; i < rec.n_urbs; i++) {
-        cr_assert_eq(rec.urbs[i].answered, orig.urbs[i].answered);
-        cr_assert_eq(rec.urbs[i].actual_length, orig.urbs[i].actual_length);
-        cr_assert_eq(rec.urbs[i].data_len, orig.urbs[i].data_len);
-        if (rec.urbs[i].data_len)
-            cr_assert_arr_eq(rec.urbs[i].data, orig.urbs[i].data, rec.urbs[i].data_len);
-    }
-    replay_recording_free(&rec);
-    replay_recording_free(&orig);
+    assert_replayed_as_recorded(path, HID);
     unlink(path);
 }
 
