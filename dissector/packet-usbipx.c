@@ -16,7 +16,7 @@
 int proto_usbipx = -1;
 
 static dissector_handle_t usbipx_handle;
-static gboolean usbipx_desegment = TRUE;
+static usbipx_pref_bool usbipx_desegment = true;
 
 /* OP messages */
 static int hf_op_version = -1, hf_op_code = -1, hf_op_status = -1, hf_op_busid = -1;
@@ -46,8 +46,8 @@ static int hf_urb_direction = -1, hf_xfer_type = -1, hf_depth_dev = -1, hf_depth
 static int hf_depth_dev_submit = -1, hf_depth_ep_submit = -1, hf_since_prev = -1;
 static int hf_skipped = -1, hf_skip_reason = -1;
 
-static gint ett_pdu = -1, ett_device = -1, ett_interface = -1, ett_flags = -1;
-static gint ett_setup = -1, ett_iso = -1, ett_devid = -1;
+static int ett_pdu = -1, ett_device = -1, ett_interface = -1, ett_flags = -1;
+static int ett_setup = -1, ett_iso = -1, ett_devid = -1;
 
 static expert_field ei_status_error = EI_INIT, ei_stall = EI_INIT, ei_unlinked = EI_INIT;
 static expert_field ei_no_answer = EI_INIT, ei_no_request = EI_INIT, ei_unknown_command = EI_INIT;
@@ -58,7 +58,7 @@ static expert_field ei_data_missing = EI_INIT, ei_mid_stream = EI_INIT;
 
 /* ---- names from the core, for BASE_CUSTOM fields ------------------------------------------ */
 
-static void usbipx_fmt_named(gchar *buf, const char *name, guint32 value)
+static void usbipx_fmt_named(char *buf, const char *name, uint32_t value)
 {
     if (name)
         snprintf(buf, ITEM_LABEL_LENGTH, "%s (0x%x)", name, value);
@@ -66,22 +66,22 @@ static void usbipx_fmt_named(gchar *buf, const char *name, guint32 value)
         snprintf(buf, ITEM_LABEL_LENGTH, "Unknown (0x%x)", value);
 }
 
-static void usbipx_fmt_op_code(gchar *buf, guint32 v) { usbipx_fmt_named(buf, uip_op_code_name((uint16_t)v), v); }
-static void usbipx_fmt_command(gchar *buf, guint32 v) { usbipx_fmt_named(buf, uip_command_name(v), v); }
+static void usbipx_fmt_op_code(char *buf, uint32_t v) { usbipx_fmt_named(buf, uip_op_code_name((uint16_t)v), v); }
+static void usbipx_fmt_command(char *buf, uint32_t v) { usbipx_fmt_named(buf, uip_command_name(v), v); }
 
-static void usbipx_fmt_op_status(gchar *buf, guint32 v)
+static void usbipx_fmt_op_status(char *buf, uint32_t v)
 {
     const char *n = uip_op_status_name(v);
     snprintf(buf, ITEM_LABEL_LENGTH, "%s (%u)", n ? n : "Unknown", v);
 }
 
-static void usbipx_fmt_speed(gchar *buf, guint32 v)
+static void usbipx_fmt_speed(char *buf, uint32_t v)
 {
     const char *n = uip_speed_name(v);
     snprintf(buf, ITEM_LABEL_LENGTH, "%s (%u)", n ? n : "unknown", v);
 }
 
-static void usbipx_fmt_status(gchar *buf, gint32 v)
+static void usbipx_fmt_status(char *buf, int32_t v)
 {
     if (v == 0) {
         snprintf(buf, ITEM_LABEL_LENGTH, "0 (success)");
@@ -91,12 +91,12 @@ static void usbipx_fmt_status(gchar *buf, gint32 v)
     snprintf(buf, ITEM_LABEL_LENGTH, "%d (-%s%s%s)", v, n ? n : "E?", m ? ": " : "", m ? m : "");
 }
 
-static void usbipx_fmt_direction(gchar *buf, guint32 v)
+static void usbipx_fmt_direction(char *buf, uint32_t v)
 {
     snprintf(buf, ITEM_LABEL_LENGTH, "%s (%u)", v == 0 ? "OUT" : v == 1 ? "IN" : "invalid", v);
 }
 
-static void usbipx_fmt_b_request(gchar *buf, guint32 v)
+static void usbipx_fmt_b_request(char *buf, uint32_t v)
 {
     const char *n = uip_std_request_name((uint8_t)v);
     snprintf(buf, ITEM_LABEL_LENGTH, "%s (0x%02x)", n ? n : "class/vendor or unknown", v);
@@ -114,8 +114,8 @@ static const char *usbipx_status_text(int32_t status)
 struct usbipx_conv {
     bool server_known;
     address server_addr;
-    guint32 server_port;
-    guint32 first_pdu_frame[2]; /* per side: frame of the first PDU framed (first pass) */
+    uint32_t server_port;
+    uint32_t first_pdu_frame[2]; /* per side: frame of the first PDU framed (first pass) */
 };
 
 static struct usbipx_conv *usbipx_conv_get(packet_info *pinfo, conversation_t **conv_out)
@@ -130,7 +130,7 @@ static struct usbipx_conv *usbipx_conv_get(packet_info *pinfo, conversation_t **
     return c;
 }
 
-static void usbipx_conv_set_server(struct usbipx_conv *c, const address *addr, guint32 port)
+static void usbipx_conv_set_server(struct usbipx_conv *c, const address *addr, uint32_t port)
 {
     c->server_known = true;
     copy_address_wmem(wmem_file_scope(), &c->server_addr, addr);
@@ -141,8 +141,8 @@ static void usbipx_conv_set_server(struct usbipx_conv *c, const address *addr, g
  * or -1. */
 static int usbipx_sender_of(tvbuff_t *tvb)
 {
-    guint avail = tvb_captured_length(tvb);
-    const guint8 *p = tvb_get_ptr(tvb, 0, (gint)avail);
+    unsigned avail = tvb_captured_length(tvb);
+    const uint8_t *p = tvb_get_ptr(tvb, 0, (int)avail);
     for (int side = UIP_SIDE_CLIENT; side <= UIP_SIDE_SERVER; side++)
         if (uip_op_header_valid_at(p, avail, (enum uip_side)side) ||
             uip_header_valid_at(p, avail, (enum uip_side)side))
@@ -174,11 +174,11 @@ static int usbipx_side(packet_info *pinfo, struct usbipx_conv *c, tvbuff_t *tvb)
 }
 
 /* Each PDU of a frame gets an index, in dissection order, that finds its first-pass record. */
-static guint32 usbipx_next_index(packet_info *pinfo, bool take)
+static uint32_t usbipx_next_index(packet_info *pinfo, bool take)
 {
-    guint32 *n = p_get_proto_data(pinfo->pool, pinfo, proto_usbipx, 0);
+    uint32_t *n = p_get_proto_data(pinfo->pool, pinfo, proto_usbipx, 0);
     if (!n) {
-        n = wmem_new0(pinfo->pool, guint32);
+        n = wmem_new0(pinfo->pool, uint32_t);
         p_add_proto_data(pinfo->pool, pinfo, proto_usbipx, 0, n);
     }
     return take ? ++*n : *n + 1;
@@ -197,14 +197,14 @@ struct usbipx_framing {
     bool is_op;
     struct uip_header hdr;
     int check;              /* why the bytes are not a header (USBIPX_INVALID) */
-    guint32 length;         /* whole PDU (USBIPX_PDU) or bytes still missing (USBIPX_NEED_MORE) */
+    uint32_t length;         /* whole PDU (USBIPX_PDU) or bytes still missing (USBIPX_NEED_MORE) */
     int cmd_direction;
     bool inferred;
 };
 
 /* Direction of the CMD_SUBMIT a RET_SUBMIT answers: the tracker on the first pass, the
  * record on later ones. */
-static int usbipx_ret_direction(packet_info *pinfo, guint32 conn_id, guint32 seqnum)
+static int usbipx_ret_direction(packet_info *pinfo, uint32_t conn_id, uint32_t seqnum)
 {
     int dir = UIP_DIR_UNKNOWN;
     if (!PINFO_FD_VISITED(pinfo)) {
@@ -217,12 +217,12 @@ static int usbipx_ret_direction(packet_info *pinfo, guint32 conn_id, guint32 seq
 }
 
 static enum usbipx_frame_result usbipx_frame_at(tvbuff_t *tvb, int offset, int side,
-                                                packet_info *pinfo, guint32 conn_id,
+                                                packet_info *pinfo, uint32_t conn_id,
                                                 struct usbipx_framing *fr)
 {
-    guint avail = (guint)tvb_captured_length_remaining(tvb, offset);
-    guint reported = (guint)tvb_reported_length_remaining(tvb, offset);
-    const guint8 *p = tvb_get_ptr(tvb, offset, avail);
+    unsigned avail = (unsigned)tvb_captured_length_remaining(tvb, offset);
+    unsigned reported = (unsigned)tvb_reported_length_remaining(tvb, offset);
+    const uint8_t *p = tvb_get_ptr(tvb, offset, avail);
     uint64_t len = 0, len_in = 0, need = 0;
 
     memset(fr, 0, sizeof *fr);
@@ -272,10 +272,10 @@ static enum usbipx_frame_result usbipx_frame_at(tvbuff_t *tvb, int offset, int s
         }
     }
     if (len > reported) {
-        fr->length = (guint32)(len - reported);
+        fr->length = (uint32_t)(len - reported);
         return USBIPX_NEED_MORE;
     }
-    fr->length = (guint32)len;
+    fr->length = (uint32_t)len;
     return USBIPX_PDU;
 }
 
@@ -284,8 +284,8 @@ static enum usbipx_frame_result usbipx_frame_at(tvbuff_t *tvb, int offset, int s
  * the next header could be seen whole. */
 static bool usbipx_resync(tvbuff_t *tvb, int from, int side, int *found)
 {
-    guint avail = (guint)tvb_captured_length_remaining(tvb, from);
-    const guint8 *p = tvb_get_ptr(tvb, from, avail);
+    unsigned avail = (unsigned)tvb_captured_length_remaining(tvb, from);
+    const uint8_t *p = tvb_get_ptr(tvb, from, avail);
     size_t start = 0;
 
     while (start < avail) {
@@ -310,7 +310,7 @@ static bool usbipx_resync(tvbuff_t *tvb, int from, int side, int *found)
 static void usbipx_add_device(proto_tree *tree, tvbuff_t *tvb, int offset, bool with_interfaces)
 {
     struct uip_device_record d;
-    guint avail = (guint)tvb_captured_length_remaining(tvb, offset);
+    unsigned avail = (unsigned)tvb_captured_length_remaining(tvb, offset);
     if (uip_decode_device_record(tvb_get_ptr(tvb, offset, MIN(avail, UIP_DEVICE_RECORD_SIZE)),
                                  avail, &d) != UIP_OK)
         return;
@@ -336,7 +336,7 @@ static void usbipx_add_device(proto_tree *tree, tvbuff_t *tvb, int offset, bool 
         return;
     for (int i = 0; i < d.num_interfaces; i++) {
         int io = offset + UIP_DEVICE_RECORD_SIZE + i * UIP_INTERFACE_RECORD_SIZE;
-        guint8 cls = tvb_get_guint8(tvb, io);
+        uint8_t cls = tvb_get_uint8(tvb, io);
         const char *cn = uip_class_name(cls);
         proto_tree *it = proto_tree_add_subtree_format(dt, tvb, io, UIP_INTERFACE_RECORD_SIZE,
                                                        ett_interface, NULL, "Interface %d: %s", i,
@@ -348,7 +348,7 @@ static void usbipx_add_device(proto_tree *tree, tvbuff_t *tvb, int offset, bool 
     }
 }
 
-static void usbipx_dissect_op(tvbuff_t *tvb, int offset, guint32 length, packet_info *pinfo,
+static void usbipx_dissect_op(tvbuff_t *tvb, int offset, uint32_t length, packet_info *pinfo,
                               proto_tree *pt, proto_item *pi)
 {
     struct uip_op_header h;
@@ -387,12 +387,12 @@ static void usbipx_dissect_op(tvbuff_t *tvb, int offset, guint32 length, packet_
     case UIP_OP_REP_DEVLIST: {
         if (length < UIP_OP_REP_DEVLIST_MIN_SIZE)
             break;
-        guint32 count = tvb_get_ntohl(tvb, offset + UIP_OFF_DEVLIST_COUNT);
+        uint32_t count = tvb_get_ntohl(tvb, offset + UIP_OFF_DEVLIST_COUNT);
         proto_tree_add_item(pt, hf_devlist_count, tvb, offset + UIP_OFF_DEVLIST_COUNT, 4, ENC_BIG_ENDIAN);
         col_append_fstr(pinfo->cinfo, COL_INFO, " %u device%s", count, count == 1 ? "" : "s");
         int at = offset + UIP_OP_REP_DEVLIST_MIN_SIZE;
-        for (guint32 i = 0; i < count && at + UIP_DEVICE_RECORD_SIZE <= offset + (int)length; i++) {
-            guint8 nif = tvb_get_guint8(tvb, at + UIP_OFF_DEV_NUM_INTERFACES);
+        for (uint32_t i = 0; i < count && at + UIP_DEVICE_RECORD_SIZE <= offset + (int)length; i++) {
+            uint8_t nif = tvb_get_uint8(tvb, at + UIP_OFF_DEV_NUM_INTERFACES);
             usbipx_add_device(pt, tvb, at, true);
             at += UIP_DEVICE_RECORD_SIZE + nif * UIP_INTERFACE_RECORD_SIZE;
         }
@@ -403,7 +403,7 @@ static void usbipx_dissect_op(tvbuff_t *tvb, int offset, guint32 length, packet_
     }
 }
 
-static proto_item *usbipx_add_frame_link(proto_tree *t, int hf, tvbuff_t *tvb, guint32 frame)
+static proto_item *usbipx_add_frame_link(proto_tree *t, int hf, tvbuff_t *tvb, uint32_t frame)
 {
     if (!frame)
         return NULL;
@@ -420,7 +420,7 @@ static proto_item *usbipx_add_time(proto_tree *t, int hf, tvbuff_t *tvb, uint64_
     return it;
 }
 
-static void usbipx_add_generated_uint(proto_tree *t, int hf, tvbuff_t *tvb, guint32 v)
+static void usbipx_add_generated_uint(proto_tree *t, int hf, tvbuff_t *tvb, uint32_t v)
 {
     proto_item_set_generated(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
 }
@@ -452,11 +452,11 @@ static void usbipx_add_setup(proto_tree *pt, tvbuff_t *tvb, int off)
     }
 }
 
-static void usbipx_add_iso(proto_tree *pt, tvbuff_t *tvb, int off, guint32 count)
+static void usbipx_add_iso(proto_tree *pt, tvbuff_t *tvb, int off, uint32_t count)
 {
     proto_tree *it = proto_tree_add_subtree_format(pt, tvb, off, (int)count * UIP_ISO_DESC_SIZE,
                                                    ett_iso, NULL, "Isochronous packets: %u", count);
-    for (guint32 i = 0; i < count; i++) {
+    for (uint32_t i = 0; i < count; i++) {
         int o = off + (int)i * UIP_ISO_DESC_SIZE;
         proto_item *pi = proto_tree_add_item(it, hf_iso, tvb, o, UIP_ISO_DESC_SIZE, ENC_NA);
         proto_tree *dt = proto_item_add_subtree(pi, ett_iso);
@@ -464,7 +464,7 @@ static void usbipx_add_iso(proto_tree *pt, tvbuff_t *tvb, int off, guint32 count
                                tvb_get_ntohl(tvb, o + UIP_OFF_ISO_OFFSET),
                                tvb_get_ntohl(tvb, o + UIP_OFF_ISO_LENGTH),
                                tvb_get_ntohl(tvb, o + UIP_OFF_ISO_ACTUAL_LENGTH),
-                               (gint32)tvb_get_ntohl(tvb, o + UIP_OFF_ISO_STATUS));
+                               (int32_t)tvb_get_ntohl(tvb, o + UIP_OFF_ISO_STATUS));
         proto_tree_add_item(dt, hf_iso_offset, tvb, o + UIP_OFF_ISO_OFFSET, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(dt, hf_iso_length, tvb, o + UIP_OFF_ISO_LENGTH, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(dt, hf_iso_actual, tvb, o + UIP_OFF_ISO_ACTUAL_LENGTH, 4, ENC_BIG_ENDIAN);
@@ -507,7 +507,7 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
             usbipx_add_time(pt, hf_latency, tvb, u->t_complete_ns - u->t_submit_ns);
             usbipx_add_generated_uint(pt, hf_urb_devid, tvb, u->devid);
             usbipx_add_generated_uint(pt, hf_urb_ep, tvb, u->ep);
-            usbipx_add_generated_uint(pt, hf_urb_direction, tvb, (guint32)(u->direction & 1));
+            usbipx_add_generated_uint(pt, hf_urb_direction, tvb, (uint32_t)(u->direction & 1));
             proto_item_set_generated(proto_tree_add_string(pt, hf_xfer_type, tvb, 0, 0,
                                                            uip_xfer_type_name(u->xfer_type)));
             usbipx_add_frame_link(pt, hf_unlinked_in, tvb, u->frame_unlink);
@@ -571,8 +571,8 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
 
 /* Build the core's view of the PDU at offset for the tracker (first pass). */
 static void usbipx_track(tvbuff_t *tvb, int offset, const struct usbipx_framing *fr,
-                         packet_info *pinfo, guint32 conn_id, guint32 data_off, guint32 data_len,
-                         guint32 iso_off, guint32 iso_count, struct usbipx_pdu *rec)
+                         packet_info *pinfo, uint32_t conn_id, uint32_t data_off, uint32_t data_len,
+                         uint32_t iso_off, uint32_t iso_count, struct usbipx_pdu *rec)
 {
     struct uip_pdu pdu;
     memset(&pdu, 0, sizeof pdu);
@@ -583,7 +583,7 @@ static void usbipx_track(tvbuff_t *tvb, int offset, const struct usbipx_framing 
     pdu.cmd_direction = fr->cmd_direction;
     pdu.direction_inferred = fr->inferred;
     if (fr->is_op) {
-        const guint8 *p = tvb_get_ptr(tvb, offset, (gint)fr->length);
+        const uint8_t *p = tvb_get_ptr(tvb, offset, (int)fr->length);
         uip_decode_op_header(p, fr->length, &pdu.op);
         pdu.op_body = p + UIP_OP_HEADER_SIZE;
         pdu.op_body_len = fr->length - UIP_OP_HEADER_SIZE;
@@ -592,11 +592,11 @@ static void usbipx_track(tvbuff_t *tvb, int offset, const struct usbipx_framing 
         pdu.raw_header = tvb_get_ptr(tvb, offset, UIP_HEADER_SIZE);
         pdu.check = UIP_OK;
         pdu.data_len = pdu.data_kept = data_len;
-        pdu.data = data_len ? tvb_get_ptr(tvb, (gint)data_off, (gint)data_len) : NULL;
+        pdu.data = data_len ? tvb_get_ptr(tvb, (int)data_off, (int)data_len) : NULL;
         if (iso_count) {
             struct uip_iso_desc *iso = wmem_alloc_array(pinfo->pool, struct uip_iso_desc, iso_count);
-            const guint8 *ip = tvb_get_ptr(tvb, (gint)iso_off, (gint)(iso_count * UIP_ISO_DESC_SIZE));
-            for (guint32 i = 0; i < iso_count; i++)
+            const uint8_t *ip = tvb_get_ptr(tvb, (int)iso_off, (int)(iso_count * UIP_ISO_DESC_SIZE));
+            for (uint32_t i = 0; i < iso_count; i++)
                 uip_decode_iso_desc(ip + i * UIP_ISO_DESC_SIZE, UIP_ISO_DESC_SIZE, &iso[i]);
             pdu.iso = iso;
             pdu.iso_count = iso_count;
@@ -607,10 +607,10 @@ static void usbipx_track(tvbuff_t *tvb, int offset, const struct usbipx_framing 
 
 static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_framing *fr,
                                packet_info *pinfo, proto_tree *pt, proto_item *pi,
-                               guint32 conn_id, struct usbipx_pdu **rec_io)
+                               uint32_t conn_id, struct usbipx_pdu **rec_io)
 {
     const struct uip_header *h = &fr->hdr;
-    guint32 data_len = 0, np = 0;
+    uint32_t data_len = 0, np = 0;
     proto_tree_add_item(pt, hf_command, tvb, offset + UIP_OFF_COMMAND, 4, ENC_BIG_ENDIAN);
     proto_tree_add_item(pt, hf_seqnum, tvb, offset + UIP_OFF_SEQNUM, 4, ENC_BIG_ENDIAN);
     proto_item *di = proto_tree_add_item(pt, hf_devid, tvb, offset + UIP_OFF_DEVID, 4, ENC_BIG_ENDIAN);
@@ -634,7 +634,7 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
         usbipx_add_setup(pt, tvb, offset + UIP_OFF_SETUP);
         np = h->u.cmd_submit.number_of_packets;
         if (h->direction == UIP_DIR_OUT)
-            data_len = (guint32)h->u.cmd_submit.transfer_buffer_length;
+            data_len = (uint32_t)h->u.cmd_submit.transfer_buffer_length;
         col_append_sep_fstr(pinfo->cinfo, COL_INFO, " | ", "CMD_SUBMIT seq=%u ep=%u %s len=%d",
                             h->seqnum, h->ep, h->direction ? "IN" : "OUT",
                             h->u.cmd_submit.transfer_buffer_length);
@@ -650,7 +650,7 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
         np = h->u.ret_submit.number_of_packets;
         int32_t status = h->u.ret_submit.status;
         if (fr->cmd_direction == UIP_DIR_IN && h->u.ret_submit.actual_length > 0)
-            data_len = (guint32)h->u.ret_submit.actual_length;
+            data_len = (uint32_t)h->u.ret_submit.actual_length;
         if (status == -32)
             expert_add_info(pinfo, si, &ei_stall);
         else if (status != 0)
@@ -682,18 +682,18 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
     }
     proto_item_append_text(pi, ", %s seq %u", uip_command_name(h->command), h->seqnum);
 
-    guint32 iso_count = uip_np_is_iso(np) ? np : 0;
+    uint32_t iso_count = uip_np_is_iso(np) ? np : 0;
     int data_off = offset + UIP_HEADER_SIZE;
     int iso_off = data_off + (int)data_len;
     struct usbipx_pdu *rec = *rec_io;
     if (!rec && !PINFO_FD_VISITED(pinfo)) {
         rec = wmem_new0(wmem_file_scope(), struct usbipx_pdu);
-        usbipx_track(tvb, offset, fr, pinfo, conn_id, (guint32)data_off, data_len, (guint32)iso_off,
+        usbipx_track(tvb, offset, fr, pinfo, conn_id, (uint32_t)data_off, data_len, (uint32_t)iso_off,
                      iso_count, rec);
         *rec_io = rec;
     }
     if (data_len)
-        proto_tree_add_item(pt, hf_data, tvb, data_off, (gint)data_len, ENC_NA);
+        proto_tree_add_item(pt, hf_data, tvb, data_off, (int)data_len, ENC_NA);
     if (iso_count)
         usbipx_add_iso(pt, tvb, iso_off, iso_count);
     if (rec) {
@@ -708,12 +708,12 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
 
 /* One whole PDU at offset. */
 static void usbipx_dissect_pdu(tvbuff_t *tvb, int offset, const struct usbipx_framing *fr,
-                               packet_info *pinfo, proto_tree *tree, guint32 conn_id)
+                               packet_info *pinfo, proto_tree *tree, uint32_t conn_id)
 {
-    guint32 index = usbipx_next_index(pinfo, true);
+    uint32_t index = usbipx_next_index(pinfo, true);
     struct usbipx_pdu *rec = p_get_proto_data(wmem_file_scope(), pinfo, proto_usbipx, index);
     bool fresh = rec == NULL;
-    proto_item *pi = proto_tree_add_item(tree, proto_usbipx, tvb, offset, (gint)fr->length, ENC_NA);
+    proto_item *pi = proto_tree_add_item(tree, proto_usbipx, tvb, offset, (int)fr->length, ENC_NA);
     proto_tree *pt = proto_item_add_subtree(pi, ett_pdu);
 
     if (fr->is_op) {
@@ -769,7 +769,7 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         /* Neither peer identified yet: wait for the bytes to say who is the client. */
         if (usbipx_desegment && pinfo->can_desegment && total < UIP_HEADER_SIZE) {
             pinfo->desegment_offset = 0;
-            pinfo->desegment_len = (guint32)(UIP_HEADER_SIZE - total);
+            pinfo->desegment_len = (uint32_t)(UIP_HEADER_SIZE - total);
             return total;
         }
         usbipx_add_skipped(tvb, 0, total, UIP_OK, true, pinfo, tree);
@@ -821,24 +821,24 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
 }
 
 /* Heuristic: the bytes start with an OP header or a URB header that validates. */
-static gboolean usbipx_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static usbipx_heur_result usbipx_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     int sender = usbipx_sender_of(tvb);
     if (sender < 0)
-        return FALSE;
-    guint avail = tvb_captured_length(tvb);
-    const guint8 *p = tvb_get_ptr(tvb, 0, (gint)avail);
+        return false;
+    unsigned avail = tvb_captured_length(tvb);
+    const uint8_t *p = tvb_get_ptr(tvb, 0, (int)avail);
     uint64_t len = 0, need = 0;
     /* An OP header that validates is signature enough even when the message goes on in the
      * next segment (usbip sends OP_REQ_IMPORT's header and busid separately). */
     if (uip_op_header_valid_at(p, avail, (enum uip_side)sender)) {
         int rc = uip_op_pdu_length(p, avail, &len, &need);
         if (rc != UIP_OK && rc != UIP_ERR_TRUNCATED)
-            return FALSE;
+            return false;
     }
     conversation_set_dissector(find_or_create_conversation(pinfo), usbipx_handle);
     usbipx_dissect_stream(tvb, pinfo, tree, data);
-    return TRUE;
+    return true;
 }
 
 /* ---- registration ------------------------------------------------------------------------------ */
@@ -926,7 +926,7 @@ void proto_register_usbipx(void)
         {&hf_skipped, {"Unparsed bytes", "usbipx.skipped", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_skip_reason, {"Reason", "usbipx.skipped.reason", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
     };
-    static gint *ett[] = {&ett_pdu, &ett_device, &ett_interface, &ett_flags,
+    static int *ett[] = {&ett_pdu, &ett_device, &ett_interface, &ett_flags,
                           &ett_setup, &ett_iso, &ett_devid};
     static ei_register_info ei[] = {
         {&ei_status_error, {"usbipx.expert.status_error", PI_RESPONSE_CODE, PI_WARN, "URB failed", EXPFILL}},

@@ -1,10 +1,13 @@
-/* plugin.c -- the entry points Wireshark 4.0 looks for in an epan plugin. */
+/* plugin.c -- the entry points Wireshark looks for in an epan plugin: the exported version
+ * symbols, plugin_register(), and from 4.4 on plugin_describe() (what kind of plugin it is). */
 #include "usbipx.h"
 
 #include <ws_symbol_export.h>
-#include <ws_version.h>
+#if USBIPX_WS_AT_LEAST(4, 3)
+#include <wsutil/plugins.h>
+#endif
 
-WS_DLL_PUBLIC_DEF const gchar plugin_version[] = "0.1.0";
+WS_DLL_PUBLIC_DEF const char plugin_version[] = "0.1.0";
 WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 
@@ -18,3 +21,12 @@ void plugin_register(void)
     };
     proto_register_plugin(&plugin);
 }
+
+#ifdef WS_PLUGIN_DESC_DISSECTOR
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+
+uint32_t plugin_describe(void)
+{
+    return WS_PLUGIN_DESC_DISSECTOR;
+}
+#endif

@@ -26,7 +26,7 @@ static tap_packet_status usbipx_srt_packet(void *pss, packet_info *pinfo, epan_d
     srt_data_t *data = pss;
     const struct usbipx_urb *u = prv;
     srt_stat_table *table = g_array_index(data->srt_array, srt_stat_table *, 0);
-    guint64 key = usbipx_endpoint_key(u->devid, u->ep, u->direction == UIP_DIR_IN);
+    uint64_t key = usbipx_endpoint_key(u->devid, u->ep, u->direction == UIP_DIR_IN);
     gpointer row = g_hash_table_lookup(usbipx_srt_rows, &key);
     int index;
 
@@ -34,7 +34,7 @@ static tap_packet_status usbipx_srt_packet(void *pss, packet_info *pinfo, epan_d
         index = GPOINTER_TO_INT(row) - 1;
     } else {
         index = (int)g_hash_table_size(usbipx_srt_rows);
-        guint64 *k = g_new(guint64, 1);
+        uint64_t *k = g_new(uint64_t, 1);
         *k = key;
         g_hash_table_insert(usbipx_srt_rows, k, GINT_TO_POINTER(index + 1));
     }

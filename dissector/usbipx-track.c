@@ -17,23 +17,23 @@ struct usbipx_track_state {
 
 static struct usbipx_track_state *state;
 
-static guint64 *usbipx_key_new(uint64_t a, uint64_t b)
+static uint64_t *usbipx_key_new(uint64_t a, uint64_t b)
 {
-    guint64 *k = g_new(guint64, 2);
+    uint64_t *k = g_new(uint64_t, 2);
     k[0] = a;
     k[1] = b;
     return k;
 }
 
-static guint usbipx_key_hash(gconstpointer p)
+static unsigned usbipx_key_hash(gconstpointer p)
 {
-    const guint64 *k = p;
+    const uint64_t *k = p;
     return g_int64_hash(&k[0]) * 31u + g_int64_hash(&k[1]);
 }
 
 static gboolean usbipx_key_equal(gconstpointer a, gconstpointer b)
 {
-    const guint64 *x = a, *y = b;
+    const uint64_t *x = a, *y = b;
     return x[0] == y[0] && x[1] == y[1];
 }
 
@@ -41,7 +41,7 @@ static gboolean usbipx_key_equal(gconstpointer a, gconstpointer b)
  * the tracker's final record, if it comes, fills in the rest. */
 static void usbipx_note_completion(const struct uip_event *ev, struct usbipx_pdu *rec)
 {
-    guint64 key[2] = {ev->conn_id, ev->id};
+    uint64_t key[2] = {ev->conn_id, ev->id};
     struct usbipx_urb *r = g_hash_table_lookup(state->open_urbs, key);
     if (!r)
         return;
@@ -97,7 +97,7 @@ static void usbipx_fill(struct usbipx_urb *r, const struct uip_urb *u)
 /* The tracker is done with an URB: complete our record of it. */
 static void usbipx_on_urb(void *user, const struct uip_urb *u)
 {
-    guint64 key[2] = {u->conn_id, u->id};
+    uint64_t key[2] = {u->conn_id, u->id};
     struct usbipx_urb *r = g_hash_table_lookup(state->open_urbs, key);
     if (r) {
         usbipx_fill(r, u);
@@ -149,7 +149,7 @@ static void usbipx_note_submit(uint32_t conn_id, const struct uip_pdu *pdu, stru
 {
     const struct uip_header *h = &pdu->hdr;
     uint64_t ep_key = usbipx_endpoint_key(h->devid, h->ep, h->direction == UIP_DIR_IN);
-    guint64 key[2] = {conn_id, ep_key};
+    uint64_t key[2] = {conn_id, ep_key};
     uint64_t *last = g_hash_table_lookup(state->last_submit, key);
     if (last) {
         rec->has_since_prev = true;
@@ -192,7 +192,7 @@ void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx
         rec->urb = r;
         usbipx_note_submit(conn_id, pdu, rec);
     } else if (h->command == UIP_CMD_UNLINK) {
-        guint64 key[2] = {conn_id, h->u.cmd_unlink.unlink_seqnum};
+        uint64_t key[2] = {conn_id, h->u.cmd_unlink.unlink_seqnum};
         struct usbipx_urb *victim = g_hash_table_lookup(state->open_urbs, key);
         if (victim) {
             victim->frame_unlink = (uint32_t)pdu->frame;

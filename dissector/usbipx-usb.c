@@ -16,7 +16,7 @@
 enum { USBMON_ISO = 0, USBMON_INTERRUPT = 1, USBMON_CONTROL = 2, USBMON_BULK = 3 };
 
 static dissector_handle_t usb_mmapped_handle;
-static gboolean usbipx_usb_enabled = TRUE;
+static usbipx_pref_bool usbipx_usb_enabled = true;
 
 void usbipx_usb_register_prefs(module_t *m)
 {
@@ -32,7 +32,7 @@ void usbipx_usb_register(void)
     usb_mmapped_handle = encap ? dissector_get_uint_handle(encap, WTAP_ENCAP_USB_LINUX_MMAPPED) : NULL;
 }
 
-static guint8 usbipx_usbmon_type(guint8 xfer_type)
+static uint8_t usbipx_usbmon_type(uint8_t xfer_type)
 {
     switch (xfer_type) {
     case UIP_XFER_CONTROL: return USBMON_CONTROL;
@@ -43,13 +43,13 @@ static guint8 usbipx_usbmon_type(guint8 xfer_type)
 }
 
 /* Fields of the usbmon header are in host byte order, as the kernel writes them. */
-static void usbipx_put(guint8 *hdr, int off, const void *v, size_t n)
+static void usbipx_put(uint8_t *hdr, int off, const void *v, size_t n)
 {
     memcpy(hdr + off, v, n);
 }
 
 void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_info *pinfo,
-                        proto_tree *tree, guint32 conn_id, const struct uip_header *hdr,
+                        proto_tree *tree, uint32_t conn_id, const struct uip_header *hdr,
                         const struct usbipx_pdu *rec)
 {
     const struct usbipx_urb *u = rec->urb;
@@ -57,24 +57,24 @@ void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_inf
         return;
     bool submit = hdr->command == UIP_CMD_SUBMIT;
     bool in = u->direction == UIP_DIR_IN;
-    guint8 *buf = wmem_alloc0(pinfo->pool, USBMON_HEADER_SIZE + (size_t)data_len);
-    guint64 id = (guint64)conn_id << 32 | u->seqnum;
-    guint16 busnum = (guint16)(u->devid >> 16);
-    gint64 sec = (gint64)pinfo->abs_ts.secs;
-    gint32 usec = pinfo->abs_ts.nsecs / 1000;
-    gint32 status = submit ? USBMON_EINPROGRESS : hdr->u.ret_submit.status;
-    guint32 length = submit ? (guint32)hdr->u.cmd_submit.transfer_buffer_length
-                            : (guint32)MAX(hdr->u.ret_submit.actual_length, 0);
-    guint32 captured = (guint32)data_len;
-    gint32 interval = submit ? hdr->u.cmd_submit.interval : 0;
-    gint32 start_frame = submit ? hdr->u.cmd_submit.start_frame : hdr->u.ret_submit.start_frame;
-    guint32 flags = submit ? hdr->u.cmd_submit.transfer_flags : 0;
+    uint8_t *buf = wmem_alloc0(pinfo->pool, USBMON_HEADER_SIZE + (size_t)data_len);
+    uint64_t id = (uint64_t)conn_id << 32 | u->seqnum;
+    uint16_t busnum = (uint16_t)(u->devid >> 16);
+    int64_t sec = (int64_t)pinfo->abs_ts.secs;
+    int32_t usec = pinfo->abs_ts.nsecs / 1000;
+    int32_t status = submit ? USBMON_EINPROGRESS : hdr->u.ret_submit.status;
+    uint32_t length = submit ? (uint32_t)hdr->u.cmd_submit.transfer_buffer_length
+                            : (uint32_t)MAX(hdr->u.ret_submit.actual_length, 0);
+    uint32_t captured = (uint32_t)data_len;
+    int32_t interval = submit ? hdr->u.cmd_submit.interval : 0;
+    int32_t start_frame = submit ? hdr->u.cmd_submit.start_frame : hdr->u.ret_submit.start_frame;
+    uint32_t flags = submit ? hdr->u.cmd_submit.transfer_flags : 0;
 
     usbipx_put(buf, 0, &id, 8);
     buf[8] = submit ? 'S' : 'C';
     buf[9] = usbipx_usbmon_type(u->xfer_type);
-    buf[10] = (guint8)((u->ep & 0x0f) | (in ? 0x80 : 0));
-    buf[11] = (guint8)(u->devid & 0x7f);
+    buf[10] = (uint8_t)((u->ep & 0x0f) | (in ? 0x80 : 0));
+    buf[11] = (uint8_t)(u->devid & 0x7f);
     usbipx_put(buf, 12, &busnum, 2);
     bool setup = submit && u->ep == 0;
     buf[14] = setup ? 0 : '-';
@@ -92,8 +92,8 @@ void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_inf
     if (data_len > 0)
         tvb_memcpy(tvb, buf + USBMON_HEADER_SIZE, data_offset, (size_t)data_len);
 
-    tvbuff_t *usb_tvb = tvb_new_child_real_data(tvb, buf, USBMON_HEADER_SIZE + (guint)data_len,
-                                                USBMON_HEADER_SIZE + (gint)data_len);
+    tvbuff_t *usb_tvb = tvb_new_child_real_data(tvb, buf, USBMON_HEADER_SIZE + (unsigned)data_len,
+                                                USBMON_HEADER_SIZE + (int)data_len);
     /* The USB dissector rewrites the addresses; TCP and this plugin need them back. */
     address src, dst, net_src, net_dst;
     copy_address_shallow(&src, &pinfo->src);
@@ -101,7 +101,7 @@ void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_inf
     copy_address_shallow(&net_src, &pinfo->net_src);
     copy_address_shallow(&net_dst, &pinfo->net_dst);
     port_type ptype = pinfo->ptype;
-    guint32 srcport = pinfo->srcport, destport = pinfo->destport;
+    uint32_t srcport = pinfo->srcport, destport = pinfo->destport;
     col_append_str(pinfo->cinfo, COL_INFO, " ");
     col_set_fence(pinfo->cinfo, COL_INFO);
     TRY {

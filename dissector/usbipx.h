@@ -7,6 +7,7 @@
 #include <epan/prefs.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "usbipx-compat.h"
 #include "uip/framer.h"
 #include "uip/tracker.h"
 
@@ -67,7 +68,7 @@ void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx
 void usbipx_usb_register_prefs(module_t *m);
 void usbipx_usb_register(void);
 void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_info *pinfo,
-                        proto_tree *tree, guint32 conn_id, const struct uip_header *hdr,
+                        proto_tree *tree, uint32_t conn_id, const struct uip_header *hdr,
                         const struct usbipx_pdu *rec);
 
 /* usbipx-srt.c: the service response time statistic (tshark -z usbipx,srt). */
