@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh -- set up and run the whole test suite: warnings-as-errors build with every unit,
-# integration, tshark and replay test; an ASan+UBSan build of the core, the analyzer and the plugin;
-# each fuzz target for a while; the real-kernel lab. Ends with "N passed, N failed".
+# integration, tshark (Wireshark 4.0, 4.4 and 4.6) and replay test; an ASan+UBSan build of the
+# core, the analyzer and the plugin; each fuzz target for a while; the real-kernel lab. Ends with "N passed, N failed".
 # Usage: scripts/test.sh            Environment: UIP_FUZZ_SECONDS (default 60).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,8 +23,16 @@ step() { # step NAME COMMAND...: run one stage, count it, keep going
 
 scripts/setup.sh --no-build || { echo "test: setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# The plugin is also built for and tested in the Wireshark of these Debian releases (4.4 and 4.6
+# beside Debian 12's 4.0), each in a root that tests/wireshark/root.sh makes once and caches.
+wireshark_roots="trixie sid"
+make_roots() {
+  local r
+  for r in $wireshark_roots; do tests/wireshark/root.sh make "$r" > /dev/null || return 1; done
+}
 build_release() {
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUIP_WERROR=ON -DUIP_DISSECTOR=ON >/dev/null &&
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUIP_WERROR=ON -DUIP_DISSECTOR=ON \
+    -DUIP_WIRESHARK_ROOTS="${wireshark_roots// /;}" >/dev/null &&
     cmake --build build -j"$(nproc)"
 }
 build_asan() {
@@ -32,8 +40,9 @@ build_asan() {
     cmake --build build-asan -j"$(nproc)"
 }
 
-step "build (warnings are errors)" build_release
-step "tests: unit, integration, dissector, replay" \
+step "Wireshark 4.4 and 4.6 roots (debootstrap, cached)" make_roots
+step "build (warnings are errors; the plugin for Wireshark 4.0, 4.4 and 4.6)" build_release
+step "tests: unit, integration, dissector (4.0, 4.4, 4.6), replay" \
   ctest --test-dir build --output-on-failure -LE lab
 step "build with ASan+UBSan" build_asan
 step "tests under ASan+UBSan: unit, bad input, the plugin inside tshark, replay over loopback" \

@@ -6,6 +6,11 @@ nobody can read, whatever the permissions of the checkout. With UIP_TSHARK_PRELO
 sanitizer build), tshark runs with those libraries preloaded (libasan, libubsan) so that an
 ASan+UBSan build of the plugin is checked inside the real tshark; ASAN_OPTIONS and UBSAN_OPTIONS
 pass through.
+
+With UIP_TSHARK_ROOT set to a Debian root made by tests/wireshark/root.sh, tshark is that
+release's, run inside the root (chroot, its own /proc) on a plugin built against its headers; the
+private folder is then inside the root, and paths are handed to tshark as the root sees them. The
+plugin goes where that tshark looks: plugins/X.Y/epan, X.Y its version.
 """
 import os
 import shutil
@@ -13,10 +18,18 @@ import subprocess
 import tempfile
 
 
+# Run a command inside a root: a private mount namespace with the root's own /proc, chroot, cd.
+IN_ROOT = ('root=$1 cwd=$2; shift 2; mount -t proc proc "$root/proc" && '
+           'exec chroot "$root" sh -c \'cd "$0" && exec "$@"\' "$cwd" "$@"')
+
+
 class Tshark:
-    def __init__(self, plugin_path):
-        self.dir = tempfile.mkdtemp(prefix="usbipx-tshark-")
-        epan = os.path.join(self.dir, "plugins", "4.0", "epan")
+    def __init__(self, plugin_path, root=None):
+        self.root = root if root is not None else os.environ.get("UIP_TSHARK_ROOT") or None
+        self.dir = tempfile.mkdtemp(prefix="usbipx-tshark-",
+                                    dir=os.path.join(self.root, "tmp") if self.root else None)
+        self.version = self.wireshark_version()
+        epan = os.path.join(self.dir, "plugins", self.version, "epan")
         os.makedirs(epan)
         shutil.copy(plugin_path, epan)
         for root, dirs, files in os.walk(self.dir):
@@ -40,10 +53,33 @@ class Tshark:
         os.chmod(dst, 0o644)
         return dst
 
+    def inside(self, path):
+        """A host path as tshark sees it (inside the root, when there is one)."""
+        if self.root and isinstance(path, str) and path.startswith(self.root + os.sep):
+            return path[len(self.root):]
+        return path
+
+    def command(self, argv, cwd):
+        """argv run as the host's or the root's program, from cwd."""
+        if not self.root:
+            return argv
+        return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", IN_ROOT,
+                "in_root", self.root, self.inside(cwd)] + argv
+
+    def wireshark_version(self):
+        """X.Y of this tshark (the plugin folder it reads)."""
+        out = subprocess.run(self.command(["tshark", "--version"], "/"), capture_output=True,
+                             text=True, timeout=120).stdout
+        first = out.splitlines()[0] if out else ""
+        words = [w for w in first.split() if w[:1].isdigit() and w.count(".") >= 2]
+        if not words:
+            raise RuntimeError(f"cannot tell tshark's version from {first!r}")
+        return ".".join(words[0].split(".")[:2])
+
     def run(self, args, timeout=600):
         """tshark ARGS with the plugin loaded; returns the CompletedProcess (text)."""
-        env = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={self.dir}",
-               f"WIRESHARK_PLUGIN_DIR={os.path.join(self.dir, 'plugins')}"]
+        env = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={self.inside(self.dir)}",
+               f"WIRESHARK_PLUGIN_DIR={self.inside(os.path.join(self.dir, 'plugins'))}"]
         preload = os.environ.get("UIP_TSHARK_PRELOAD")
         if preload:
             env += [f"LD_PRELOAD={preload}",
@@ -53,14 +89,16 @@ class Tshark:
         # dissector only with out-of-order reassembly on; the plugin's README says so to users.
         # (-G must come first: it takes no preferences.)
         prefs = [] if list(args)[:1] == ["-G"] else ["-o", "tcp.reassemble_out_of_order:TRUE"]
-        cmd = env + ["tshark"] + prefs + list(args)
+        cmd = env + ["tshark"] + prefs + [self.inside(a) for a in args]
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=self.dir)
+        return subprocess.run(self.command(cmd, self.dir), capture_output=True, text=True,
+                              timeout=timeout, cwd=self.dir)
 
     def plugin_loaded(self):
         out = self.run(["-G", "protocols"]).stdout
-        return any(line.split("\t")[-1] == "usbipx" for line in out.splitlines())
+        # name, short name, filter name (4.4 adds three enabled/heuristic flags after it)
+        return any(line.split("\t")[2:3] == ["usbipx"] for line in out.splitlines())
 
 
 # What a crash, a failed assertion or a sanitizer report leaves in tshark's output.

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# root.sh -- a Debian release's own Wireshark, in a chroot made with debootstrap and cached, so that
+# the plugin is built against that release's headers and tested inside that release's tshark.
+#
+#   root.sh make RELEASE              create the root unless it is cached; prints its path
+#   root.sh path RELEASE              the root's path (whether or not it exists)
+#   root.sh run RELEASE [--src SRC] [-C DIR] CMD
+#                                     run CMD inside the root (as root, /proc mounted, cwd DIR,
+#                                     the folder SRC bound read-only at /src)
+#   root.sh build RELEASE SRC OUT     build the plugin of the checkout SRC against the root's
+#                                     Wireshark; OUT/usbipx.so and OUT/wireshark-version (X.Y)
+#
+# RELEASE is a Debian suite: trixie (Wireshark 4.4), sid (4.6 in December 2026). The roots live in
+# UIP_ROOTS (default /var/cache/usbip-toolkit/roots), outside the checkout, so a fresh clone on the
+# same machine reuses them. Needs root (debootstrap, chroot, mount namespaces).
+# Exit codes: 0 done, 1 a step failed (the message says which), 2 usage.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+roots=${UIP_ROOTS:-/var/cache/usbip-toolkit/roots}
+mirror=${UIP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+usage() { sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+die() { echo "root.sh: $*" >&2; exit 1; }
+
+# Run a command inside ROOT with /proc and, optionally, a directory bound read-only at /src; the
+# mounts live in a private mount namespace and vanish with it.
+in_root() { # in_root ROOT SRC_OR_EMPTY CWD CMD...
+  local root=$1 src=$2 cwd=$3; shift 3
+  unshare --mount --propagation private -- sh -euc '
+    root=$1 src=$2 cwd=$3; shift 3
+    mount -t proc proc "$root/proc"
+    if [ -n "$src" ]; then mkdir -p "$root/src"; mount --bind -o ro "$src" "$root/src"; fi
+    exec chroot "$root" sh -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
+  ' in_root "$root" "$src" "$cwd" "$@"
+}
+
+make_root() { # make_root RELEASE: debootstrap, then the packages of packages.txt
+  local release=$1 dir="$roots/$1"
+  [ -x "$dir/usr/bin/tshark" ] && { echo "$dir"; return 0; }
+  command -v debootstrap > /dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
+  mkdir -p "$roots"
+  # A finished debootstrap (its /debootstrap folder removed) whose packages did not install is
+  # taken up again; anything else left over is started afresh.
+  if [ ! -x "$dir.tmp/usr/bin/apt-get" ] || [ -d "$dir.tmp/debootstrap" ]; then
+    rm -rf "$dir.tmp"
+    echo "root.sh: debootstrap $release into $dir (once; cached)" >&2
+    debootstrap --variant=minbase "$release" "$dir.tmp" "$mirror" > "$roots/$release.log" 2>&1 ||
+      die "debootstrap $release failed (log: $roots/$release.log)"
+  fi
+  local packages
+  packages=$(sed -e 's/#.*//' "$here/packages.txt" | tr -s ' \t' '\n' | sed '/^$/d' | tr '\n' ' ')
+  # sid's Release file can read as expired against this machine's clock.
+  # shellcheck disable=SC2086
+  in_root "$dir.tmp" "" / env DEBIAN_FRONTEND=noninteractive sh -c "
+    apt-get -o Acquire::Check-Valid-Until=false update -qq &&
+    apt-get install -y -qq --no-install-recommends $packages" >> "$roots/$release.log" 2>&1 ||
+    die "installing the packages in the $release root failed (log: $roots/$release.log)"
+  rm -rf "$dir.tmp/var/cache/apt/archives"/*.deb
+  mv "$dir.tmp" "$dir"
+  echo "$dir"
+}
+
+root_of() { # root_of RELEASE: the path of an existing root
+  [ -x "$roots/$1/usr/bin/tshark" ] || die "no $1 root in $roots (run: $0 make $1)"
+  echo "$roots/$1"
+}
+
+build_plugin() { # build_plugin RELEASE SRC OUT
+  unset MAKEFLAGS MFLAGS MAKELEVEL # a make of its own inside the root, not a submake
+  local release=$1 src out root
+  src=$(cd "$2" && pwd)
+  mkdir -p "$3"
+  out=$(cd "$3" && pwd)
+  root=$(root_of "$release")
+  local werror=${UIP_WERROR:-ON}
+  in_root "$root" "$src" / sh -euc "
+    mkdir -p /build
+    cmake -S /src -B /build/usbipx -DUIP_PLUGIN_ONLY=ON -DUIP_WERROR=$werror \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo > /build/usbipx.configure.log 2>&1 ||
+      { cat /build/usbipx.configure.log >&2; exit 1; }
+    cmake --build /build/usbipx -j$(nproc)
+    tshark --version 2>/dev/null | sed -n '1s/.* \([0-9]*\.[0-9]*\)\.[0-9].*/\1/p' > /build/usbipx/wireshark-version
+  " || die "building the plugin against the $release root's Wireshark failed"
+  cp "$root/build/usbipx/dissector/usbipx.so" "$root/build/usbipx/wireshark-version" "$out/"
+}
+
+[ $# -ge 2 ] || usage
+cmd=$1 release=$2
+shift 2
+case $cmd in
+make) [ $# -eq 0 ] || usage; make_root "$release" ;;
+path) [ $# -eq 0 ] || usage; echo "$roots/$release" ;;
+run)
+  cwd=/ src=
+  if [ "${1:-}" = --src ]; then src=$(cd "$2" && pwd); shift 2; fi
+  if [ "${1:-}" = -C ]; then cwd=$2; shift 2; fi
+  [ $# -ge 1 ] || usage
+  in_root "$(root_of "$release")" "$src" "$cwd" "$@"
+  ;;
+build) [ $# -eq 2 ] || usage; build_plugin "$release" "$1" "$2" ;;
+*) usage ;;
+esac
