@@ -116,6 +116,7 @@ struct usbipx_conv {
     address server_addr;
     uint32_t server_port;
     uint32_t first_pdu_frame[2]; /* per side: frame of the first PDU framed (first pass) */
+    struct usbipx_tcpgap tcp[2];  /* per side: what TCP has handed over (first pass) */
 };
 
 static struct usbipx_conv *usbipx_conv_get(packet_info *pinfo, conversation_t **conv_out)
@@ -775,6 +776,8 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         usbipx_add_skipped(tvb, 0, total, UIP_OK, true, pinfo, tree);
         return total;
     }
+    usbipx_tcpgap_track(&c->tcp[side], pinfo, data);
+    usbipx_tcpgap_show(tvb, pinfo, tree);
     while (offset < total) {
         struct usbipx_framing fr;
         switch (usbipx_frame_at(tvb, offset, side, pinfo, conv->conv_index, &fr)) {
@@ -952,6 +955,7 @@ void proto_register_usbipx(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert_module_t *em = expert_register_protocol(proto_usbipx);
     expert_register_field_array(em, ei, array_length(ei));
+    usbipx_tcpgap_register(proto_usbipx, em);
 
     module_t *m = prefs_register_protocol(proto_usbipx, NULL);
     prefs_register_bool_preference(m, "desegment",

@@ -3,6 +3,7 @@
 #ifndef USBIPX_H
 #define USBIPX_H
 
+#include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <stdbool.h>
@@ -63,6 +64,17 @@ void usbipx_track_cleanup(void);
 bool usbipx_track_cmd_direction(uint32_t conn_id, uint32_t seqnum, int *direction);
 /* Account for one PDU (first pass only) and fill rec. */
 void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx_pdu *rec);
+
+/* usbipx-tcpgap.c: stream bytes that TCP never handed over, per direction of a conversation. */
+struct usbipx_tcpgap {
+    bool known;
+    uint32_t next_seq; /* TCP sequence number after the last byte handed over */
+};
+void usbipx_tcpgap_register(int proto, expert_module_t *em);
+/* First pass: note a jump in this segment's sequence number (data: TCP's struct tcpinfo). */
+void usbipx_tcpgap_track(struct usbipx_tcpgap *g, packet_info *pinfo, const void *data);
+/* The missing bytes before this segment, with the expert item that says why. */
+void usbipx_tcpgap_show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 
 /* usbipx-usb.c: hand the URB's setup and data to Wireshark's USB dissector. */
 void usbipx_usb_register_prefs(module_t *m);

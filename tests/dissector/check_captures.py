@@ -3,7 +3,8 @@
 
 usage: check_captures.py USBIP_ANALYZE PLUGIN CAPTURE [CLASS_FILTER...]
 
-Checks: no malformed packet and no dissector bug; as many USB/IP PDUs as the analyzer framed;
+Checks: no malformed packet and no dissector bug; as many USB/IP PDUs as the analyzer framed
+(with Wireshark's default preferences: as many, or an expert item naming the missing preference);
 for every URB of the analyzer's --urbs table, the plugin's CMD_SUBMIT in the same frame links to
 the same RET_SUBMIT frame with the same latency (to the nanosecond), queue depth at submit, transfer
 type and outcome, and the RET_SUBMIT links back (in a capture with TCP gaps, where Wireshark's
@@ -42,6 +43,9 @@ def main():
         if expert.returncode != 0 or "Malformed" in text or any(b in text for b in BAD_SIGNS):
             errors.append(f"malformed packets or dissector bugs:\n{text.strip()[:2000]}")
         pdus = usbipx_pdus(ts, cap)
+        default_pdus = len(usbipx_pdus(ts, cap, ooo=False))
+        p = ts.run(["-r", cap, "-2", "-q", "-z", "expert,warn"], ooo=False)
+        default_expert = p.stdout
         for class_filter in class_filters:
             p = ts.run(["-r", cap, "-2", "-Y", class_filter, "-T", "fields", "-e", "frame.number"])
             if not p.stdout.split():
@@ -61,6 +65,16 @@ def main():
     gaps = summary["accounting"]["tcp_gaps"] > 0
     if len(pdus) != want and not (gaps and len(pdus) < want):
         errors.append(f"plugin decoded {len(pdus)} PDUs, the analyzer framed {want}")
+
+    # With Wireshark's default preferences TCP passes on no segment that arrived out of order:
+    # then every PDU all the same, or an expert item that says bytes never reached the plugin and
+    # names the preference that brings them (and no such item when nothing is missing).
+    says_gap = "tcp.reassemble_out_of_order" in default_expert
+    if default_pdus < len(pdus) and not says_gap:
+        errors.append(f"default preferences: {default_pdus} PDUs of {len(pdus)}, and no expert item names "
+                      "tcp.reassemble_out_of_order")
+    if default_pdus == len(pdus) and says_gap and not gaps:
+        errors.append("default preferences: every PDU decoded, yet an expert item says bytes are missing")
 
     rows = subprocess.run([analyze, "--urbs", "-"] + opts + [capture], capture_output=True, text=True).stdout
     cmds, rets = {}, {}

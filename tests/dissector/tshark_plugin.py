@@ -76,7 +76,7 @@ class Tshark:
             raise RuntimeError(f"cannot tell tshark's version from {first!r}")
         return ".".join(words[0].split(".")[:2])
 
-    def run(self, args, timeout=600):
+    def run(self, args, timeout=600, ooo=True):
         """tshark ARGS with the plugin loaded; returns the CompletedProcess (text)."""
         env = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={self.inside(self.dir)}",
                f"WIRESHARK_PLUGIN_DIR={self.inside(os.path.join(self.dir, 'plugins'))}"]
@@ -88,7 +88,7 @@ class Tshark:
         # Segments that netem reordered (the lab's enum-recover capture) reach a TCP payload
         # dissector only with out-of-order reassembly on; the plugin's README says so to users.
         # (-G must come first: it takes no preferences.)
-        prefs = [] if list(args)[:1] == ["-G"] else ["-o", "tcp.reassemble_out_of_order:TRUE"]
+        prefs = [] if list(args)[:1] == ["-G"] or not ooo else ["-o", "tcp.reassemble_out_of_order:TRUE"]
         cmd = env + ["tshark"] + prefs + [self.inside(a) for a in args]
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
@@ -114,9 +114,11 @@ def layer_list(layers, name):
     return v if isinstance(v, list) else [v]
 
 
-def usbipx_pdus(tshark, capture, extra=()):
-    """Every usbipx PDU of a capture (two-pass), in order: (frame number, time, fields dict)."""
-    p = tshark.run(["-r", capture, "-2", "-T", "json", "--no-duplicate-keys", "-J", "frame usbipx"] + list(extra))
+def usbipx_pdus(tshark, capture, extra=(), ooo=True):
+    """Every usbipx PDU of a capture (two-pass), in order: (frame number, time, fields dict).
+    ooo=False: with TCP's default preference (out-of-order segments not reassembled)."""
+    p = tshark.run(["-r", capture, "-2", "-T", "json", "--no-duplicate-keys", "-J", "frame usbipx"] + list(extra),
+                   ooo=ooo)
     if p.returncode != 0:
         raise RuntimeError(f"tshark failed ({p.returncode}): {p.stderr.strip()}")
     import json
