@@ -23,7 +23,9 @@ drive_says() { grep -q "$1" "$out/drive.log"; }
 
 # proxy-sweep: the proxy at 0, 20, 50 and 100 ms (two guests at a time); the time to read 2 MiB
 # grows with the delay, about as the round trip (usb-storage keeps one bulk URB in flight). The
-# table puts it beside the netem sweep recorded in captures/sweep.txt.
+# table puts it beside the netem sweep recorded in captures/sweep.txt. The checks hold on a loaded
+# machine (load only makes a run slower): each URB took at least the added delay, and each read at
+# least its round trips; how the times compare between delays is measured, not asserted.
 if [ "$name" = proxy-sweep ]; then
   delays="0 20 50 100"
   for pair in "0 20" "50 100"; do
@@ -42,11 +44,15 @@ if [ "$name" = proxy-sweep ]; then
     n=$(awk -v d="$ms" '$1 == d { print $3 }' "$root/captures/sweep.txt")
     awk -v d="$ms" -v t="$t" -v n="$n" 'BEGIN { printf "%8d %12d %10.0f %12d %10.0f\n", d, t, t ? 2097152 / t : 0, n, n ? 2097152 / n : 0 }'
   done | tee "$out/table.txt"
-  t50=$(cat "$out/50/read-2mib-ms.txt" 2>/dev/null); t100=$(cat "$out/100/read-2mib-ms.txt" 2>/dev/null)
-  check "slower with each added delay (0 < 20 < 50 < 100 ms)" \
-    awk 'NR > 0 { if (prev != "" && $2 <= prev) bad = 1; prev = $2 } END { exit bad }' "$out/table.txt"
-  check "100 ms takes at least 1.5x as long as 50 ms (bound by the round trip)" \
-    awk -v b="$t50" -v c="$t100" 'BEGIN { exit !(c >= 1.5 * b) }'
+  for ms in 20 50 100; do
+    echo "proxy at $ms ms:"
+    if python3 "$here/proxy_bound.py" "$build/analyzer/usbip-analyze" "$out/$ms/proxy.pcap" "$ms" \
+         "$(cat "$out/$ms/read-2mib-ms.txt" 2>/dev/null || echo 0)" 2097152; then
+      echo "ok: proxy at $ms ms: every URB and the read took at least their round trips"
+    else
+      echo "FAIL: proxy at $ms ms: faster than its round trips allow"; failures=$((failures + 1))
+    fi
+  done
   if [ $failures -ne 0 ]; then echo "$failures check(s) failed (outputs in $out)"; exit 1; fi
   rm -rf "$out"
   exit 0
