@@ -31,7 +31,9 @@ static int hf_command = -1, hf_seqnum = -1, hf_devid = -1, hf_devid_bus = -1, hf
 static int hf_direction = -1, hf_ep = -1;
 static int hf_flags = -1, hf_flag_short_not_ok = -1, hf_flag_iso_asap = -1, hf_flag_no_dma = -1;
 static int hf_flag_zero_packet = -1, hf_flag_no_interrupt = -1, hf_flag_free_buffer = -1;
-static int hf_flag_dir_in = -1;
+static int hf_flag_dir_in = -1, hf_flag_dma_map_single = -1, hf_flag_dma_map_page = -1;
+static int hf_flag_dma_map_sg = -1, hf_flag_map_local = -1, hf_flag_setup_map_single = -1;
+static int hf_flag_setup_map_local = -1, hf_flag_dma_sg_combined = -1, hf_flag_aligned_temp = -1;
 static int hf_transfer_length = -1, hf_start_frame = -1, hf_num_packets = -1, hf_interval = -1;
 static int hf_setup = -1, hf_bm_request_type = -1, hf_b_request = -1, hf_w_value = -1;
 static int hf_w_index = -1, hf_w_length = -1;
@@ -625,14 +627,23 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
     case UIP_CMD_SUBMIT: {
         static int *const flag_fields[] = {
             &hf_flag_short_not_ok, &hf_flag_iso_asap, &hf_flag_no_dma, &hf_flag_zero_packet,
-            &hf_flag_no_interrupt, &hf_flag_free_buffer, &hf_flag_dir_in, NULL};
+            &hf_flag_no_interrupt, &hf_flag_free_buffer, &hf_flag_dir_in, &hf_flag_dma_map_single,
+            &hf_flag_dma_map_page, &hf_flag_dma_map_sg, &hf_flag_map_local, &hf_flag_setup_map_single,
+            &hf_flag_setup_map_local, &hf_flag_dma_sg_combined, &hf_flag_aligned_temp, NULL};
         proto_tree_add_bitmask(pt, tvb, offset + UIP_OFF_TRANSFER_FLAGS, hf_flags, ett_flags,
                                flag_fields, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_transfer_length, tvb, offset + UIP_OFF_TRANSFER_BUFFER_LENGTH, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_start_frame, tvb, offset + UIP_OFF_START_FRAME, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_num_packets, tvb, offset + UIP_OFF_NUMBER_OF_PACKETS, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_interval, tvb, offset + UIP_OFF_INTERVAL, 4, ENC_BIG_ENDIAN);
-        usbipx_add_setup(pt, tvb, offset + UIP_OFF_SETUP);
+        if (h->ep == 0) {
+            usbipx_add_setup(pt, tvb, offset + UIP_OFF_SETUP);
+        } else {
+            /* Only the control pipe has a setup stage; elsewhere the bytes mean nothing (Linux's
+             * usb-storage leaves its last control request there). */
+            proto_item *si = proto_tree_add_item(pt, hf_setup, tvb, offset + UIP_OFF_SETUP, UIP_SETUP_SIZE, ENC_NA);
+            proto_item_append_text(si, " (unused: not a control URB)");
+        }
         np = h->u.cmd_submit.number_of_packets;
         if (h->direction == UIP_DIR_OUT)
             data_len = (uint32_t)h->u.cmd_submit.transfer_buffer_length;
@@ -675,8 +686,12 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
     case UIP_RET_UNLINK:
         proto_tree_add_item(pt, hf_status, tvb, offset + UIP_OFF_STATUS, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_padding, tvb, offset + UIP_OFF_UNLINK_PADDING, 24, ENC_NA);
-        col_append_sep_fstr(pinfo->cinfo, COL_INFO, " | ", "RET_UNLINK seq=%u status=%d", h->seqnum,
-                            h->u.ret_unlink.status);
+        if (h->u.ret_unlink.status == 0)
+            col_append_sep_fstr(pinfo->cinfo, COL_INFO, " | ", "RET_UNLINK seq=%u 0 (too late: the URB had completed)",
+                                h->seqnum);
+        else
+            col_append_sep_fstr(pinfo->cinfo, COL_INFO, " | ", "RET_UNLINK seq=%u -%s", h->seqnum,
+                                usbipx_status_text(h->u.ret_unlink.status));
         break;
     default:
         break;
@@ -887,6 +902,15 @@ void proto_register_usbipx(void)
         {&hf_flag_no_interrupt, {"URB_NO_INTERRUPT", "usbipx.transfer_flags.no_interrupt", FT_BOOLEAN, 32, NULL, UIP_URB_NO_INTERRUPT, NULL, HFILL}},
         {&hf_flag_free_buffer, {"URB_FREE_BUFFER", "usbipx.transfer_flags.free_buffer", FT_BOOLEAN, 32, NULL, UIP_URB_FREE_BUFFER, NULL, HFILL}},
         {&hf_flag_dir_in, {"URB_DIR_IN", "usbipx.transfer_flags.dir_in", FT_BOOLEAN, 32, NULL, UIP_URB_DIR_IN, NULL, HFILL}},
+        /* usbcore's and the host controller's own flags, which Linux's vhci sends as they are */
+        {&hf_flag_dma_map_single, {"URB_DMA_MAP_SINGLE", "usbipx.transfer_flags.dma_map_single", FT_BOOLEAN, 32, NULL, UIP_URB_DMA_MAP_SINGLE, "host-internal: non-scatter-gather DMA mapping", HFILL}},
+        {&hf_flag_dma_map_page, {"URB_DMA_MAP_PAGE", "usbipx.transfer_flags.dma_map_page", FT_BOOLEAN, 32, NULL, UIP_URB_DMA_MAP_PAGE, "host-internal: scatter-gather the controller does not support", HFILL}},
+        {&hf_flag_dma_map_sg, {"URB_DMA_MAP_SG", "usbipx.transfer_flags.dma_map_sg", FT_BOOLEAN, 32, NULL, UIP_URB_DMA_MAP_SG, "host-internal: scatter-gather DMA mapping", HFILL}},
+        {&hf_flag_map_local, {"URB_MAP_LOCAL", "usbipx.transfer_flags.map_local", FT_BOOLEAN, 32, NULL, UIP_URB_MAP_LOCAL, "host-internal: controller-local memory", HFILL}},
+        {&hf_flag_setup_map_single, {"URB_SETUP_MAP_SINGLE", "usbipx.transfer_flags.setup_map_single", FT_BOOLEAN, 32, NULL, UIP_URB_SETUP_MAP_SINGLE, "host-internal: setup packet DMA-mapped", HFILL}},
+        {&hf_flag_setup_map_local, {"URB_SETUP_MAP_LOCAL", "usbipx.transfer_flags.setup_map_local", FT_BOOLEAN, 32, NULL, UIP_URB_SETUP_MAP_LOCAL, "host-internal: setup packet in controller-local memory", HFILL}},
+        {&hf_flag_dma_sg_combined, {"URB_DMA_SG_COMBINED", "usbipx.transfer_flags.dma_sg_combined", FT_BOOLEAN, 32, NULL, UIP_URB_DMA_SG_COMBINED, "host-internal: scatter-gather entries combined", HFILL}},
+        {&hf_flag_aligned_temp, {"URB_ALIGNED_TEMP_BUFFER", "usbipx.transfer_flags.aligned_temp_buffer", FT_BOOLEAN, 32, NULL, UIP_URB_ALIGNED_TEMP_BUFFER, "host-internal: aligned bounce buffer", HFILL}},
         {&hf_transfer_length, {"Transfer buffer length", "usbipx.transfer_buffer_length", FT_INT32, BASE_DEC, NULL, 0, NULL, HFILL}},
         {&hf_start_frame, {"Start frame", "usbipx.start_frame", FT_INT32, BASE_DEC, NULL, 0, NULL, HFILL}},
         {&hf_num_packets, {"Number of ISO packets", "usbipx.number_of_packets", FT_UINT32, BASE_DEC, NULL, 0, "0 (Linux) or 0xffffffff (usbip-win2) when not isochronous", HFILL}},

@@ -29,6 +29,21 @@ def nsec(text):
     return int(sec) * 10**9 + int((frac + "000000000")[:9])
 
 
+def submit_field_errors(frame, seq, pdu):
+    """A CMD_SUBMIT's fields: a setup packet decoded only on the control pipe, a name for every
+    transfer flag set."""
+    errors = []
+    if int(pdu["usbipx.ep"]) != 0 and field(pdu, "usbipx.setup.bRequest") is not None:
+        errors.append(f"seqnum {seq} (frame {frame}): setup bytes of a non-control URB decoded as a request")
+    flags = int(field(pdu, "usbipx.transfer_flags"), 16)
+    flags_tree = field(pdu, "usbipx.transfer_flags_tree") or {}
+    named = sum(1 for k, v in flags_tree.items() if k.startswith("usbipx.transfer_flags.") and v in ("1", "True"))
+    if named != bin(flags).count("1"):
+        errors.append(f"seqnum {seq} (frame {frame}): transfer_flags 0x{flags:x} has "
+                      f"{bin(flags).count('1')} bits set, {named} named")
+    return errors
+
+
 def main():
     analyze, plugin, capture = sys.argv[1:4]
     class_filters = sys.argv[4:]
@@ -83,6 +98,8 @@ def main():
             continue  # an OP message
         cmd, seq = int(pdu["usbipx.command"]), int(pdu["usbipx.seqnum"])
         (cmds if cmd == CMD_SUBMIT else rets if cmd == RET_SUBMIT else {})[(frame, seq)] = pdu
+        if cmd == CMD_SUBMIT:
+            errors += submit_field_errors(frame, seq, pdu)
     checked = 0
     for r in csv.DictReader(io.StringIO(rows)):
         seq, sub, com = int(r["seqnum"]), int(r["submit_frame"]), int(r["complete_frame"])

@@ -174,6 +174,16 @@ enum uip_direction {
 #define UIP_URB_NO_INTERRUPT 0x0080
 #define UIP_URB_FREE_BUFFER 0x0100
 #define UIP_URB_DIR_IN 0x0200
+/* usbcore's and the host controller drivers' own flags (Linux include/linux/usb.h); Linux's vhci
+ * sends urb->transfer_flags as they are, so these reach the wire too. */
+#define UIP_URB_DMA_MAP_SINGLE 0x00010000
+#define UIP_URB_DMA_MAP_PAGE 0x00020000
+#define UIP_URB_DMA_MAP_SG 0x00040000
+#define UIP_URB_MAP_LOCAL 0x00080000
+#define UIP_URB_SETUP_MAP_SINGLE 0x00100000
+#define UIP_URB_SETUP_MAP_LOCAL 0x00200000
+#define UIP_URB_DMA_SG_COMBINED 0x00400000
+#define UIP_URB_ALIGNED_TEMP_BUFFER 0x00800000
 
 struct uip_header {
     uint32_t command;   /* enum uip_command */
