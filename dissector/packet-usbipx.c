@@ -486,8 +486,6 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
     case UIP_CMD_SUBMIT:
         if (u) {
             usbipx_add_frame_link(pt, hf_response_in, tvb, u->frame_complete);
-            if (u->frame_complete)
-                usbipx_add_time(pt, hf_latency, tvb, u->t_complete_ns - u->t_submit_ns);
             usbipx_add_frame_link(pt, hf_unlinked_in, tvb, u->frame_unlink);
             if (u->finished) {
                 proto_item_set_generated(proto_tree_add_string(pt, hf_outcome, tvb, 0, 0,
@@ -934,7 +932,7 @@ void proto_register_usbipx(void)
         {&hf_iso_status, {"Status", "usbipx.iso.status", FT_INT32, BASE_CUSTOM, CF_FUNC(usbipx_fmt_status), 0, NULL, HFILL}},
         {&hf_response_in, {"Response in", "usbipx.response_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, "frame of the RET_SUBMIT", HFILL}},
         {&hf_request_in, {"Request in", "usbipx.request_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "frame of the CMD this answers", HFILL}},
-        {&hf_latency, {"URB latency", "usbipx.latency", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, "CMD_SUBMIT to RET_SUBMIT, matched by seqnum", HFILL}},
+        {&hf_latency, {"URB latency", "usbipx.latency", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, "on the RET_SUBMIT: time since its CMD_SUBMIT, matched by seqnum", HFILL}},
         {&hf_unlinked_in, {"Unlinked in", "usbipx.unlinked_in", FT_FRAMENUM, BASE_NONE, NULL, 0, "frame of the CMD_UNLINK of this URB", HFILL}},
         {&hf_unlink_response_in, {"Unlink response in", "usbipx.unlink_response_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, NULL, HFILL}},
         {&hf_victim_in, {"Unlinked URB submitted in", "usbipx.victim_in", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL}},

@@ -111,9 +111,12 @@ def main():
                 continue
             if gaps and com and (com, seq) not in rets:
                 continue  # the plugin lost the answer in a gap: nothing to compare the link with
+            if field(c, "usbipx.latency") is not None:
+                errors.append(f"seqnum {seq} (frame {sub}): latency on the CMD_SUBMIT (it belongs on the answer)")
+            answer = rets.get((com, seq)) if com else None
             got = {
                 "response_in": int(field(c, "usbipx.response_in") or 0),
-                "latency": nsec(field(c, "usbipx.latency")) if field(c, "usbipx.latency") else None,
+                "latency": nsec(field(answer, "usbipx.latency")) if answer and field(answer, "usbipx.latency") else None,
                 "depth_dev": int(field(c, "usbipx.depth.device_at_submit")),
                 "depth_ep": int(field(c, "usbipx.depth.endpoint_at_submit")),
                 "type": field(c, "usbipx.transfer_type"),
