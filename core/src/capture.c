@@ -119,11 +119,17 @@ static int uip_capture_open_pcapng(struct uip_capture *c, char *msg, size_t n)
     c->stats.pcapng = true;
     uip_capture_ng_stats(c);
     uint32_t n_if = uip_pcapng_if_count(c->ng);
+    char where[96];
     c->dlt = n_if ? uip_dlt_of_linktype(uip_pcapng_if_linktype(c->ng, 0)) : -1;
     for (uint32_t i = 0; i < n_if; i++)
         if (uip_linktype_supported(uip_dlt_of_linktype(uip_pcapng_if_linktype(c->ng, i))))
             return UIP_OK;
-    return n_if ? uip_unsupported(c->dlt, n_if > 1 ? " of every interface" : "", msg, n) : UIP_OK;
+    if (!n_if)
+        return UIP_OK;
+    snprintf(where, sizeof where, " (interface 0, pcapng block at offset %llu)%s",
+             (unsigned long long)uip_pcapng_if_offset(c->ng, 0),
+             n_if > 1 ? ", as are the others'" : "");
+    return uip_unsupported(c->dlt, where, msg, n);
 }
 
 /* Any other file, through libpcap (which takes fp over); a classic pcap file of IP traffic is

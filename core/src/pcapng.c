@@ -34,6 +34,7 @@ struct ng_if {
     uint8_t exp;
     int64_t tsoffset;   /* seconds added to every timestamp */
     char name[32];
+    uint64_t offset;    /* of its description block */
 };
 
 struct uip_pcapng {
@@ -320,7 +321,7 @@ static bool ng_if_option(void *ctx, uint16_t code, const uint8_t *v, uint16_t le
 
 static int ng_interface(struct uip_pcapng *r, char *err, size_t errlen)
 {
-    struct ng_if i = {.exp = 6};
+    struct ng_if i = {.exp = 6, .offset = r->blk_off};
     if (r->blk_len < NG_MIN_BLOCK + NG_IDB_FIXED)
         return ng_fail(r, err, errlen, "interface description shorter than its fields");
     if (r->n_if >= NG_MAX_INTERFACES)
@@ -509,6 +510,11 @@ int uip_pcapng_if_linktype(const struct uip_pcapng *r, uint32_t ifid)
 const char *uip_pcapng_if_name(const struct uip_pcapng *r, uint32_t ifid)
 {
     return ifid < r->n_if ? r->ifs[ifid].name : "";
+}
+
+uint64_t uip_pcapng_if_offset(const struct uip_pcapng *r, uint32_t ifid)
+{
+    return ifid < r->n_if ? r->ifs[ifid].offset : 0;
 }
 
 const char *uip_pcapng_userappl(const struct uip_pcapng *r)

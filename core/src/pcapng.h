@@ -55,6 +55,7 @@ uint32_t uip_pcapng_interfaces_total(const struct uip_pcapng *r);
 uint32_t uip_pcapng_if_count(const struct uip_pcapng *r);
 int uip_pcapng_if_linktype(const struct uip_pcapng *r, uint32_t ifid); /* -1 out of range */
 const char *uip_pcapng_if_name(const struct uip_pcapng *r, uint32_t ifid);
+uint64_t uip_pcapng_if_offset(const struct uip_pcapng *r, uint32_t ifid); /* of its block */
 const char *uip_pcapng_userappl(const struct uip_pcapng *r);
 
 #endif
