@@ -12,12 +12,12 @@
 
 static double secs(uint64_t ns) { return (double)ns / 1e9; }
 
-static void conn_label(const struct uip_session *s, uint32_t conn_id, char *buf, size_t n)
+static void conn_label(const struct uip_session *s, const struct dev_stats *d, char *buf, size_t n)
 {
-    const struct uip_conn_info *c = s ? uip_session_conn(s, conn_id) : NULL;
+    const struct uip_conn_info *c = s ? uip_session_conn(s, d->conn_id) : NULL;
     char ca[INET6_ADDRSTRLEN] = "?", sa[INET6_ADDRSTRLEN] = "?";
     if (!c) {
-        snprintf(buf, n, "usbmon bus %u", conn_id);
+        snprintf(buf, n, "%s bus %u", d->info.usbipd_win ? "usbipd-win" : "usbmon", d->conn_id);
         return;
     }
     inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->client_addr, ca, sizeof ca);
@@ -149,7 +149,7 @@ static void text_pcapng(FILE *out, const struct uip_session_stats *st)
 static void text_device(FILE *out, const struct report_input *in, const struct dev_stats *d)
 {
     char conn[128], diag[512];
-    conn_label(in->session, d->conn_id, conn, sizeof conn);
+    conn_label(in->session, d, conn, sizeof conn);
     fprintf(out, "\nConnection %u (%s), device %u-%u (devid 0x%08x)", d->conn_id, conn,
             d->devid >> 16, d->devid & 0xffff, d->devid);
     if (d->info.has_record)
@@ -279,7 +279,7 @@ void report_json(FILE *out, const struct report_input *in)
     for (unsigned i = 0; i < analysis_n_devices(in->analysis); i++) {
         const struct dev_stats *d = analysis_device_at(in->analysis, i);
         char conn[128], diag[512];
-        conn_label(in->session, d->conn_id, conn, sizeof conn);
+        conn_label(in->session, d, conn, sizeof conn);
         bool failed = report_enumeration_diagnosis(d, is_usbmon(in, d), diag, sizeof diag);
         fprintf(out, "%s{\"connection\":%u,\"connection_label\":", i ? "," : "", d->conn_id);
         json_string(out, conn);

@@ -2,6 +2,7 @@
  * either byte order, interfaces each with their own link type, snaplen and time resolution,
  * enhanced, simple and obsolete packet blocks; every other block read, counted and skipped.
  * Lengths are checked against the block and the block against the file before any use. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pcapng.h"
@@ -137,11 +138,19 @@ static size_t ng_read(struct uip_pcapng *r, uint8_t *dst, size_t n)
     return n;
 }
 
-static int ng_fail(const struct uip_pcapng *r, char *err, size_t errlen, const char *what)
+/* -1, with "pcapng block at offset N: " and the printf-style reason in err. */
+__attribute__((format(printf, 4, 5)))
+static int ng_fail(const struct uip_pcapng *r, char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen)
-        snprintf(err, errlen, "pcapng block at offset %llu: %s", (unsigned long long)r->blk_off,
-                 what);
+    va_list ap;
+    if (!err || !errlen)
+        return -1;
+    int n = snprintf(err, errlen, "pcapng block at offset %llu: ", (unsigned long long)r->blk_off);
+    if (n >= 0 && (size_t)n < errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
     return -1;
 }
 
@@ -173,28 +182,23 @@ static bool ng_section_order(const uint8_t *h, bool *big)
 static int ng_block_length(struct uip_pcapng *r, const uint8_t *h, size_t got, char *err,
                            size_t errlen)
 {
-    char msg[160];
     r->blk_type = uip_get_ord32(h, r->big);
     if (uip_get_be32(h) == UIP_PCAPNG_SHB_TYPE) {
         r->blk_type = UIP_PCAPNG_SHB_TYPE;
         if (got < 12)
             return ng_fail(r, err, errlen, "truncated: the file ends inside a section header");
         if (!ng_section_order(h, &r->big))
-            return ng_fail(r, err, errlen, "section header without the byte-order magic 0x1a2b3c4d");
+            return ng_fail(r, err, errlen, "section header without its byte-order magic");
     } else if (!r->in_section) {
         return ng_fail(r, err, errlen, "not a pcapng section header");
     }
     r->blk_len = uip_get_ord32(h + 4, r->big);
-    if (r->blk_len < NG_MIN_BLOCK || r->blk_len % 4) {
-        snprintf(msg, sizeof msg, "total length %u is not a multiple of 4 of at least 12",
-                 r->blk_len);
-        return ng_fail(r, err, errlen, msg);
-    }
-    if (r->blk_len > UIP_PCAPNG_MAX_BLOCK) {
-        snprintf(msg, sizeof msg, "total length %u is above the reader's limit of %u bytes",
-                 r->blk_len, UIP_PCAPNG_MAX_BLOCK);
-        return ng_fail(r, err, errlen, msg);
-    }
+    if (r->blk_len < NG_MIN_BLOCK || r->blk_len % 4)
+        return ng_fail(r, err, errlen, "total length %u is not a multiple of 4 of at least 12",
+                       r->blk_len);
+    if (r->blk_len > UIP_PCAPNG_MAX_BLOCK)
+        return ng_fail(r, err, errlen, "total length %u is above the reader's limit of %u bytes",
+                       r->blk_len, UIP_PCAPNG_MAX_BLOCK);
     return 0;
 }
 
@@ -202,7 +206,6 @@ static int ng_block_length(struct uip_pcapng *r, const uint8_t *h, size_t got, c
 static int ng_read_block(struct uip_pcapng *r, char *err, size_t errlen)
 {
     uint8_t h[12];
-    char msg[160];
     r->blk_off = r->off;
     size_t got = ng_read(r, h, 8);
     if (got == 0)
@@ -218,17 +221,13 @@ static int ng_read_block(struct uip_pcapng *r, char *err, size_t errlen)
     memcpy(r->buf, h, got);
     size_t rest = ng_read(r, r->buf + got, r->blk_len - got);
     r->off += got + rest;
-    if (got + rest < r->blk_len) {
-        snprintf(msg, sizeof msg, "truncated: the file ends %zu bytes into a block of %u",
-                 got + rest, r->blk_len);
-        return ng_fail(r, err, errlen, msg);
-    }
+    if (got + rest < r->blk_len)
+        return ng_fail(r, err, errlen, "truncated: the file ends %zu bytes into a block of %u",
+                       got + rest, r->blk_len);
     uint32_t trailing = uip_get_ord32(r->buf + r->blk_len - 4, r->big);
-    if (trailing != r->blk_len) {
-        snprintf(msg, sizeof msg, "leading total length %u differs from trailing %u", r->blk_len,
-                 trailing);
-        return ng_fail(r, err, errlen, msg);
-    }
+    if (trailing != r->blk_len)
+        return ng_fail(r, err, errlen, "leading total length %u differs from trailing %u",
+                       r->blk_len, trailing);
     return 1;
 }
 
@@ -240,21 +239,16 @@ typedef bool (*ng_option_fn)(void *ctx, uint16_t code, const uint8_t *v, uint16_
 static int ng_options(struct uip_pcapng *r, const uint8_t *p, size_t n, ng_option_fn fn, void *ctx,
                       char *err, size_t errlen)
 {
-    char msg[160];
     size_t off = 0;
     while (uip_in_bounds(n, off, 4)) {
         uint16_t code = uip_get_ord16(p + off, r->big), len = uip_get_ord16(p + off + 2, r->big);
         if (code == 0)
             return 0;
         size_t padded = ((size_t)len + 3) & ~(size_t)3;
-        if (!uip_in_bounds(n, off + 4, padded)) {
-            snprintf(msg, sizeof msg, "option %u of %u bytes overruns the block", code, len);
-            return ng_fail(r, err, errlen, msg);
-        }
-        if (!fn(ctx, code, p + off + 4, len, r->big)) {
-            snprintf(msg, sizeof msg, "option %u has an invalid value", code);
-            return ng_fail(r, err, errlen, msg);
-        }
+        if (!uip_in_bounds(n, off + 4, padded))
+            return ng_fail(r, err, errlen, "option %u of %u bytes overruns the block", code, len);
+        if (!fn(ctx, code, p + off + 4, len, r->big))
+            return ng_fail(r, err, errlen, "option %u has an invalid value", code);
         off += 4 + padded;
     }
     return 0;
@@ -279,15 +273,13 @@ static bool ng_shb_option(void *ctx, uint16_t code, const uint8_t *v, uint16_t l
 
 static int ng_section(struct uip_pcapng *r, char *err, size_t errlen)
 {
-    char msg[96];
     if (r->blk_len < NG_MIN_BLOCK + NG_SHB_FIXED)
         return ng_fail(r, err, errlen, "section header shorter than its fields");
     const uint8_t *b = r->buf + 8;
     uint16_t major = uip_get_ord16(b + 4, r->big), minor = uip_get_ord16(b + 6, r->big);
-    if (major != 1) {
-        snprintf(msg, sizeof msg, "pcapng version %u.%u is not supported (1.x is)", major, minor);
-        return ng_fail(r, err, errlen, msg);
-    }
+    if (major != 1)
+        return ng_fail(r, err, errlen, "pcapng version %u.%u is not supported (1.x is)",
+                       major, minor);
     r->in_section = true;
     r->n_if = 0;
     r->userappl[0] = 0;
@@ -378,23 +370,16 @@ static bool ng_ts_ns(const struct ng_if *i, uint64_t units, uint64_t *ns)
 static int ng_record(struct uip_pcapng *r, struct uip_pcapng_record *rec, uint32_t ifid,
                      const uint64_t *units, uint32_t fixed, char *err, size_t errlen)
 {
-    char msg[160];
     uint32_t avail = r->blk_len - NG_MIN_BLOCK - fixed;
-    if (ifid >= r->n_if) {
-        snprintf(msg, sizeof msg, "interface id %u out of range (the section describes %u)", ifid,
-                 r->n_if);
-        return ng_fail(r, err, errlen, msg);
-    }
-    if (rec->caplen > UIP_PCAPNG_MAX_RECORD) {
-        snprintf(msg, sizeof msg, "captured length %u is above the reader's limit of %u bytes",
-                 rec->caplen, UIP_PCAPNG_MAX_RECORD);
-        return ng_fail(r, err, errlen, msg);
-    }
-    if (rec->caplen > avail) {
-        snprintf(msg, sizeof msg, "captured length %u overruns the block (%u bytes of data)",
-                 rec->caplen, avail);
-        return ng_fail(r, err, errlen, msg);
-    }
+    if (ifid >= r->n_if)
+        return ng_fail(r, err, errlen, "interface id %u out of range (the section describes %u)",
+                       ifid, r->n_if);
+    if (rec->caplen > UIP_PCAPNG_MAX_RECORD)
+        return ng_fail(r, err, errlen, "captured length %u is above the reader's limit of %u bytes",
+                       rec->caplen, UIP_PCAPNG_MAX_RECORD);
+    if (rec->caplen > avail)
+        return ng_fail(r, err, errlen, "captured length %u overruns the block (%u bytes of data)",
+                       rec->caplen, avail);
     rec->ts_ns = r->last_ts;
     if (units && !ng_ts_ns(&r->ifs[ifid], *units, &rec->ts_ns))
         return ng_fail(r, err, errlen, "timestamp out of range");

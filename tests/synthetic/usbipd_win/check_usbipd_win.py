@@ -29,6 +29,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "integration"))
+from check_golden import differences  # noqa: E402
 URB_COLUMNS = ("seqnum", "endpoint", "direction", "type", "setup", "transfer_buffer_length",
                "actual_length", "status", "status_name", "submit_time", "complete_time", "latency",
                "queue_depth_device", "queue_depth_endpoint", "outcome", "unlink_status")
@@ -70,17 +72,6 @@ def device(doc):
     d = {k: v for k, v in devs[0].items() if k not in CONNECTION_KEYS}
     d["class"] = without_speed(d.get("class"))
     return d
-
-
-def differences(want, got, path="$"):
-    if isinstance(want, dict) and isinstance(got, dict):
-        out = []
-        for k in sorted(set(want) | set(got)):
-            out += differences(want.get(k), got.get(k), f"{path}.{k}")
-        return out
-    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
-        return [d for i, (a, b) in enumerate(zip(want, got)) for d in differences(a, b, f"{path}[{i}]")]
-    return [] if want == got else [f"{path}: Linux {json.dumps(want)[:200]}, usbipd-win {json.dumps(got)[:200]}"]
 
 
 def won_unlinks(analyze, session):
