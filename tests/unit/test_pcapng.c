@@ -577,6 +577,33 @@ Test(pcapng_capture, usbipd_win_submission_data_and_unlink)
     cr_assert(r.stats.usbipd_win);
 }
 
+/* An isochronous submission (PcapNg.cs:166-193): the OUT data, then the descriptors, with the
+ * number of packets at offset 60 (185). */
+Test(pcapng_capture, usbipd_win_isochronous_submission)
+{
+    static const uint8_t out[6] = {1, 2, 3, 4, 5, 6};
+    struct ng f = {0};
+    struct run r;
+    struct synth_buf b = {0};
+    struct synth_usbmon u = {.id = 8, .type = 'S', .xfer_type = 0, .epnum = 0x03, .devnum = 1,
+                             .busnum = 1, .numdesc = 2, .status = -115, .length = 6,
+                             .len_cap = 6 + 2 * 16, .interval = 1, .ndesc = 2};
+    usbipd_file(&f, "usbipd-win 5.3.0", "USB", "UNLINK");
+    synth_usbmon_header(&b, &u, true, false);
+    synth_append(&b, out, sizeof out);
+    for (int i = 0; i < 2; i++) {
+        uint8_t desc[16] = {0, 0, 0, 0, (uint8_t)(3 * i), 0, 0, 0, 3};
+        synth_append(&b, desc, sizeof desc);
+    }
+    epb(&f, 0, 5, b.data, (uint32_t)b.len, (uint32_t)b.len);
+    synth_buf_free(&b);
+    run_capture(&f, &r);
+    cr_assert_eq(r.rc, UIP_OK, "%s", r.err);
+    cr_assert_eq(r.usbmon, 1);
+    cr_assert_eq(r.ev.len_cap, 6, "the data before the descriptors, not the descriptors");
+    cr_assert_arr_eq(r.ev_data, out, 6);
+}
+
 Test(pcapng_capture, usbipd_win_recognised_by_its_application)
 {
     static const uint8_t junk[48] = {0, 0, 0, 9};
