@@ -18,7 +18,6 @@ Choices where usbipd-win's output depends on things a Linux capture does not hol
   (Tools.cs:106, the default). usbipd-win writes it before or after the RET_UNLINK depending on a
   race (AttachedEndpoint.cs:464-474 hold the abort back until the last unlink of an endpoint):
   alternately just before and just after, so both orders appear.
-- Isochronous URBs are not written (the generator refuses a session that has them).
 """
 import struct
 import sys
@@ -86,6 +85,16 @@ class Stream:
             self.next_seq = (self.next_seq + len(p) - skip) & 0xFFFFFFFF
 
 
+def iso_count(np):
+    """Isochronous packets of a number_of_packets (0 and 0xFFFFFFFF: none)."""
+    return 0 if np in (0, 0xFFFFFFFF) else np
+
+
+def iso_descriptors(raw):
+    """(offset, length, actual_length, status) of USB/IP's 16-byte descriptors (network order)."""
+    return [struct.unpack(">IIIi", raw[i:i + 16]) for i in range(0, len(raw), 16)]
+
+
 def pdu_length(buf, to_server, cmds):
     """Bytes of the PDU at the start of buf, or None when more are needed."""
     if len(buf) < 8:
@@ -102,12 +111,11 @@ def pdu_length(buf, to_server, cmds):
     command, seqnum, _, direction, ep = struct.unpack(">5I", buf[:20])
     if command == CMD_SUBMIT:
         tbl, np = struct.unpack(">I4xI", buf[24:36])
-        if np not in (0, 0xFFFFFFFF):
-            raise SystemExit("isochronous URBs are not written by this generator")
-        return 48 + (tbl if direction == 0 else 0)
+        return 48 + (tbl if direction == 0 else 0) + iso_count(np) * 16
     if command == RET_SUBMIT:
-        actual = struct.unpack(">i", buf[24:28])[0]
-        return 48 + (actual if cmds.get(seqnum, {}).get("direction") == DIR_IN and actual > 0 else 0)
+        actual, np = struct.unpack(">i4xI", buf[24:36])
+        into = cmds.get(seqnum, {}).get("direction") == DIR_IN and actual > 0
+        return 48 + (actual if into else 0) + iso_count(np) * 16
     if command in (CMD_UNLINK, RET_UNLINK):
         return 48
     raise SystemExit(f"unknown command {command}")
@@ -201,6 +209,38 @@ def usbmon(cmd, kind, ts_ns, status, length, len_cap, setup, data):
                        cmd["interval"], 0, cmd["flags"], 0) + data
 
 
+def iso_header(cmd, kind, ts_ns, status, length, descs, data, error_count):
+    """The usbmon header of DumpPacketIsoRequest (PcapNg.cs:166-185) and DumpPacketIsoReply
+    (208-227): type 0, len_cap the data and the descriptors (179, 221), the ISO error count and
+    the descriptor count where the setup would be (180-181, 222-223), number_of_packets last."""
+    us = ts_ns // 1000
+    raw_ep = cmd["ep"] & 0x7F | (0x80 if cmd["direction"] == DIR_IN else 0)
+    flag_data = (ord("<") if cmd["direction"] == DIR_IN else ord(">")) if not data else 0  # 174, 216
+    return struct.pack("<QBBBBHBBqIiIIIIiiII",
+                       cmd["seqnum"], ord(kind), 0, raw_ep, USBIPD_DEVID & 0xFF, USBIPD_DEVID >> 16,
+                       ord("-"), flag_data, us // 1000000, us % 1000000, status, length,
+                       len(data) + 16 * len(descs), error_count, len(descs), cmd["interval"],
+                       cmd["start_frame"], cmd["flags"], cmd["np"])
+
+
+def iso_submit_record(cmd, ts_ns, out_data, descs):
+    """DumpPacketIsoRequest (PcapNg.cs:156-196, from AttachedEndpoint.cs:86): the OUT data, then
+    each descriptor as status, offset, length, padding (186-193)."""
+    tail = b"".join(struct.pack("<iIII", st, off, ln, 0) for off, ln, _, st in descs)
+    return iso_header(cmd, "S", ts_ns, -EINPROGRESS, cmd["tbl"], descs, out_data, 0) + out_data + tail
+
+
+def iso_complete_record(cmd, ts_ns, status, actual, in_data, descs, error_count):
+    """DumpPacketIsoReply (PcapNg.cs:198-241, from AttachedEndpoint.cs:181-182): each descriptor
+    as status, the packed offset for IN (233, running over the actual lengths) or the offset,
+    actual length, padding; then the IN data, packed."""
+    tail, packed = b"", 0
+    for off, _, act, st in descs:
+        tail += struct.pack("<iIII", st, packed if cmd["direction"] == DIR_IN else off, act, 0)
+        packed += act
+    return iso_header(cmd, "C", ts_ns, status, actual, descs, in_data, error_count) + tail + in_data
+
+
 def submit_record(cmd, ts_ns, out_data):
     """A CMD_SUBMIT (AttachedEndpoint.cs:263: the OUT data, none for IN): status -EINPROGRESS (99),
     length the transfer_buffer_length (100), len_cap 0 (101), the setup on endpoint 0 (102-113)."""
@@ -265,16 +305,26 @@ class Writer:
             return  # OP messages are not written (usbipd-win writes URB traffic only)
         command, seqnum, _, direction, ep = struct.unpack(">5I", pdu[:20])
         if command == CMD_SUBMIT:
-            flags, tbl, _, np, interval = struct.unpack(">IiiIi", pdu[20:40])
+            flags, tbl, start_frame, np, interval = struct.unpack(">IiiIi", pdu[20:40])
             cmd = {"seqnum": seqnum, "direction": direction, "ep": ep, "flags": flags,
-                   "tbl": tbl, "np": np, "interval": interval, "setup": pdu[40:48]}
+                   "tbl": tbl, "np": np, "interval": interval, "setup": pdu[40:48],
+                   "start_frame": start_frame}
             self.cmds[seqnum] = cmd
-            self.add(ts, 0, submit_record(cmd, ts, pdu[48:] if direction == 0 else b""))
+            n = iso_count(np)
+            data = pdu[48:len(pdu) - 16 * n] if direction == 0 else b""
+            if n:
+                self.add(ts, 0, iso_submit_record(cmd, ts, data, iso_descriptors(pdu[len(pdu) - 16 * n:])))
+            else:
+                self.add(ts, 0, submit_record(cmd, ts, data))
         elif command == RET_SUBMIT:
             cmd = self.cmds.get(seqnum)
-            status, actual = struct.unpack(">ii", pdu[20:28])
-            if cmd:
-                self.add(ts, 0, complete_record(cmd, ts, status, actual, pdu[48:]))
+            status, actual, _, np, error_count = struct.unpack(">iiiIi", pdu[20:40])
+            n = iso_count(np)
+            data, descs = pdu[48:len(pdu) - 16 * n], iso_descriptors(pdu[len(pdu) - 16 * n:])
+            if cmd and n:
+                self.add(ts, 0, iso_complete_record(cmd, ts, status, actual, data, descs, error_count))
+            elif cmd:
+                self.add(ts, 0, complete_record(cmd, ts, status, actual, data))
         elif command == CMD_UNLINK:
             self.unlinks[seqnum] = struct.unpack(">I", pdu[20:24])[0]
             self.unlink(ts, with_devid(pdu[:48]), False)
