@@ -78,6 +78,11 @@ bool uip_usbipd_win_unlink(const struct uip_pcapng_record *rec, uint64_t frame,
     struct uip_usbipd_unlink u = {.ts_ns = rec->ts_ns, .frame = frame};
     if (!uip_net_decode(DLT_RAW, rec->data, rec->caplen, rec->len, &ip, why))
         return false;
+    /* cut by usbipd:PcapNg:SnapLength (PcapNg.cs:35-47, 487): the header is not all there */
+    if (ip.payload_captured < UIP_HEADER_SIZE && ip.payload_len >= UIP_HEADER_SIZE) {
+        *why = UIP_IGN_TRUNCATED;
+        return false;
+    }
     /* PcapNg.cs:302: the header alone, as UsbIpHeader.ToBytes() writes it */
     if (!uip_usbipd_win_bus(&ip, &u.busnum) ||
         ip.payload_captured != UIP_HEADER_SIZE ||

@@ -618,6 +618,27 @@ Test(pcapng_capture, usbipd_win_recognised_by_its_application)
     cr_assert_eq(r.stats.ignored[UIP_IGN_UNLINK_BAD], 1);
 }
 
+/* usbipd:PcapNg:SnapLength=64 (PcapNg.cs:35-47, 487) cuts an unlink record inside its header. */
+Test(pcapng_capture, usbipd_win_unlink_cut_by_snaplen)
+{
+    struct ng f = {0};
+    struct run r;
+    struct synth_buf unl = {0}, b = {0};
+    synth_cmd_unlink(&unl, 9, 7);
+    struct synth_seg s = {.family = 4, .src = {10, 0, 3, 1}, .dst = {10, 0, 0, 0},
+                          .sport = 0x8000, .dport = 3240, .flags = 0x1b, .payload = unl.data,
+                          .len = (uint32_t)unl.len};
+    synth_ip_packet(&b, &s);
+    usbipd_file(&f, "usbipd-win 5.3.0", "USB", "UNLINK");
+    epb(&f, 1, 20, b.data, 64, (uint32_t)b.len);
+    synth_buf_free(&unl);
+    synth_buf_free(&b);
+    run_capture(&f, &r);
+    cr_assert_eq(r.rc, UIP_OK, "%s", r.err);
+    cr_assert_eq(r.unlinks, 0);
+    cr_assert_eq(r.stats.ignored[UIP_IGN_TRUNCATED], 1);
+}
+
 Test(pcapng_capture, another_writers_usbmon_keeps_len_cap)
 {
     static const uint8_t cbw[4] = {0x55, 0x53, 0x42, 0x43};

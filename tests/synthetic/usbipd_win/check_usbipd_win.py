@@ -13,7 +13,11 @@ the real Linux session; then:
 - tshark reads the file: every record, the usbmon records as URBs with the session's URB ids,
   the unlinks as USB/IP over TCP with valid checksums.
 
-usage: check_usbipd_win.py USBIP_ANALYZE TSHARK SESSION.pcap OUT-synthetic.pcapng
+usage: check_usbipd_win.py [--snaplen N] USBIP_ANALYZE TSHARK SESSION.pcap OUT-synthetic.pcapng
+
+With --snaplen (usbipd-win's SnapLength), records are cut: the URBs must still be the same (their
+headers are whole), transfer data is not (no class view), and a cut unlink record is counted as
+truncated by the snaplen.
 
 What a usbipd-win capture cannot hold is left out of the comparison, each for its reason: the
 connection (no TCP connection, no OP_REP_IMPORT: no busid, VID:PID or speed, so a HID interval is
@@ -118,18 +122,35 @@ def check_tshark(tshark, synthetic, want_urbs, problems):
     print(f"tshark: {len(p.stdout.splitlines())} records, {len(ids)} URB ids, {unlinks} unlinks")
 
 
+def check_snaplen(doc, problems):
+    """Cut records: every usbmon record still used, every unlink record counted as cut."""
+    acc = doc["accounting"]
+    cut = acc["packets_ignored"]["truncated by the capture's snaplen"]
+    others = {k: v for k, v in acc["packets_ignored"].items() if v and "snaplen" not in k}
+    if others or acc["packets_used"] + cut != doc["packets"]:
+        problems.append(f"records not used: {others}, {acc['packets_used']} + {cut} cut of "
+                        f"{doc['packets']}")
+
+
 def main():
-    if len(sys.argv) != 5:
+    args, snap = sys.argv[1:], []
+    if args[:1] == ["--snaplen"]:
+        snap, args = args[:2], args[2:]
+    if len(args) != 4:
         sys.exit(__doc__.strip().split("\n\n")[1].strip())
-    analyze, tshark, session, synthetic = sys.argv[1:]
-    subprocess.run([sys.executable, os.path.join(HERE, "make_usbipd_win.py"), session, synthetic],
-                   check=True)
+    analyze, tshark, session, synthetic = args
+    subprocess.run([sys.executable, os.path.join(HERE, "make_usbipd_win.py")] + snap
+                   + [session, synthetic], check=True)
     problems = []
     want, got = urbs(analyze, session), urbs(analyze, synthetic)
     if want != got:
         pairs = [(a, b) for a, b in zip(want, got) if a != b]
         problems.append(f"URBs differ: {len(want)} against {len(got)}; first {pairs[:1]}")
     doc = json.loads(run([analyze, "--json", synthetic]))
+    if snap:
+        check_snaplen(doc, problems)
+        check_tshark(tshark, synthetic, want, problems)
+        return report(session, want, problems)
     with open(synthetic, "rb") as f:
         piped = json.loads(run([analyze, "--json", "-"], stdin=f))
     if {**piped, "capture": doc["capture"]} != doc:
@@ -137,6 +158,10 @@ def main():
     problems += differences(device(json.loads(run([analyze, "--json", session]))), device(doc))
     check_accounting(analyze, session, doc, problems)
     check_tshark(tshark, synthetic, want, problems)
+    return report(session, want, problems)
+
+
+def report(session, want, problems):
     for p in problems:
         print("DIFF", p)
     print(f"{session} as usbipd-win writes it: {len(want)} URBs, {len(problems)} differences")

@@ -5,7 +5,8 @@ usbipd:PcapNg:Path=x.pcapng`). The session's USB/IP stream is reassembled and fr
 classic pcap capture, then every CMD_SUBMIT, RET_SUBMIT, CMD_UNLINK and RET_UNLINK is written as
 dorssel/usbipd-win's Usbipd/PcapNg.cs (at commit 7295216a) writes it; each field cites its line.
 
-usage: make_usbipd_win.py SESSION.pcap OUT-synthetic.pcapng
+usage: make_usbipd_win.py [--snaplen N] SESSION.pcap OUT-synthetic.pcapng
+       (--snaplen: as `usbipd:PcapNg:SnapLength=N`, PcapNg.cs:35-47, at least 64)
 
 Choices where usbipd-win's output depends on things a Linux capture does not hold:
 - devid: a client of usbipd-win uses the busnum and devnum of its import reply, which are the
@@ -163,9 +164,9 @@ def section_header():
                  + option(4, b"usbipd-win 5.3.0-synthetic"))
 
 
-def interface(linktype, name):
-    """PcapNg.cs:454-474: link type, reserved, snaplen 0 (unlimited, 459), if_name, if_tsresol 7."""
-    return block(1, struct.pack("<HHI", linktype, 0, 0) + option(2, name) + option(9, bytes([7])))
+def interface(linktype, name, snaplen):
+    """PcapNg.cs:454-474: link type, reserved, snaplen (0 unlimited, 459), if_name, if_tsresol 7."""
+    return block(1, struct.pack("<HHI", linktype, 0, snaplen) + option(2, name) + option(9, bytes([7])))
 
 
 def timestamp_units(ts_ns):
@@ -173,11 +174,12 @@ def timestamp_units(ts_ns):
     return ts_ns // 100
 
 
-def enhanced_packet(ifid, ts_ns, data):
+def enhanced_packet(ifid, ts_ns, data, snaplen=0):
     """CreateEnhancedPacketBlock (PcapNg.cs:483-497): the timestamp high word first (491-492,
-    TimestampToBytes 410-417), captured length = packet length with snaplen 0 (487)."""
+    TimestampToBytes 410-417), the packet cut to the snaplen unless it is 0 (487)."""
     t = timestamp_units(ts_ns)
-    return block(6, struct.pack("<IIIII", ifid, t >> 32, t & 0xFFFFFFFF, len(data), len(data)) + data)
+    cap = len(data) if snaplen == 0 or len(data) < snaplen else snaplen
+    return block(6, struct.pack("<IIIII", ifid, t >> 32, t & 0xFFFFFFFF, cap, len(data)) + data[:cap])
 
 
 def statistics(ts_ns, start_ns, packets):
@@ -289,8 +291,9 @@ def with_devid(header):
 # ---- the conversion -----------------------------------------------------------------------
 
 class Writer:
-    def __init__(self):
+    def __init__(self, snaplen=0):
         self.records, self.cmds, self.unlinks, self.won = [], {}, {}, 0
+        self.snaplen = snaplen
         self.fake_port = 0x8000  # deviceFakePort (PcapNg.cs:257, 268-273)
 
     def add(self, ts, ifid, data):
@@ -344,21 +347,24 @@ class Writer:
         last = self.records[-1][0] if self.records else 0
         with open(path, "wb") as f:
             f.write(section_header())  # PacketWriterAsync (PcapNg.cs:347-349)
-            f.write(interface(220, b"USB"))
-            f.write(interface(101, b"UNLINK"))
+            f.write(interface(220, b"USB", self.snaplen))
+            f.write(interface(101, b"UNLINK", self.snaplen))
             for ts, _, ifid, data in self.records:
-                f.write(enhanced_packet(ifid, ts, data))
+                f.write(enhanced_packet(ifid, ts, data, self.snaplen))
             f.write(statistics(last, first, len(self.records)))
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: make_usbipd_win.py SESSION.pcap OUT-synthetic.pcapng")
-    w = Writer()
-    for ts, _, pdu in session_pdus(sys.argv[1]):
+    args, snaplen = sys.argv[1:], 0
+    if args[:1] == ["--snaplen"] and len(args) > 1:
+        snaplen, args = max(64, int(args[1])), args[2:]
+    if len(args) != 2:
+        sys.exit("usage: make_usbipd_win.py [--snaplen N] SESSION.pcap OUT-synthetic.pcapng")
+    w = Writer(snaplen)
+    for ts, _, pdu in session_pdus(args[0]):
         w.pdu(ts, pdu)
-    w.write(sys.argv[2])
-    print(f"{sys.argv[2]}: {len(w.records)} records, {w.won} unlinks that won")
+    w.write(args[1])
+    print(f"{args[1]}: {len(w.records)} records, {w.won} unlinks that won")
 
 
 if __name__ == "__main__":
