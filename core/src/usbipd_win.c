@@ -48,10 +48,7 @@ bool uip_usbipd_win_usbmon(const struct uip_pcapng_record *rec, uint64_t frame,
     if (ev.type == 'S')
         uip_usbipd_win_submit_data(rec, &ev);
     ev.usbipd_win = true;
-    ev.ts_ns = rec->ts_ns;
-    ev.frame = frame;
-    if (cb->usbmon)
-        cb->usbmon(user, &ev);
+    uip_usbmon_deliver(&ev, rec->ts_ns, frame, cb, user);
     return true;
 }
 

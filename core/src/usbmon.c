@@ -67,9 +67,15 @@ bool uip_usbmon_packet(int dlt, bool big, const uint8_t *p, uint32_t caplen, uin
         *why = UIP_IGN_USBMON_BAD;
         return false;
     }
-    ev.ts_ns = ts;
-    ev.frame = frame;
-    if (cb->usbmon)
-        cb->usbmon(user, &ev);
+    uip_usbmon_deliver(&ev, ts, frame, cb, user);
     return true;
+}
+
+void uip_usbmon_deliver(struct uip_usbmon_event *ev, uint64_t ts, uint64_t frame,
+                        const struct uip_capture_callbacks *cb, void *user)
+{
+    ev->ts_ns = ts;
+    ev->frame = frame;
+    if (cb->usbmon)
+        cb->usbmon(user, ev);
 }

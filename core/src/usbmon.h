@@ -16,6 +16,10 @@
 bool uip_usbmon_decode(int dlt, bool big, const uint8_t *p, uint32_t caplen,
                        struct uip_usbmon_event *ev);
 
+/* Give ev its record's time and number and pass it to cb->usbmon. */
+void uip_usbmon_deliver(struct uip_usbmon_event *ev, uint64_t ts, uint64_t frame,
+                        const struct uip_capture_callbacks *cb, void *user);
+
 /* Decode one record and pass it to cb->usbmon. False with *why if it is malformed. */
 bool uip_usbmon_packet(int dlt, bool big, const uint8_t *p, uint32_t caplen, uint64_t ts,
                        uint64_t frame, const struct uip_capture_callbacks *cb, void *user,
