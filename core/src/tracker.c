@@ -534,6 +534,29 @@ static bool uip_usbipd_unsent(struct uip_tracker *t, struct uip_urb_key k)
     return true;
 }
 
+/* A usbmon submission ('S') as the URB u. */
+static void uip_usbmon_submit(struct uip_tracker *t, const struct uip_usbmon_event *ev,
+                              struct uip_urb *u)
+{
+    u->transfer_buffer_length = (int32_t)ev->length;
+    u->number_of_packets = ev->xfer_type == 0 ? ev->numdesc : 0;
+    u->interval = (int32_t)ev->interval;
+    u->transfer_flags = ev->xfer_flags;
+    u->t_submit_ns = ev->ts_ns;
+    u->frame_submit = ev->frame;
+    u->has_setup = ev->setup_present;
+    if (ev->setup_present)
+        memcpy(u->setup, ev->setup, 8);
+    u->data_len = u->direction == UIP_DIR_OUT ? ev->length : 0;
+    uip_submit(t, u, ev->data, u->direction == UIP_DIR_OUT ? ev->len_cap : 0);
+    /* usbmon knows the type; keep it over the guess. usbipd-win's type is a guess of its own
+     * (Tools.cs:138-146: interval 0 is bulk), taken only when the tracker has none. */
+    struct uip_urb_key k = {u->conn_id, u->id};
+    struct uip_pending *p = g_hash_table_lookup(t->pending, &k);
+    if (p && (!ev->usbipd_win || p->urb.xfer_type == UIP_XFER_UNKNOWN))
+        p->urb.xfer_type = u->xfer_type;
+}
+
 void uip_tracker_usbmon(struct uip_tracker *t, const struct uip_usbmon_event *ev)
 {
     struct uip_urb u = {
@@ -545,22 +568,7 @@ void uip_tracker_usbmon(struct uip_tracker *t, const struct uip_usbmon_event *ev
     if (ev->usbipd_win)
         uip_mark_usbipd_win(t, u.conn_id, u.devid);
     if (ev->type == 'S') {
-        u.transfer_buffer_length = (int32_t)ev->length;
-        u.number_of_packets = ev->xfer_type == 0 ? ev->numdesc : 0;
-        u.interval = (int32_t)ev->interval;
-        u.transfer_flags = ev->xfer_flags;
-        u.t_submit_ns = ev->ts_ns;
-        u.frame_submit = ev->frame;
-        u.has_setup = ev->setup_present;
-        if (ev->setup_present)
-            memcpy(u.setup, ev->setup, 8);
-        u.data_len = u.direction == UIP_DIR_OUT ? ev->length : 0;
-        uip_submit(t, &u, ev->data, u.direction == UIP_DIR_OUT ? ev->len_cap : 0);
-        /* usbmon knows the type; keep it over the guess. usbipd-win's type is a guess of its own
-         * (Tools.cs:138-146: interval 0 is bulk), taken only when the tracker has none. */
-        struct uip_pending *p = g_hash_table_lookup(t->pending, &k);
-        if (p && (!ev->usbipd_win || p->urb.xfer_type == UIP_XFER_UNKNOWN))
-            p->urb.xfer_type = u.xfer_type;
+        uip_usbmon_submit(t, ev, &u);
         return;
     }
     u.status = ev->status;
