@@ -112,8 +112,10 @@ static void uip_capture_ng_stats(struct uip_capture *c)
 static int uip_capture_open_pcapng(struct uip_capture *c, char *msg, size_t n)
 {
     c->ng = uip_pcapng_open(c->fp);
-    if (!c->ng)
-        return snprintf(msg, n, "out of memory"), UIP_ERR_NO_MEMORY;
+    if (!c->ng) {
+        snprintf(msg, n, "out of memory");
+        return UIP_ERR_NO_MEMORY;
+    }
     if (uip_pcapng_head(c->ng, msg, n) < 0)
         return UIP_ERR_BAD_CAPTURE;
     c->stats.pcapng = true;
@@ -158,8 +160,10 @@ static int uip_capture_open_file(struct uip_capture *c, const char *path, char *
 {
     c->own_fp = strcmp(path, "-") != 0;
     c->fp = c->own_fp ? fopen(path, "rb") : stdin;
-    if (!c->fp)
-        return snprintf(msg, n, "%s", strerror(errno)), UIP_ERR_IO;
+    if (!c->fp) {
+        snprintf(msg, n, "%s", strerror(errno));
+        return UIP_ERR_IO;
+    }
     int ch = fgetc(c->fp);
     if (ch == EOF) {
         snprintf(msg, n, "empty file, not a pcap or pcapng capture");
