@@ -64,26 +64,27 @@ def tcp_segment(frame):
 
 
 class Stream:
-    """One direction of a connection, reassembled in order (retransmitted bytes dropped)."""
+    """One direction of a connection, reassembled in order (retransmitted bytes dropped,
+    segments that came early kept until the bytes before them arrive)."""
     def __init__(self):
-        self.next_seq, self.buf, self.ooo = None, b"", {}
+        self.next_seq, self.buf, self.early = None, b"", {}
 
     def add(self, seq, flags, payload):
         if self.next_seq is None:
             self.next_seq = (seq + 1) & 0xFFFFFFFF if flags & 2 else seq
-            if flags & 2:
-                return
-        self.ooo[seq] = max(payload, self.ooo.get(seq, b""), key=len)
+        if payload:
+            self.early[seq] = max(payload, self.early.get(seq, b""), key=len)
         while True:
-            hit = [s for s in self.ooo if (s - self.next_seq) & 0xFFFFFFFF < 0x80000000 or s == self.next_seq]
-            hit = [s for s in hit if (self.next_seq - s) & 0xFFFFFFFF <= len(self.ooo[s])]
-            if not hit:
+            # bytes already delivered before a segment's start: it starts at or before next_seq
+            behind = {s: (self.next_seq - s) & 0xFFFFFFFF for s in self.early}
+            for s in [s for s, d in behind.items() if d < 0x80000000 and d >= len(self.early[s])]:
+                del self.early[s]  # nothing new in it
+            ready = [s for s, d in behind.items() if s in self.early and d < len(self.early[s])]
+            if not ready:
                 return
-            s = hit[0]
-            p = self.ooo.pop(s)
-            skip = (self.next_seq - s) & 0xFFFFFFFF
-            self.buf += p[skip:]
-            self.next_seq = (self.next_seq + len(p) - skip) & 0xFFFFFFFF
+            p = self.early.pop(ready[0])
+            self.buf += p[behind[ready[0]]:]
+            self.next_seq = (self.next_seq + len(p) - behind[ready[0]]) & 0xFFFFFFFF
 
 
 def iso_count(np):
