@@ -280,7 +280,7 @@ def checksum(b):
 
 
 def ret_unlink_header(seqnum, status):
-    """AttachedClient.cs:92-99: command and seqnum only (devid, direction, ep 0), the status."""
+    """AttachedClient.cs:92-105: command and seqnum only (devid, direction, ep 0), the status."""
     return struct.pack(">5Ii24x", RET_UNLINK, seqnum, 0, 0, 0, status)
 
 
