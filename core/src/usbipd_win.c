@@ -6,7 +6,6 @@
 #include <string.h>
 #include "uip/error.h"
 #include "netlayer.h"
-#include "reader.h"
 #include "usbipd_win.h"
 #include "usbmon.h"
 
