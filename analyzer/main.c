@@ -48,7 +48,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: usbip-analyze [options] CAPTURE\n"
-            "Account for every USB/IP (or usbmon) URB in a pcap/pcapng capture ('-' for stdin).\n\n"
+            "Account for every USB/IP URB in a pcap/pcapng capture ('-' for stdin): USB/IP over\n"
+            "TCP, Linux usbmon, or a capture usbipd-win wrote itself.\n\n"
             "  --json          one JSON document on stdout instead of the text report\n"
             "  --urbs FILE     write one CSV row per URB to FILE ('-' for stdout)\n"
             "  --scsi FILE     write one CSV row per SCSI command (mass storage) to FILE ('-' for\n"

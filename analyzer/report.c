@@ -12,12 +12,12 @@
 
 static double secs(uint64_t ns) { return (double)ns / 1e9; }
 
-static void conn_label(const struct uip_session *s, uint32_t conn_id, char *buf, size_t n)
+static void conn_label(const struct uip_session *s, const struct dev_stats *d, char *buf, size_t n)
 {
-    const struct uip_conn_info *c = s ? uip_session_conn(s, conn_id) : NULL;
+    const struct uip_conn_info *c = s ? uip_session_conn(s, d->conn_id) : NULL;
     char ca[INET6_ADDRSTRLEN] = "?", sa[INET6_ADDRSTRLEN] = "?";
     if (!c) {
-        snprintf(buf, n, "usbmon bus %u", conn_id);
+        snprintf(buf, n, "%s bus %u", d->info.usbipd_win ? "usbipd-win" : "usbmon", d->conn_id);
         return;
     }
     inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->client_addr, ca, sizeof ca);
@@ -25,10 +25,12 @@ static void conn_label(const struct uip_session *s, uint32_t conn_id, char *buf,
     snprintf(buf, n, "%s:%u -> %s:%u", ca, c->client_port, sa, c->server_port);
 }
 
-/* A usbmon bus rather than a USB/IP connection: the session knows no TCP endpoints for it. */
+/* A Linux usbmon bus, whose devnums are USB addresses (1 the root hub, 0 the default address):
+ * the session knows no TCP endpoints for it, and usbipd-win did not write it (its devnum is the
+ * device's hub port). */
 static bool is_usbmon(const struct report_input *in, const struct dev_stats *d)
 {
-    return !in->session || !uip_session_conn(in->session, d->conn_id);
+    return (!in->session || !uip_session_conn(in->session, d->conn_id)) && !d->info.usbipd_win;
 }
 
 static const char *status_label(int32_t st, char *buf, size_t n)
@@ -106,16 +108,48 @@ static uint64_t ignored_total(const struct uip_session_stats *st)
     return n;
 }
 
+static void json_pcapng(FILE *out, const struct uip_session_stats *st)
+{
+    if (!st->capture.pcapng)
+        return;
+    fprintf(out, ",\"pcapng\":{\"sections\":%" PRIu64 ",\"interfaces\":%u,\"blocks\":{",
+            st->capture.pcapng_sections, st->capture.pcapng_interfaces);
+    for (int b = 0; b < UIP_PCAPNG__COUNT; b++) {
+        fprintf(out, "%s", b ? "," : "");
+        json_string(out, uip_pcapng_block_name((enum uip_pcapng_block)b));
+        fprintf(out, ":%" PRIu64, st->capture.pcapng_blocks[b]);
+    }
+    fprintf(out, "},\"usbipd_win\":%s,\"unsent_completions\":%" PRIu64 "}",
+            st->capture.usbipd_win ? "true" : "false", st->unsent_completions);
+}
+
 bool report_has_problems(const struct report_input *in)
 {
     return skipped_total(in->stats) || in->stats->capture.gaps ||
            analysis_anomaly_total(in->analysis) || in->read_error;
 }
 
+/* Every block of a pcapng file, and usbipd-win's completions it never sent. */
+static void text_pcapng(FILE *out, const struct uip_session_stats *st)
+{
+    if (!st->capture.pcapng)
+        return;
+    fprintf(out, "pcapng: %" PRIu64 " sections, %u interfaces; blocks:", st->capture.pcapng_sections,
+            st->capture.pcapng_interfaces);
+    for (int b = 0; b < UIP_PCAPNG__COUNT; b++)
+        if (st->capture.pcapng_blocks[b])
+            fprintf(out, " [%" PRIu64 " %s]", st->capture.pcapng_blocks[b],
+                    uip_pcapng_block_name((enum uip_pcapng_block)b));
+    fprintf(out, "\n");
+    if (st->capture.usbipd_win)
+        fprintf(out, "usbipd-win capture: %" PRIu64 " completions written but never sent (an "
+                     "unlink won)\n", st->unsent_completions);
+}
+
 static void text_device(FILE *out, const struct report_input *in, const struct dev_stats *d)
 {
     char conn[128], diag[512];
-    conn_label(in->session, d->conn_id, conn, sizeof conn);
+    conn_label(in->session, d, conn, sizeof conn);
     fprintf(out, "\nConnection %u (%s), device %u-%u (devid 0x%08x)", d->conn_id, conn,
             d->devid >> 16, d->devid & 0xffff, d->devid);
     if (d->info.has_record)
@@ -204,6 +238,7 @@ void report_text(FILE *out, const struct report_input *in)
             fprintf(out, " [%" PRIu64 " %s]", st->capture.ignored[r],
                     uip_ignore_reason_name((enum uip_ignore_reason)r));
     fprintf(out, "\n");
+    text_pcapng(out, st);
     if (analysis_anomaly_total(in->analysis)) {
         static const struct { enum uip_anomaly a; const char *name; } names[] = {
             {UIP_ANOM_DUPLICATE_SEQNUM, "duplicate seqnum"},
@@ -244,7 +279,7 @@ void report_json(FILE *out, const struct report_input *in)
     for (unsigned i = 0; i < analysis_n_devices(in->analysis); i++) {
         const struct dev_stats *d = analysis_device_at(in->analysis, i);
         char conn[128], diag[512];
-        conn_label(in->session, d->conn_id, conn, sizeof conn);
+        conn_label(in->session, d, conn, sizeof conn);
         bool failed = report_enumeration_diagnosis(d, is_usbmon(in, d), diag, sizeof diag);
         fprintf(out, "%s{\"connection\":%u,\"connection_label\":", i ? "," : "", d->conn_id);
         json_string(out, conn);
@@ -325,7 +360,9 @@ void report_json(FILE *out, const struct report_input *in)
         json_string(out, uip_ignore_reason_name((enum uip_ignore_reason)r));
         fprintf(out, ":%" PRIu64, st->capture.ignored[r]);
     }
-    fprintf(out, "},\"anomalies\":%" PRIu64 "}", analysis_anomaly_total(in->analysis));
+    fprintf(out, "},\"anomalies\":%" PRIu64, analysis_anomaly_total(in->analysis));
+    json_pcapng(out, st);
+    fprintf(out, "}");
     if (in->read_error) {
         fprintf(out, ",\"read_error\":");
         json_string(out, in->read_error);

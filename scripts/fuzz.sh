@@ -16,6 +16,15 @@ for target in "$build"/fuzz/fuzz_*; do
   corpus=$work/$name
   mkdir -p "$corpus"
   cp "$root"/captures/*.pcap* "$corpus"/ 2>/dev/null || true
+  if [ "$name" = fuzz_pcapng ]; then  # pcapng seeds: Wireshark's conversions, usbipd-win's layout
+    for cap in "$root"/captures/*.pcap; do
+      editcap -F pcapng "$cap" "$corpus/$(basename "$cap" .pcap).pcapng" 2>/dev/null || true
+    done
+    for s in hid serial enum-timeout; do
+      python3 "$root"/tests/synthetic/usbipd_win/make_usbipd_win.py "$root/captures/$s.pcap" \
+        "$corpus/$s-synthetic.pcapng" >/dev/null || true
+    done
+  fi
   echo "fuzz: $name for ${secs}s"
   (cd "$work" && "$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
      -max_len=262144 -print_final_stats=1 "$corpus" 2>"$work/$name.log") || {

@@ -1,7 +1,9 @@
 /* capture.c -- read a capture and turn it into per-direction TCP byte streams (or usbmon
- * records): libpcap opens and checks every capture and reads pcapng, stdin and usbmon; a classic
- * pcap file of IP traffic is then read in place (pcap_map.c), so skipped bulk data is never
- * copied. Link layers and IP in netlayer.c, reassembly in tcp_stream.c. */
+ * records): a pcapng file (its first byte 0x0A) goes through the core's own block reader
+ * (pcapng.c), which lets each interface have its own link type; any other file through libpcap,
+ * which checks it, and a classic pcap file of IP traffic is then read in place (pcap_map.c), so
+ * skipped bulk data is never copied. Link layers and IP in netlayer.c, reassembly in
+ * tcp_stream.c, usbipd-win's own records in usbipd_win.c. */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -11,15 +13,22 @@
 #include "uip/error.h"
 #include "netlayer.h"
 #include "pcap_map.h"
+#include "pcapng.h"
 #include "tcp_stream.h"
+#include "usbipd_win.h"
 #include "usbmon.h"
 
+/* LINKTYPE_RAW as written in files; libpcap calls it DLT_RAW. */
+#define UIP_LINKTYPE_RAW 101
+
 struct uip_capture {
-    pcap_t *pcap;
+    FILE *fp;               /* the file read by the pcapng reader (NULL: libpcap owns it) */
+    bool own_fp;            /* fp is not stdin */
+    struct uip_pcapng *ng;  /* a pcapng file, read by the core */
+    pcap_t *pcap;           /* any other, read by libpcap */
     struct uip_pcap_map *map; /* the same file read in place, when it is classic pcap */
     int dlt;
     bool usbmon;            /* the link type is usbmon: records are URB events, not packets */
-    bool usbmon_big_endian; /* libpcap hands usbmon headers over in this host's byte order */
     struct uip_capture_config cfg;
     struct uip_capture_stats stats;
     struct uip_tcp_table *tcp;
@@ -42,6 +51,8 @@ const char *uip_ignore_reason_name(enum uip_ignore_reason r)
     case UIP_IGN_RETRANSMISSION: return "retransmission";
     case UIP_IGN_NO_MEMORY: return "out of memory";
     case UIP_IGN_USBMON_BAD: return "malformed usbmon record";
+    case UIP_IGN_LINKTYPE: return "interface of an unsupported link type";
+    case UIP_IGN_UNLINK_BAD: return "usbipd-win unlink record without an unlink";
     default: return "unknown";
     }
 }
@@ -76,63 +87,107 @@ static void uip_set_err(char *err, size_t errlen, const char *path, const char *
         snprintf(err, errlen, "%s: %s", strcmp(path, "-") ? path : "stdin", msg);
 }
 
+/* The DLT for a link type as written in a pcapng file. */
+static int uip_dlt_of_linktype(int lt)
+{
+    return lt == UIP_LINKTYPE_RAW ? DLT_RAW : lt;
+}
+
+static int uip_unsupported(int dlt, const char *where, char *msg, size_t n)
+{
+    const char *name = pcap_datalink_val_to_name(dlt);
+    snprintf(msg, n, "link type %d (%s)%s is not supported", dlt, name ? name : "unknown", where);
+    return UIP_ERR_UNSUPPORTED_LINKTYPE;
+}
+
+static void uip_capture_ng_stats(struct uip_capture *c)
+{
+    memcpy(c->stats.pcapng_blocks, uip_pcapng_blocks(c->ng), sizeof c->stats.pcapng_blocks);
+    c->stats.pcapng_sections = c->stats.pcapng_blocks[UIP_PCAPNG_SHB];
+    c->stats.pcapng_interfaces = uip_pcapng_interfaces_total(c->ng);
+}
+
+/* A pcapng file: its section header and the interfaces described before its first packet.
+ * One of those must have a supported link type (records of the others are counted unused). */
+static int uip_capture_open_pcapng(struct uip_capture *c, char *msg, size_t n)
+{
+    c->ng = uip_pcapng_open(c->fp);
+    if (!c->ng) {
+        snprintf(msg, n, "out of memory");
+        return UIP_ERR_NO_MEMORY;
+    }
+    if (uip_pcapng_head(c->ng, msg, n) < 0)
+        return UIP_ERR_BAD_CAPTURE;
+    c->stats.pcapng = true;
+    uip_capture_ng_stats(c);
+    uint32_t n_if = uip_pcapng_if_count(c->ng);
+    char where[96];
+    c->dlt = n_if ? uip_dlt_of_linktype(uip_pcapng_if_linktype(c->ng, 0)) : -1;
+    for (uint32_t i = 0; i < n_if; i++)
+        if (uip_linktype_supported(uip_dlt_of_linktype(uip_pcapng_if_linktype(c->ng, i))))
+            return UIP_OK;
+    if (!n_if)
+        return UIP_OK;
+    snprintf(where, sizeof where, " (interface 0, pcapng block at offset %llu)%s",
+             (unsigned long long)uip_pcapng_if_offset(c->ng, 0),
+             n_if > 1 ? ", as are the others'" : "");
+    return uip_unsupported(c->dlt, where, msg, n);
+}
+
+/* Any other file, through libpcap (which takes fp over); a classic pcap file of IP traffic is
+ * then also mapped to be read in place. */
+static int uip_capture_open_libpcap(struct uip_capture *c, char *msg, size_t n)
+{
+    char pcap_err[PCAP_ERRBUF_SIZE] = "";
+    c->pcap = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
+    if (!c->pcap) {
+        snprintf(msg, n, "%s", pcap_err[0] ? pcap_err : "not a pcap or pcapng capture");
+        return UIP_ERR_BAD_CAPTURE;
+    }
+    FILE *fp = c->fp;
+    c->fp = NULL; /* pcap_close closes it */
+    c->dlt = pcap_datalink(c->pcap);
+    if (!uip_linktype_supported(c->dlt))
+        return uip_unsupported(c->dlt, "", msg, n);
+    c->usbmon = uip_linktype_is_usbmon(c->dlt);
+    if (c->own_fp && !c->usbmon)
+        c->map = uip_pcap_map_open(fileno(fp)); /* NULL: libpcap reads it (no mmap) */
+    return UIP_OK;
+}
+
+/* Open the file and look at its first byte: 0x0A starts every pcapng file, no pcap file. */
+static int uip_capture_open_file(struct uip_capture *c, const char *path, char *msg, size_t n)
+{
+    c->own_fp = strcmp(path, "-") != 0;
+    c->fp = c->own_fp ? fopen(path, "rb") : stdin;
+    if (!c->fp) {
+        snprintf(msg, n, "%s", strerror(errno));
+        return UIP_ERR_IO;
+    }
+    int ch = fgetc(c->fp);
+    if (ch == EOF) {
+        snprintf(msg, n, "empty file, not a pcap or pcapng capture");
+        return UIP_ERR_BAD_CAPTURE;
+    }
+    ungetc(ch, c->fp);
+    if (ch == (UIP_PCAPNG_SHB_TYPE & 0xff))
+        return uip_capture_open_pcapng(c, msg, n);
+    return uip_capture_open_libpcap(c, msg, n);
+}
+
 struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_config *cfg,
                                      const struct uip_capture_callbacks *cb, void *user,
                                      int *code, char *err, size_t errlen)
 {
-    char pcap_err[PCAP_ERRBUF_SIZE] = "";
-    struct uip_capture *c;
-    FILE *fp;
+    char msg[PCAP_ERRBUF_SIZE + 64] = "out of memory";
+    struct uip_capture *c = calloc(1, sizeof *c);
 
-    *code = UIP_ERR_IO;
-    fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!fp) {
-        uip_set_err(err, errlen, path, strerror(errno));
-        return NULL;
-    }
-    if (fp != stdin) {
-        int ch = fgetc(fp);
-        if (ch == EOF) {
-            *code = UIP_ERR_BAD_CAPTURE;
-            uip_set_err(err, errlen, path, "empty file, not a pcap or pcapng capture");
-            fclose(fp);
-            return NULL;
-        }
-        ungetc(ch, fp);
-    }
-    c = calloc(1, sizeof *c);
-    if (!c) {
-        *code = UIP_ERR_NO_MEMORY;
-        uip_set_err(err, errlen, path, "out of memory");
-        if (fp != stdin)
-            fclose(fp);
-        return NULL;
-    }
-    c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
-    if (!c->pcap) {
-        *code = UIP_ERR_BAD_CAPTURE;
-        uip_set_err(err, errlen, path, pcap_err[0] ? pcap_err : "not a pcap or pcapng capture");
-        if (fp != stdin)
-            fclose(fp);
-        free(c);
-        return NULL;
-    }
-    c->dlt = pcap_datalink(c->pcap);
-    if (!uip_linktype_supported(c->dlt)) {
-        char msg[160];
-        const char *name = pcap_datalink_val_to_name(c->dlt);
-        snprintf(msg, sizeof msg, "link type %d (%s) is not supported", c->dlt,
-                 name ? name : "unknown");
-        *code = UIP_ERR_UNSUPPORTED_LINKTYPE;
-        uip_set_err(err, errlen, path, msg);
-        pcap_close(c->pcap);
-        free(c);
-        return NULL;
-    }
-    c->usbmon_big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-    c->usbmon = uip_linktype_is_usbmon(c->dlt);
-    if (fp != stdin && !c->usbmon)
-        c->map = uip_pcap_map_open(fileno(fp)); /* NULL: libpcap reads it (pcapng, no mmap) */
+    *code = UIP_ERR_NO_MEMORY;
+    if (!c)
+        goto err;
+    *code = uip_capture_open_file(c, path, msg, sizeof msg);
+    if (*code != UIP_OK)
+        goto err;
     c->cfg = *cfg;
     if (!c->cfg.port)
         c->cfg.port = UIP_TCP_PORT;
@@ -142,16 +197,14 @@ struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_
     c->cb = *cb;
     c->user = user;
     c->tcp = uip_tcp_table_new(&c->cfg, cb, user, &c->stats);
-    if (!c->tcp) {
-        *code = UIP_ERR_NO_MEMORY;
-        uip_set_err(err, errlen, path, "out of memory");
-        uip_pcap_map_close(c->map);
-        pcap_close(c->pcap);
-        free(c);
-        return NULL;
-    }
-    *code = UIP_OK;
-    return c;
+    if (c->tcp)
+        return c;
+    *code = UIP_ERR_NO_MEMORY;
+    snprintf(msg, sizeof msg, "out of memory");
+err:
+    uip_set_err(err, errlen, path, msg);
+    uip_capture_close(c);
+    return NULL;
 }
 
 static void uip_ignore(struct uip_capture *c, enum uip_ignore_reason r)
@@ -159,29 +212,60 @@ static void uip_ignore(struct uip_capture *c, enum uip_ignore_reason r)
     c->stats.ignored[r]++;
 }
 
-/* One record, whichever way it was read. */
-static void uip_capture_record(struct uip_capture *c, const uint8_t *data, uint32_t caplen,
-                               uint32_t len, uint64_t ts, uint64_t frame)
+static void uip_count_packet(struct uip_capture *c, uint64_t ts)
 {
-    enum uip_ignore_reason why;
     c->stats.packets++;
     if (c->stats.packets == 1)
         c->stats.first_ts_ns = ts;
     c->stats.last_ts_ns = ts;
-    if (c->usbmon) {
-        if (uip_usbmon_packet(c->dlt, c->usbmon_big_endian, data, caplen, ts, frame, &c->cb,
-                              c->user, &why))
+}
+
+/* One packet of link type dlt (a usbmon header in the byte order big), however it was read. */
+static void uip_capture_packet(struct uip_capture *c, int dlt, bool big, const uint8_t *data,
+                               uint32_t caplen, uint32_t len, uint64_t ts, uint64_t frame)
+{
+    enum uip_ignore_reason why;
+    if (uip_linktype_is_usbmon(dlt)) {
+        if (uip_usbmon_packet(dlt, big, data, caplen, ts, frame, &c->cb, c->user, &why))
             c->stats.packets_used++;
         else
             uip_ignore(c, why);
         return;
     }
     struct uip_ip_packet ip;
-    if (!uip_net_decode(c->dlt, data, caplen, len, &ip, &why)) {
+    if (!uip_net_decode(dlt, data, caplen, len, &ip, &why)) {
         uip_ignore(c, why);
         return;
     }
     uip_tcp_table_packet(c->tcp, &ip, ts, frame);
+}
+
+/* One pcapng record, by its interface's link type; usbipd-win's two interfaces by what they
+ * hold. */
+static void uip_capture_ng_record(struct uip_capture *c, const struct uip_pcapng_record *rec,
+                                  uint64_t frame)
+{
+    int dlt = uip_dlt_of_linktype(rec->linktype);
+    bool usbipd_win = uip_usbipd_win_section(c->ng);
+    enum uip_ignore_reason why = UIP_IGN_LINKTYPE;
+    bool used = false;
+
+    uip_count_packet(c, rec->ts_ns);
+    c->stats.usbipd_win |= usbipd_win;
+    if (!uip_linktype_supported(dlt))
+        used = false;
+    else if (usbipd_win && dlt == DLT_USB_LINUX_MMAPPED)
+        used = uip_usbipd_win_usbmon(rec, frame, &c->cb, c->user, &why);
+    else if (usbipd_win && dlt == DLT_RAW)
+        used = uip_usbipd_win_unlink(rec, frame, &c->cb, c->user, &why);
+    else {
+        uip_capture_packet(c, dlt, rec->big, rec->data, rec->caplen, rec->len, rec->ts_ns, frame);
+        return;
+    }
+    if (used)
+        c->stats.packets_used++;
+    else
+        uip_ignore(c, why);
 }
 
 static int uip_capture_corrupt(struct uip_capture *c, uint64_t frame, const char *why, char *err,
@@ -194,26 +278,54 @@ static int uip_capture_corrupt(struct uip_capture *c, uint64_t frame, const char
     return UIP_ERR_BAD_CAPTURE;
 }
 
+static int uip_capture_run_pcapng(struct uip_capture *c, char *err, size_t errlen)
+{
+    struct uip_pcapng_record rec;
+    char why[256] = "";
+    uint64_t frame = 0, ts = 0;
+    int rc;
+    while ((rc = uip_pcapng_next(c->ng, &rec, why, sizeof why)) == 1) {
+        ts = rec.ts_ns;
+        uip_capture_ng_record(c, &rec, ++frame);
+    }
+    uip_capture_ng_stats(c);
+    uip_tcp_table_finish(c->tcp, ts, frame);
+    return rc < 0 ? uip_capture_corrupt(c, frame, why, err, errlen) : UIP_OK;
+}
+
+static int uip_capture_run_map(struct uip_capture *c, char *err, size_t errlen)
+{
+    struct uip_pcap_record rec;
+    char why[PCAP_ERRBUF_SIZE] = "";
+    uint64_t frame = 0, ts = 0;
+    bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+    int rc;
+    while ((rc = uip_pcap_map_next(c->map, &rec, why, sizeof why)) == 1) {
+        ts = rec.ts_ns;
+        uip_count_packet(c, ts);
+        uip_capture_packet(c, c->dlt, host_big, rec.data, rec.caplen, rec.len, ts, ++frame);
+    }
+    uip_tcp_table_finish(c->tcp, ts, frame);
+    return rc < 0 ? uip_capture_corrupt(c, frame, why, err, errlen) : UIP_OK;
+}
+
 int uip_capture_run(struct uip_capture *c, char *err, size_t errlen)
 {
     uint64_t frame = 0, ts = 0;
+    /* libpcap hands usbmon headers over in this host's byte order */
+    bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
     int rc;
 
-    if (c->map) {
-        struct uip_pcap_record rec;
-        char why[PCAP_ERRBUF_SIZE] = "";
-        while ((rc = uip_pcap_map_next(c->map, &rec, why, sizeof why)) == 1) {
-            ts = rec.ts_ns;
-            uip_capture_record(c, rec.data, rec.caplen, rec.len, ts, ++frame);
-        }
-        uip_tcp_table_finish(c->tcp, ts, frame);
-        return rc < 0 ? uip_capture_corrupt(c, frame, why, err, errlen) : UIP_OK;
-    }
+    if (c->ng)
+        return uip_capture_run_pcapng(c, err, errlen);
+    if (c->map)
+        return uip_capture_run_map(c, err, errlen);
     struct pcap_pkthdr *hdr;
     const u_char *data;
     while ((rc = pcap_next_ex(c->pcap, &hdr, &data)) == 1) {
         ts = (uint64_t)hdr->ts.tv_sec * 1000000000u + (uint64_t)hdr->ts.tv_usec;
-        uip_capture_record(c, data, hdr->caplen, hdr->len, ts, ++frame);
+        uip_count_packet(c, ts);
+        uip_capture_packet(c, c->dlt, host_big, data, hdr->caplen, hdr->len, ts, ++frame);
     }
     uip_tcp_table_finish(c->tcp, ts, frame);
     return rc == PCAP_ERROR ? uip_capture_corrupt(c, frame, pcap_geterr(c->pcap), err, errlen)
@@ -236,6 +348,10 @@ void uip_capture_close(struct uip_capture *c)
         return;
     uip_tcp_table_free(c->tcp);
     uip_pcap_map_close(c->map);
-    pcap_close(c->pcap);
+    uip_pcapng_close(c->ng);
+    if (c->pcap)
+        pcap_close(c->pcap);
+    if (c->fp && c->own_fp)
+        fclose(c->fp);
     free(c);
 }

@@ -59,11 +59,6 @@ static const uint8_t *uip_pcap_bytes(struct uip_pcap_map *m, size_t off, size_t 
     return m->win + (off - start);
 }
 
-static uint32_t uip_file_u32(const struct uip_pcap_map *m, const uint8_t *p)
-{
-    return m->big ? uip_get_be32(p) : uip_get_le32(p);
-}
-
 /* Recognize the file header; false if this is not a classic pcap file. */
 static bool uip_pcap_header(struct uip_pcap_map *m)
 {
@@ -132,9 +127,9 @@ int uip_pcap_map_next(struct uip_pcap_map *m, struct uip_pcap_record *rec, char 
         snprintf(err, errlen, "cannot map the file at offset %zu", m->off);
         return -1;
     }
-    uint32_t sec = uip_file_u32(m, h), frac = uip_file_u32(m, h + 4);
-    rec->caplen = uip_file_u32(m, h + 8);
-    rec->len = uip_file_u32(m, h + 12);
+    uint32_t sec = uip_get_ord32(h, m->big), frac = uip_get_ord32(h + 4, m->big);
+    rec->caplen = uip_get_ord32(h + 8, m->big);
+    rec->len = uip_get_ord32(h + 12, m->big);
     if (rec->caplen > UIP_PCAP_MAX_CAPLEN) {
         snprintf(err, errlen, "invalid packet capture length %u, bigger than maximum of %u",
                  rec->caplen, UIP_PCAP_MAX_CAPLEN);

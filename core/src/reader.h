@@ -38,6 +38,22 @@ static inline uint64_t uip_get_le64(const uint8_t *p)
     return (uint64_t)uip_get_le32(p + 4) << 32 | uip_get_le32(p);
 }
 
+/* Big-endian when big, else little-endian: fields in a file's or a record's own byte order. */
+static inline uint16_t uip_get_ord16(const uint8_t *p, bool big)
+{
+    return big ? uip_get_be16(p) : uip_get_le16(p);
+}
+
+static inline uint32_t uip_get_ord32(const uint8_t *p, bool big)
+{
+    return big ? uip_get_be32(p) : uip_get_le32(p);
+}
+
+static inline uint64_t uip_get_ord64(const uint8_t *p, bool big)
+{
+    return big ? (uint64_t)uip_get_be32(p) << 32 | uip_get_be32(p + 4) : uip_get_le64(p);
+}
+
 static inline void uip_put_be16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);

@@ -155,6 +155,12 @@ static void uip_s_usbmon(void *user, const struct uip_usbmon_event *ev)
     uip_tracker_usbmon(s->tracker, ev);
 }
 
+static void uip_s_usbipd_unlink(void *user, const struct uip_usbipd_unlink *u)
+{
+    struct uip_session *s = user;
+    uip_tracker_usbipd_unlink(s->tracker, u);
+}
+
 /* ---- public API ----------------------------------------------------------------------- */
 
 struct uip_session *uip_session_open(const char *path, const struct uip_session_config *cfg,
@@ -165,6 +171,7 @@ struct uip_session *uip_session_open(const char *path, const struct uip_session_
     struct uip_capture_callbacks ccb = {
         .conn_open = uip_s_conn_open, .stream_data = uip_s_data, .stream_gap = uip_s_gap,
         .conn_close = uip_s_close, .usbmon = uip_s_usbmon, .window_wait = uip_s_window_wait,
+        .usbipd_unlink = uip_s_usbipd_unlink,
     };
     if (!s) {
         *code = UIP_ERR_NO_MEMORY;
@@ -203,6 +210,7 @@ void uip_session_stats(const struct uip_session *s, struct uip_session_stats *ou
     if (s->capture)
         out->capture = *uip_capture_stats(s->capture);
     out->framing = s->finished;
+    out->unsent_completions = uip_tracker_unsent_completions(s->tracker);
     for (guint i = 0; i < s->conns->len; i++) {
         struct uip_sconn *sc = g_ptr_array_index(s->conns, i);
         for (int side = 0; sc && side < 2; side++)

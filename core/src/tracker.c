@@ -40,6 +40,8 @@ struct uip_tracker {
     GHashTable *pending; /* key -> struct uip_pending */
     GHashTable *unlinks; /* key -> struct uip_unlink */
     GHashTable *devices; /* key (conn, devid) -> struct uip_device */
+    GHashTable *unsent;  /* usbipd-win URBs an unlink won before their completion was written */
+    uint64_t unsent_completions;
 };
 
 const char *uip_xfer_type_name(enum uip_xfer_type t)
@@ -99,6 +101,7 @@ struct uip_tracker *uip_tracker_new(const struct uip_tracker_callbacks *cb, void
     t->pending = g_hash_table_new_full(uip_key_hash, uip_key_equal, NULL, uip_pending_free);
     t->unlinks = g_hash_table_new_full(uip_key_hash, uip_key_equal, NULL, free);
     t->devices = g_hash_table_new_full(uip_key_hash, uip_key_equal, free, free);
+    t->unsent = g_hash_table_new_full(uip_key_hash, uip_key_equal, free, NULL);
     return t;
 }
 
@@ -109,6 +112,7 @@ void uip_tracker_free(struct uip_tracker *t)
     g_hash_table_destroy(t->pending);
     g_hash_table_destroy(t->unlinks);
     g_hash_table_destroy(t->devices);
+    g_hash_table_destroy(t->unsent);
     free(t);
 }
 
@@ -509,6 +513,50 @@ static uint8_t uip_usbmon_type(uint8_t usbmon_type)
     return usbmon_type < 4 ? map[usbmon_type] : UIP_XFER_UNKNOWN;
 }
 
+/* usbipd-win's records mark their device: its devnum is the device's hub port
+ * (Usbipd/ExportedDevice.cs:56 exports BusId.Port as devnum, PcapNg.cs:93 writes it). */
+static void uip_mark_usbipd_win(struct uip_tracker *t, uint32_t conn_id, uint32_t devid)
+{
+    struct uip_device *d = uip_device_get(t, conn_id, devid);
+    if (!d || d->info.usbipd_win)
+        return;
+    d->info.usbipd_win = true;
+    if (t->cb.device)
+        t->cb.device(t->user, &d->info);
+}
+
+/* A completion usbipd-win wrote after the RET_UNLINK that says an unlink won: never sent. */
+static bool uip_usbipd_unsent(struct uip_tracker *t, struct uip_urb_key k)
+{
+    if (!g_hash_table_remove(t->unsent, &k))
+        return false;
+    t->unsent_completions++;
+    return true;
+}
+
+/* A usbmon submission ('S') as the URB u. */
+static void uip_usbmon_submit(struct uip_tracker *t, const struct uip_usbmon_event *ev,
+                              struct uip_urb *u)
+{
+    u->transfer_buffer_length = (int32_t)ev->length;
+    u->number_of_packets = ev->xfer_type == 0 ? ev->numdesc : 0;
+    u->interval = (int32_t)ev->interval;
+    u->transfer_flags = ev->xfer_flags;
+    u->t_submit_ns = ev->ts_ns;
+    u->frame_submit = ev->frame;
+    u->has_setup = ev->setup_present;
+    if (ev->setup_present)
+        memcpy(u->setup, ev->setup, 8);
+    u->data_len = u->direction == UIP_DIR_OUT ? ev->length : 0;
+    uip_submit(t, u, ev->data, u->direction == UIP_DIR_OUT ? ev->len_cap : 0);
+    /* usbmon knows the type; keep it over the guess. usbipd-win's type is a guess of its own
+     * (Tools.cs:138-146: interval 0 is bulk), taken only when the tracker has none. */
+    struct uip_urb_key k = {u->conn_id, u->id};
+    struct uip_pending *p = g_hash_table_lookup(t->pending, &k);
+    if (p && (!ev->usbipd_win || p->urb.xfer_type == UIP_XFER_UNKNOWN))
+        p->urb.xfer_type = u->xfer_type;
+}
+
 void uip_tracker_usbmon(struct uip_tracker *t, const struct uip_usbmon_event *ev)
 {
     struct uip_urb u = {
@@ -516,23 +564,11 @@ void uip_tracker_usbmon(struct uip_tracker *t, const struct uip_usbmon_event *ev
         .ep = ev->endpoint & 15, .direction = (ev->endpoint & 0x80) ? UIP_DIR_IN : UIP_DIR_OUT,
         .xfer_type = uip_usbmon_type(ev->xfer_type),
     };
+    struct uip_urb_key k = {u.conn_id, u.id};
+    if (ev->usbipd_win)
+        uip_mark_usbipd_win(t, u.conn_id, u.devid);
     if (ev->type == 'S') {
-        u.transfer_buffer_length = (int32_t)ev->length;
-        u.number_of_packets = ev->xfer_type == 0 ? ev->numdesc : 0;
-        u.interval = (int32_t)ev->interval;
-        u.transfer_flags = ev->xfer_flags;
-        u.t_submit_ns = ev->ts_ns;
-        u.frame_submit = ev->frame;
-        u.has_setup = ev->setup_present;
-        if (ev->setup_present)
-            memcpy(u.setup, ev->setup, 8);
-        u.data_len = u.direction == UIP_DIR_OUT ? ev->length : 0;
-        uip_submit(t, &u, ev->data, u.direction == UIP_DIR_OUT ? ev->len_cap : 0);
-        /* usbmon knows the type; keep it over the guess */
-        struct uip_urb_key k = {u.conn_id, u.id};
-        struct uip_pending *p = g_hash_table_lookup(t->pending, &k);
-        if (p)
-            p->urb.xfer_type = u.xfer_type;
+        uip_usbmon_submit(t, ev, &u);
         return;
     }
     u.status = ev->status;
@@ -540,8 +576,62 @@ void uip_tracker_usbmon(struct uip_tracker *t, const struct uip_usbmon_event *ev
     u.error_count = ev->error_count;
     u.t_complete_ns = ev->ts_ns;
     u.frame_complete = ev->frame;
-    uip_complete(t, (struct uip_urb_key){u.conn_id, u.id}, &u, ev->data,
-                 u.direction == UIP_DIR_IN ? ev->len_cap : 0, NULL, 0);
+    if (ev->usbipd_win && uip_usbipd_unsent(t, k))
+        return;
+    uip_complete(t, k, &u, ev->data, u.direction == UIP_DIR_IN ? ev->len_cap : 0, NULL, 0);
+}
+
+/* usbipd-win writes a completion before it knows whether a racing unlink won
+ * (AttachedEndpoint.cs:413 writes it; AttachedClient.cs:91-111 then sends it only if the unlink
+ * lost, and says which in the RET_UNLINK's status). An error status means the unlink won: a
+ * completion already taken is undone (the URB ends unlinked, as the client saw it), a later one
+ * will be one it never sent. */
+static void uip_usbipd_settle(struct uip_tracker *t, uint32_t conn_id, const struct uip_header *h)
+{
+    struct uip_urb_key k = {conn_id, h->seqnum};
+    struct uip_unlink *ul = g_hash_table_lookup(t->unlinks, &k);
+    if (!ul || h->u.ret_unlink.status == 0)
+        return;
+    struct uip_urb_key vk = {conn_id, ul->victim};
+    struct uip_pending *p = g_hash_table_lookup(t->pending, &vk);
+    if (!p)
+        return;
+    if (!p->completed) {
+        struct uip_urb_key *kk = malloc(sizeof *kk);
+        if (kk) {
+            *kk = vk;
+            g_hash_table_add(t->unsent, kk);
+        }
+        return;
+    }
+    struct uip_urb *u = &p->urb;
+    p->completed = false; /* the RET_UNLINK ends it as never answered */
+    u->status = 0;
+    u->actual_length = 0;
+    u->error_count = 0;
+    u->t_complete_ns = 0;
+    u->frame_complete = 0;
+    u->data = NULL;
+    if (u->direction == UIP_DIR_IN)
+        u->data_len = u->data_kept = 0;
+    uip_outstanding_add(uip_device_get(t, conn_id, u->devid), u, +1); /* taken off again below */
+    t->unsent_completions++;
+}
+
+void uip_tracker_usbipd_unlink(struct uip_tracker *t, const struct uip_usbipd_unlink *u)
+{
+    struct uip_pdu pdu = {
+        .hdr = u->hdr, .cmd_direction = UIP_DIR_UNKNOWN, .length = UIP_HEADER_SIZE,
+        .ts_first_ns = u->ts_ns, .ts_ns = u->ts_ns, .frame_first = u->frame, .frame = u->frame,
+    };
+    if (u->hdr.command == UIP_RET_UNLINK)
+        uip_usbipd_settle(t, u->busnum, &u->hdr);
+    uip_tracker_pdu(t, u->busnum, &pdu);
+}
+
+uint64_t uip_tracker_unsent_completions(const struct uip_tracker *t)
+{
+    return t->unsent_completions;
 }
 
 /* ---- ends ----------------------------------------------------------------------------------------- */

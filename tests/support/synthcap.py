@@ -141,8 +141,57 @@ def cases():
     for i in range(40):
         c.send(rnd.randrange(2), bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 300))))
     yield "random stream bytes", bytes(c.out), 1, ""
+    yield from pcapng_cases(good)
 
 
+
+
+def pcapng_block(btype, body, big=False, trailing_delta=0):
+    o = ">" if big else "<"
+    body += bytes(-len(body) % 4)
+    return struct.pack(o + "II", btype, 12 + len(body)) + body + struct.pack(o + "I", 12 + len(body) + trailing_delta)
+
+
+def pcapng_section(big=False):
+    return pcapng_block(0x0A0D0D0A, struct.pack((">" if big else "<") + "IHHq", 0x1A2B3C4D, 1, 0, -1), big)
+
+
+def pcapng_interface(linktype=1, big=False):
+    return pcapng_block(1, struct.pack((">" if big else "<") + "HHI", linktype, 0, 0), big)
+
+
+def pcapng_packets(pcap, ifid=0, big=False):
+    """The records of a classic (little-endian, microsecond) pcap file as enhanced packet blocks."""
+    out, off = [], 24
+    while off + 16 <= len(pcap):
+        sec, usec, caplen, length = struct.unpack("<IIII", pcap[off:off + 16])
+        ts = sec * 10**6 + usec
+        body = struct.pack((">" if big else "<") + "IIIII", ifid, ts >> 32, ts & 0xFFFFFFFF,
+                           caplen, length) + pcap[off + 16:off + 16 + caplen]
+        out.append(pcapng_block(6, body, big))
+        off += 16 + caplen
+    return out
+
+
+def pcapng_cases(good):
+    """The good conversation as pcapng (the core's own reader), then broken one way each."""
+    head, pkts = pcapng_section() + pcapng_interface(), pcapng_packets(good)
+    all_but_last = head + b"".join(pkts[:-1])
+    yield "pcapng, valid", head + b"".join(pkts), 0, ""
+    be = pcapng_section(True) + pcapng_interface(big=True)
+    be += b"".join(pcapng_packets(good, big=True)[3:])
+    yield "pcapng, a second section big-endian, valid", head + b"".join(pkts[:3]) + be, 0, ""
+    yield "pcapng truncated block", head + b"".join(pkts)[:-10], 4, "truncated"
+    last = pkts[-1][:-4] + struct.pack("<I", len(pkts[-1]) + 4)
+    yield "pcapng lengths disagree", all_but_last + last, 4, "differs from trailing"
+    yield ("pcapng interface id out of range", all_but_last + pcapng_packets(good, ifid=1)[-1], 4,
+           "out of range")
+    yield ("pcapng unknown link type", pcapng_section() + pcapng_interface(147) + b"".join(pkts), 3,
+           "(interface 0, pcapng block at offset 28) is not supported")
+    huge = pcapng_block(6, struct.pack("<IIIII", 0, 0, 1, 64 * 2**20 + 1, 64 * 2**20 + 1))
+    yield "pcapng record above the bound", head + b"".join(pkts) + huge, 4, "above the reader's limit"
+    yield ("pcapng block in the other byte order", all_but_last + pcapng_packets(good, big=True)[-1],
+           4, "corrupt")
 
 
 def cmd_unlink(seq, victim, devid=0x10002):

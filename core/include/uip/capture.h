@@ -1,5 +1,6 @@
-/* capture.h -- capture ingestion through libpcap: pcap/pcapng files or stdin, link layers,
- * IPv4/IPv6, TCP reassembly per direction; also usbmon captures. Streams out, no PDU logic. */
+/* capture.h -- capture ingestion: pcap files or stdin (libpcap, or in place), pcapng (the core's
+ * own block reader: one link type per interface), link layers, IPv4/IPv6, TCP reassembly per
+ * direction; also usbmon captures and usbipd-win's own. Streams out, no PDU logic. */
 #ifndef UIP_CAPTURE_H
 #define UIP_CAPTURE_H
 
@@ -23,6 +24,8 @@ enum uip_ignore_reason {
     UIP_IGN_RETRANSMISSION,  /* all bytes already seen */
     UIP_IGN_NO_MEMORY,       /* no memory to track a new connection */
     UIP_IGN_USBMON_BAD,      /* usbmon record too short or malformed */
+    UIP_IGN_LINKTYPE,        /* pcapng: a record of an interface whose link type is not supported */
+    UIP_IGN_UNLINK_BAD,      /* usbipd-win: an unlink record that is not CMD_UNLINK/RET_UNLINK */
     UIP_IGN__COUNT
 };
 const char *uip_ignore_reason_name(enum uip_ignore_reason r);
@@ -62,6 +65,36 @@ struct uip_usbmon_event {
     const uint8_t *data;  /* len_cap bytes (after the header and iso descriptors) */
     uint64_t ts_ns;       /* the pcap record's time */
     uint64_t frame;
+    /* Written by usbipd-win on the server (Usbipd/PcapNg.cs), not by Linux's usbmon: urb_id is
+     * the USB/IP seqnum, devnum the device's hub port (1 is not a root hub), xfer_type
+     * usbipd-win's guess, and a completion may be one it never sent (an unlink won). */
+    bool usbipd_win;
+};
+
+/* pcapng block types, as counted: every block of a pcapng file is read and counted under one.
+ * Only EPB, SPB and PB carry packets; the others are read and skipped. */
+enum uip_pcapng_block {
+    UIP_PCAPNG_SHB = 0, /* section header */
+    UIP_PCAPNG_IDB,     /* interface description */
+    UIP_PCAPNG_EPB,     /* enhanced packet */
+    UIP_PCAPNG_SPB,     /* simple packet */
+    UIP_PCAPNG_PB,      /* packet (obsolete) */
+    UIP_PCAPNG_NRB,     /* name resolution: skipped */
+    UIP_PCAPNG_ISB,     /* interface statistics: skipped */
+    UIP_PCAPNG_DSB,     /* decryption secrets: skipped */
+    UIP_PCAPNG_CUSTOM,  /* custom (0x00000BAD, 0x40000BAD): skipped */
+    UIP_PCAPNG_OTHER,   /* any other type: skipped */
+    UIP_PCAPNG__COUNT
+};
+const char *uip_pcapng_block_name(enum uip_pcapng_block b); /* "enhanced packet", ... */
+
+/* usbipd-win's unlinks, which it writes as IPv4/TCP packets beside its usbmon records: busnum
+ * is the bus of the device, h the CMD_UNLINK or RET_UNLINK it sent or received. */
+struct uip_usbipd_unlink {
+    uint16_t busnum;
+    struct uip_header hdr;
+    uint64_t ts_ns;
+    uint64_t frame;
 };
 
 struct uip_capture_callbacks {
@@ -76,6 +109,8 @@ struct uip_capture_callbacks {
     void (*conn_close)(void *user, uint32_t conn_id, bool reset, bool at_end, uint64_t ts_ns,
                        uint64_t frame);
     void (*usbmon)(void *user, const struct uip_usbmon_event *ev);
+    /* An unlink in a usbipd-win capture, on the bus of its usbmon records (optional). */
+    void (*usbipd_unlink)(void *user, const struct uip_usbipd_unlink *u);
     /* The side's next bytes had waited for its peer's receive window: what it had sent reached
      * the window the peer advertised, and this packet (ts_ns, frame) resumes after the peer
      * opened it. Known only for connections whose SYNs are in the capture (optional). */
@@ -98,7 +133,12 @@ struct uip_capture_stats {
     uint64_t gaps;
     uint64_t gap_bytes;
     uint64_t connections;
-    int linktype;                /* DLT of the capture */
+    int linktype;                /* DLT of the capture (pcapng: of its first interface) */
+    bool pcapng;                 /* read by the pcapng reader: the counts below are set */
+    uint64_t pcapng_blocks[UIP_PCAPNG__COUNT];
+    uint64_t pcapng_sections;
+    uint32_t pcapng_interfaces;  /* interface descriptions, over all sections */
+    bool usbipd_win;             /* a section was written by usbipd-win (Usbipd/PcapNg.cs) */
     uint64_t first_ts_ns, last_ts_ns;
     bool truncated_file;         /* the file ended inside a record */
 };
@@ -108,8 +148,9 @@ struct uip_capture;
 /*
  * Open path ("-" for stdin). On failure returns NULL and writes a one-line
  * reason to err (size errlen); *code gets UIP_ERR_BAD_CAPTURE, UIP_ERR_IO or
- * UIP_ERR_UNSUPPORTED_LINKTYPE. Timestamps are delivered in nanoseconds
- * whatever the file's precision.
+ * UIP_ERR_UNSUPPORTED_LINKTYPE (pcapng: when no interface described before the
+ * first packet has a supported link type). Timestamps are delivered in
+ * nanoseconds whatever the file's precision.
  */
 struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_config *cfg,
                                      const struct uip_capture_callbacks *cb, void *user,

@@ -33,6 +33,7 @@ struct uip_session_config {
 struct uip_session_stats {
     struct uip_capture_stats capture;
     struct uip_framer_stats framing;   /* summed over every direction of every connection */
+    uint64_t unsent_completions;       /* usbipd-win: completions it wrote but never sent */
 };
 
 struct uip_session;

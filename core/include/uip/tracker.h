@@ -114,6 +114,8 @@ struct uip_device_info {
     bool import_failed;        /* OP_REP_IMPORT with status != 0 */
     uint32_t import_status;
     uint8_t ep_type[2][16];    /* [direction][ep] enum uip_xfer_type, from the configuration descriptor */
+    bool usbipd_win;           /* seen in usbipd-win's records: devnum is its hub port, not an
+                                  address (so 1 is no root hub) */
 };
 
 struct uip_tracker_callbacks {
@@ -134,6 +136,14 @@ void uip_tracker_free(struct uip_tracker *t);
 void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_pdu *pdu);
 /* A usbmon record: conn_id is the bus number, the key the URB id. */
 void uip_tracker_usbmon(struct uip_tracker *t, const struct uip_usbmon_event *ev);
+/* An unlink of a usbipd-win capture (conn_id is the bus). usbipd-win writes an unlinked URB's
+ * completion whether or not it sends it; the RET_UNLINK says: status 0, it was sent (the URB
+ * ends unlink-too-late, as on the wire); an error, the unlink won and it was never sent (the URB
+ * ends unlinked, with no answer, and the completion, before or after, is counted in
+ * uip_tracker_unsent_completions). */
+void uip_tracker_usbipd_unlink(struct uip_tracker *t, const struct uip_usbipd_unlink *u);
+/* Completions in a usbipd-win capture that it never sent, because an unlink won. */
+uint64_t uip_tracker_unsent_completions(const struct uip_tracker *t);
 /* For the framer: direction and endpoint of an outstanding CMD_SUBMIT. */
 bool uip_tracker_lookup_cmd(const struct uip_tracker *t, uint32_t conn_id, uint32_t seqnum,
                             struct uip_cmd_info *out);
