@@ -487,10 +487,11 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
         if (u) {
             usbipx_add_frame_link(pt, hf_response_in, tvb, u->frame_complete);
             usbipx_add_frame_link(pt, hf_unlinked_in, tvb, u->frame_unlink);
-            if (u->finished) {
-                proto_item_set_generated(proto_tree_add_string(pt, hf_outcome, tvb, 0, 0,
-                                                               uip_urb_outcome_name(u->outcome)));
-            }
+            /* Not delivered by the tracker once every frame has been seen: no answer came. */
+            if (u->finished || end_known)
+                proto_item_set_generated(proto_tree_add_string(
+                    pt, hf_outcome, tvb, 0, 0,
+                    uip_urb_outcome_name(u->finished ? u->outcome : UIP_URB_PENDING_AT_END)));
             proto_item_set_generated(proto_tree_add_string(pt, hf_xfer_type, tvb, 0, 0,
                                                            uip_xfer_type_name(u->xfer_type)));
             if (u->frame_unlink)
