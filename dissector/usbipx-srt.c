@@ -40,7 +40,7 @@ static tap_packet_status usbipx_srt_packet(void *pss, packet_info *pinfo, epan_d
     }
     if (index >= table->num_procs || !table->procedures[index].procedure) {
         char label[96];
-        snprintf(label, sizeof label, "%u-%u ep %u %s", u->devid >> 16, u->devid & 0xffff, u->ep,
+        snprintf(label, sizeof label, "devid %u-%u ep %u %s", u->devid >> 16, u->devid & 0xffff, u->ep,
                  u->direction == UIP_DIR_IN ? "IN" : "OUT");
         init_srt_table_row(table, index, label);
     }

@@ -58,6 +58,7 @@ def main():
         if expert.returncode != 0 or "Malformed" in text or any(b in text for b in BAD_SIGNS):
             errors.append(f"malformed packets or dissector bugs:\n{text.strip()[:2000]}")
         pdus = usbipx_pdus(ts, cap)
+        srt = ts.run(["-r", cap, "-2", "-q", "-z", "usbipx,srt"]).stdout
         default_pdus = len(usbipx_pdus(ts, cap, ooo=False))
         p = ts.run(["-r", cap, "-2", "-q", "-z", "expert,warn"], ooo=False)
         default_expert = p.stdout
@@ -142,6 +143,14 @@ def main():
                 errors.append(f"seqnum {seq}: RET_SUBMIT in {com} links to {field(ret, 'usbipx.request_in')}, not {sub}")
     if checked == 0:
         errors.append("no URB compared: the analyzer found none")
+    # The latency statistic: one call per answered URB, rows named by device id and endpoint.
+    srt_rows = [line.split() for line in srt.splitlines() if " ep " in line and line.split()[:1] != ["Index"]]
+    calls = sum(int(r[r.index("ep") + 3]) for r in srt_rows)
+    answered = sum(1 for r in csv.DictReader(io.StringIO(rows)) if r["latency"] and int(r["submit_frame"]))
+    if not gaps and calls != answered:
+        errors.append(f"-z usbipx,srt counts {calls} URBs, the analyzer {answered} answered")
+    if any(r[1] != "devid" for r in srt_rows):
+        errors.append("-z usbipx,srt rows not named by device id")
     for e in errors[:30]:
         print("FAIL:", e)
     print(f"{os.path.basename(capture)}: {len(pdus)} PDUs, {checked} URBs compared, {len(errors)} differences")
