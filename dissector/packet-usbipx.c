@@ -51,8 +51,7 @@ static int hf_skipped = -1, hf_skip_reason = -1;
 static int ett_pdu = -1, ett_device = -1, ett_interface = -1, ett_flags = -1;
 static int ett_setup = -1, ett_iso = -1, ett_devid = -1;
 
-static expert_field ei_status_error = EI_INIT, ei_stall = EI_INIT, ei_unlinked = EI_INIT;
-static expert_field ei_no_answer = EI_INIT, ei_no_request = EI_INIT, ei_unknown_command = EI_INIT;
+static expert_field ei_no_request = EI_INIT, ei_unknown_command = EI_INIT;
 static expert_field ei_bad_length = EI_INIT, ei_duplicate = EI_INIT;
 static expert_field ei_skipped = EI_INIT, ei_inferred = EI_INIT, ei_unlink_unknown = EI_INIT;
 static expert_field ei_op_failed = EI_INIT, ei_iso_mismatch = EI_INIT, ei_truncated = EI_INIT;
@@ -494,11 +493,7 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
                     uip_urb_outcome_name(u->finished ? u->outcome : UIP_URB_PENDING_AT_END)));
             proto_item_set_generated(proto_tree_add_string(pt, hf_xfer_type, tvb, 0, 0,
                                                            uip_xfer_type_name(u->xfer_type)));
-            if (u->frame_unlink)
-                expert_add_info_format(pinfo, pi, &ei_unlinked, "URB unlinked in frame %u", u->frame_unlink);
-            if (end_known && (!u->finished || u->outcome == UIP_URB_PENDING_AT_END ||
-                              u->outcome == UIP_URB_CONNECTION_CLOSED) && !u->frame_unlink)
-                expert_add_info(pinfo, pi, &ei_no_answer);
+            usbipx_expert_cmd_submit(pinfo, pi, u, end_known);
         }
         if (rec->has_since_prev)
             usbipx_add_time(pt, hf_since_prev, tvb, rec->since_prev_ns);
@@ -538,6 +533,7 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
         }
         if (rec->anomalies & UIP_ANOM_UNLINK_UNKNOWN)
             expert_add_info(pinfo, pi, &ei_unlink_unknown);
+        usbipx_expert_cmd_unlink(pinfo, pi, u);
         break;
     case UIP_RET_UNLINK:
         if (u) {
@@ -613,6 +609,7 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
 {
     const struct uip_header *h = &fr->hdr;
     uint32_t data_len = 0, np = 0;
+    proto_item *status_item = NULL;
     proto_tree_add_item(pt, hf_command, tvb, offset + UIP_OFF_COMMAND, 4, ENC_BIG_ENDIAN);
     proto_tree_add_item(pt, hf_seqnum, tvb, offset + UIP_OFF_SEQNUM, 4, ENC_BIG_ENDIAN);
     proto_item *di = proto_tree_add_item(pt, hf_devid, tvb, offset + UIP_OFF_DEVID, 4, ENC_BIG_ENDIAN);
@@ -652,7 +649,7 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
         break;
     }
     case UIP_RET_SUBMIT: {
-        proto_item *si = proto_tree_add_item(pt, hf_status, tvb, offset + UIP_OFF_STATUS, 4, ENC_BIG_ENDIAN);
+        status_item = proto_tree_add_item(pt, hf_status, tvb, offset + UIP_OFF_STATUS, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_actual_length, tvb, offset + UIP_OFF_ACTUAL_LENGTH, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_start_frame, tvb, offset + UIP_OFF_START_FRAME, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_num_packets, tvb, offset + UIP_OFF_NUMBER_OF_PACKETS, 4, ENC_BIG_ENDIAN);
@@ -662,12 +659,6 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
         int32_t status = h->u.ret_submit.status;
         if (fr->cmd_direction == UIP_DIR_IN && h->u.ret_submit.actual_length > 0)
             data_len = (uint32_t)h->u.ret_submit.actual_length;
-        if (status == -32)
-            expert_add_info(pinfo, si, &ei_stall);
-        else if (status != 0)
-            expert_add_info_format(pinfo, si, &ei_status_error, "URB failed: -%s (%s)",
-                                   usbipx_status_text(status),
-                                   uip_status_meaning(status) ? uip_status_meaning(status) : "error");
         if (status)
             col_append_sep_fstr(pinfo->cinfo, COL_INFO, " | ", "RET_SUBMIT seq=%u -%s len=%d",
                                 h->seqnum, usbipx_status_text(status), h->u.ret_submit.actual_length);
@@ -713,6 +704,8 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
         usbipx_add_iso(pt, tvb, iso_off, iso_count);
     if (rec) {
         usbipx_add_tracking(tvb, pinfo, pt, pi, h, rec);
+        if (h->command == UIP_RET_SUBMIT)
+            usbipx_expert_ret_submit(pinfo, pi, status_item, h->u.ret_submit.status, rec->urb);
         if (h->command == UIP_CMD_SUBMIT || h->command == UIP_RET_SUBMIT)
             usbipx_usb_handoff(tvb, data_off, (int)data_len, pinfo, proto_item_get_parent(pi), conn_id,
                                h, rec);
@@ -955,10 +948,6 @@ void proto_register_usbipx(void)
     static int *ett[] = {&ett_pdu, &ett_device, &ett_interface, &ett_flags,
                           &ett_setup, &ett_iso, &ett_devid};
     static ei_register_info ei[] = {
-        {&ei_status_error, {"usbipx.expert.status_error", PI_RESPONSE_CODE, PI_WARN, "URB failed", EXPFILL}},
-        {&ei_stall, {"usbipx.expert.stall", PI_RESPONSE_CODE, PI_WARN, "Endpoint stalled (-EPIPE)", EXPFILL}},
-        {&ei_unlinked, {"usbipx.expert.unlinked", PI_SEQUENCE, PI_NOTE, "URB unlinked", EXPFILL}},
-        {&ei_no_answer, {"usbipx.expert.no_answer", PI_SEQUENCE, PI_WARN, "URB with no answer by the end of the capture", EXPFILL}},
         {&ei_no_request, {"usbipx.expert.no_request", PI_SEQUENCE, PI_WARN, "Answer whose request is not in the capture", EXPFILL}},
         {&ei_unknown_command, {"usbipx.expert.unknown_command", PI_MALFORMED, PI_ERROR, "Unknown USB/IP command", EXPFILL}},
         {&ei_bad_length, {"usbipx.expert.bad_length", PI_MALFORMED, PI_ERROR, "Impossible length field", EXPFILL}},
@@ -986,6 +975,7 @@ void proto_register_usbipx(void)
                                    "Needs TCP's \"Allow subdissector to reassemble TCP streams\".",
                                    &usbipx_desegment);
     usbipx_usb_register_prefs(m);
+    usbipx_expert_register(m, em);
     usbipx_handle = register_dissector("usbipx", usbipx_dissect_stream, proto_usbipx);
     register_init_routine(usbipx_track_init);
     register_cleanup_routine(usbipx_track_cleanup);

@@ -14,7 +14,7 @@
 #define USBIPX_TCPGAP_KEY 0x7ffffff0u
 
 static int hf_tcp_gap = -1;
-static expert_field ei_tcp_gap = EI_INIT;
+static expert_field ei_tcp_gap_held = EI_INIT, ei_tcp_gap_lost = EI_INIT;
 
 void usbipx_tcpgap_register(int proto, expert_module_t *em)
 {
@@ -23,8 +23,14 @@ void usbipx_tcpgap_register(int proto, expert_module_t *em)
                        "bytes of this direction before this segment that TCP never passed on", HFILL}},
     };
     static ei_register_info ei[] = {
-        {&ei_tcp_gap, {"usbipx.expert.tcp_gap", PI_SEQUENCE, PI_WARN,
-                       "Stream bytes never handed to USB/IP: PDUs are missing", EXPFILL}},
+        {&ei_tcp_gap_held, {"usbipx.expert.tcp_gap", PI_SEQUENCE, PI_WARN,
+                            "Stream bytes before this segment never reached USB/IP (usbipx.tcp_gap): not in "
+                            "the capture, or segments that arrived out of order, which TCP passes on only "
+                            "with tcp.reassemble_out_of_order on (Protocols > TCP > Reassemble out-of-order "
+                            "segments)", EXPFILL}},
+        {&ei_tcp_gap_lost, {"usbipx.expert.tcp_gap_lost", PI_SEQUENCE, PI_WARN,
+                            "Stream bytes before this segment are not in the capture (usbipx.tcp_gap): "
+                            "the PDUs in them are missing", EXPFILL}},
     };
     proto_register_field_array(proto, hf, array_length(hf));
     expert_register_field_array(em, ei, array_length(ei));
@@ -62,14 +68,5 @@ void usbipx_tcpgap_show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     p_add_proto_data(pinfo->pool, pinfo, proto_usbipx, USBIPX_TCPGAP_KEY, (void *)missing);
     proto_item *it = proto_tree_add_uint(tree, hf_tcp_gap, tvb, 0, 0, *missing);
     proto_item_set_generated(it);
-    if (usbipx_tcp_reorders())
-        expert_add_info_format(pinfo, it, &ei_tcp_gap,
-                               "%u bytes of this direction before this segment are not in the capture: "
-                               "the PDUs in them are missing", *missing);
-    else
-        expert_add_info_format(pinfo, it, &ei_tcp_gap,
-                               "%u bytes of this direction before this segment never reached USB/IP: "
-                               "not in the capture, or segments that arrived out of order, which "
-                               "TCP passes on only with tcp.reassemble_out_of_order on (Protocols > "
-                               "TCP > Reassemble out-of-order segments)", *missing);
+    expert_add_info(pinfo, it, usbipx_tcp_reorders() ? &ei_tcp_gap_lost : &ei_tcp_gap_held);
 }

@@ -76,6 +76,15 @@ void usbipx_tcpgap_track(struct usbipx_tcpgap *g, packet_info *pinfo, const void
 /* The missing bytes before this segment, with the expert item that says why. */
 void usbipx_tcpgap_show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
 
+/* usbipx-expert.c: what went wrong with a URB, as expert info on its PDUs. */
+void usbipx_expert_register(module_t *prefs, expert_module_t *em);
+void usbipx_expert_cmd_submit(packet_info *pinfo, proto_item *pi, const struct usbipx_urb *u,
+                              bool end_known);
+/* u: the answered URB, or NULL when its request is not in the capture. */
+void usbipx_expert_ret_submit(packet_info *pinfo, proto_item *pi, proto_item *status_item,
+                              int32_t status, const struct usbipx_urb *u);
+void usbipx_expert_cmd_unlink(packet_info *pinfo, proto_item *pi, const struct usbipx_urb *victim);
+
 /* usbipx-usb.c: hand the URB's setup and data to Wireshark's USB dissector. */
 void usbipx_usb_register_prefs(module_t *m);
 void usbipx_usb_register(void);

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""check_expert.py -- Expert Information as a Wireshark user meets it (default preferences), on
+every bundled capture: normal sessions raise no USBIPX warning or error; on a failing session the
+first USBIPX warning or error names what went wrong.
+
+usage: check_expert.py PLUGIN CAPTURE...
+
+Every capture must be listed below as normal or failing (a new capture fails the check until it is).
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from tshark_plugin import Tshark  # noqa: E402
+
+NORMAL = {"storage", "hid", "composite", "serial", "audio", "sweep-0ms", "hostnet", "lan", "arduino-0ms"}
+# What went wrong, as a phrase the first USBIPX warning must hold.
+FAILING = {
+    "enum-timeout": "5 s control timeout",      # enumeration broke on Linux's control timeout
+    "enum-recover": "5 s control timeout",      # the same, before a later retry worked
+    "arduino-300ms": "round trip is this slow",  # every answer 300 ms late: avrdude loses sync
+    "sweep-100ms": "round trip is this slow",   # 100 ms added to every answer
+    "drops": "never reached USB/IP",            # tcpdump dropped segments
+    "unbind": "no answer",                      # the device went away under a read
+}
+
+
+def usbipx_problems(expert_text):
+    """The USBIPX summaries of the Errors and Warns sections of tshark -z expert, in order."""
+    out, section = [], None
+    for line in expert_text.splitlines():
+        if line.startswith(("Errors", "Warns", "Notes", "Chats", "Comments")):
+            section = line.split()[0]
+        elif section in ("Errors", "Warns") and "USBIPX" in line:
+            out.append(line.split("USBIPX", 1)[1].strip())
+    return out
+
+
+def main():
+    plugin, captures = sys.argv[1], sys.argv[2:]
+    ts = Tshark(plugin)
+    failures = 0
+    try:
+        for capture in captures:
+            name = os.path.splitext(os.path.basename(capture))[0]
+            p = ts.run(["-r", ts.stage(capture), "-2", "-q", "-z", "expert,warn"], ooo=False)
+            problems = usbipx_problems(p.stdout)
+            if name in NORMAL:
+                ok = not problems
+                what = f"normal: {len(problems)} USBIPX warnings" + (f" ({problems[0]})" if problems else "")
+            elif name in FAILING:
+                ok = bool(problems) and FAILING[name] in problems[0]
+                what = f"first USBIPX warning: {problems[0] if problems else 'none'}"
+            else:
+                ok, what = False, "not listed as normal or failing in check_expert.py"
+            failures += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} - {name}: {what}")
+    finally:
+        ts.close()
+    print(f"{len(captures) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
