@@ -240,10 +240,12 @@ void uip_encode_iso_desc(const struct uip_iso_desc *d, uint8_t out[UIP_ISO_DESC_
 bool uip_np_is_iso(uint32_t number_of_packets);
 
 /*
- * Check a decoded URB header for values the Linux stack never sends.
+ * Check a decoded URB header for values no real peer sends and the Linux stack
+ * would not take. What the real peers send passes: usbip-win2's 0xFFFFFFFF packet
+ * count, transfer_flags without URB_DIR_IN, raw bInterval and stale CMD_UNLINK padding.
  * Returns UIP_OK or the first violation (BAD_DIRECTION, BAD_ENDPOINT,
  * BAD_SEQNUM, BAD_TRANSFER_LENGTH, BAD_ACTUAL_LENGTH, BAD_ISO_COUNT,
- * BAD_PADDING when raw is given and reserved bytes are not zero, ...).
+ * BAD_PADDING when raw is given and a RET_*'s reserved bytes are not zero, ...).
  * raw may be NULL (padding not checked). The framer uses it to
  * resynchronize; the tools use it to report impossible values.
  */
