@@ -194,6 +194,11 @@ bool uip_np_is_iso(uint32_t number_of_packets)
     return number_of_packets != 0 && number_of_packets != UIP_NP_NOT_ISO;
 }
 
+bool uip_interval_is_binterval(uint32_t number_of_packets)
+{
+    return number_of_packets == UIP_NP_NOT_ISO;
+}
+
 static int uip_check_np(uint32_t np)
 {
     if (uip_np_is_iso(np) && np > UIP_MAX_ISO_PACKETS)

@@ -10,6 +10,7 @@
 #include "uip/error.h"
 #include "uip/framer.h"
 #include "uip/session.h"
+#include "uip/tracker.h"
 
 #define DEVID 0x00010002u
 /* Junk before a PDU: no header starts at any of its offsets. */
@@ -530,4 +531,34 @@ Test(win2, session_resynchronizes_on_the_unlink_after_a_gap)
     for (int side = 0; side < 2; side++)
         uip_framer_free(p.f[side]);
     uip_tracker_free(p.t);
+}
+
+/* Without the configuration descriptor, a URB's interval tells an interrupt endpoint from a bulk
+ * one only for Linux (bulk URBs carry 0): usbip-win2 sends every endpoint's bInterval
+ * (drivers/ude/proto.cpp:76), which on a high-speed bulk OUT endpoint is its NAK rate. */
+Test(win2, bulk_binterval_is_not_taken_for_an_interrupt_endpoint)
+{
+    static const struct {
+        uint32_t np;
+        int32_t interval;
+        uint8_t type;
+    } cases[] = {
+        {0, 8, UIP_XFER_INTERRUPT},              /* Linux: urb->interval set on interrupt URBs only */
+        {0, 0, UIP_XFER_UNKNOWN},
+        {UIP_NP_NOT_ISO, 1, UIP_XFER_UNKNOWN},  /* usbip-win2: bulk OUT, bInterval 1 */
+        {UIP_NP_NOT_ISO, 7, UIP_XFER_UNKNOWN},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct urbs s = {0};
+        struct uip_tracker_callbacks tcb = {.urb = on_urb};
+        struct uip_tracker *t = uip_tracker_new(&tcb, &s, 0, 0);
+        struct uip_pdu p = {.ts_ns = 1, .frame = 1, .cmd_direction = UIP_DIR_UNKNOWN};
+        p.hdr = win2_submit(4, UIP_DIR_OUT, 2, 0, 0, cases[i].interval);
+        p.hdr.u.cmd_submit.number_of_packets = cases[i].np;
+        uip_tracker_pdu(t, 1, &p);
+        uip_tracker_finish(t, 2);
+        cr_assert_eq(s.n, 1);
+        cr_assert_eq(s.u[0].xfer_type, cases[i].type, "case %zu", i);
+        uip_tracker_free(t);
+    }
 }

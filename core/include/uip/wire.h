@@ -238,6 +238,10 @@ void uip_encode_iso_desc(const struct uip_iso_desc *d, uint8_t out[UIP_ISO_DESC_
 
 /* True for a real isochronous packet count (not 0, not usbip-win2's 0xFFFFFFFF). */
 bool uip_np_is_iso(uint32_t number_of_packets);
+/* True when a non-isochronous CMD_SUBMIT's number_of_packets is usbip-win2's 0xFFFFFFFF: its
+ * client then puts the endpoint's bInterval in interval (drivers/ude/proto.cpp:75-76), where
+ * Linux's vhci puts urb->interval (see uip_interrupt_period_ns in uip/usb.h). */
+bool uip_interval_is_binterval(uint32_t number_of_packets);
 
 /*
  * Check a decoded URB header for values no real peer sends and the Linux stack
