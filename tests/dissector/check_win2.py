@@ -94,9 +94,7 @@ def main():
     analyze, plugin, source = sys.argv[1:4]
     errors = []
     with tempfile.TemporaryDirectory(prefix="win2-synthetic-") as tmp:
-        name = os.path.splitext(os.path.basename(source))[0]
-        synthetic = os.path.join(tmp, f"{name}-win2-synthetic.pcap")
-        manifest = win2_rewrite.rewrite(source, synthetic)
+        name, synthetic, manifest = win2_rewrite.synthesize(source, tmp)
         check_plugin(plugin, source, synthetic, manifest, errors)
         p = subprocess.run([sys.executable, os.path.join(HERE, "check_captures.py"), analyze, plugin,
                             synthetic] + sys.argv[4:], capture_output=True, text=True)

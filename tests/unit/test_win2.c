@@ -4,12 +4,10 @@
  * Linux's stub (drivers/usb/usbip/stub_rx.c) would reject still fails the checks. */
 #include <criterion/criterion.h>
 #include <string.h>
-#include <unistd.h>
-#include "synth_pcap.h"
 #include "synth_pdu.h"
+#include "urb_log.h"
 #include "uip/error.h"
 #include "uip/framer.h"
-#include "uip/session.h"
 #include "uip/tracker.h"
 
 #define DEVID 0x00010002u
@@ -270,28 +268,9 @@ Test(win2, every_quirk_is_framed_in_sync)
     }
 }
 
-Test(win2, every_quirk_is_found_when_resynchronizing_mid_stream)
-{
-    for (size_t i = 0; i < N_ACCEPTED; i++) {
-        struct synth_buf b = {0};
-        struct seen s;
-        synth_append(&b, junk, sizeof junk);
-        struct synth_buf pair = {0};
-        size_t len = build_pair(&accepted[i], &pair);
-        synth_append(&b, pair.data, pair.len);
-        struct uip_framer *f = framer(&s, accepted[i].side, false);
-        uip_framer_feed(f, b.data, b.len, 1, 1);
-        uip_framer_finish(f, 2, 2);
-        assert_pdu(&accepted[i], &s, 0, len);
-        cr_assert_eq(s.skipped[UIP_SKIP_MID_STREAM], sizeof junk, "%s: only the junk skipped",
-                     accepted[i].name);
-        uip_framer_free(f);
-        synth_buf_free(&pair);
-        synth_buf_free(&b);
-    }
-}
-
-Test(win2, every_quirk_is_found_after_a_tcp_gap)
+/* Each case's PDU, after junk, is the first PDU of a framer searching for a header: from a
+ * mid-stream start, or after a TCP gap; only the junk is skipped. */
+static void assert_found_when_resynchronizing(enum uip_skip_reason why)
 {
     for (size_t i = 0; i < N_ACCEPTED; i++) {
         struct synth_buf b = {0}, pair = {0};
@@ -300,15 +279,26 @@ Test(win2, every_quirk_is_found_after_a_tcp_gap)
         synth_append(&b, junk, sizeof junk);
         synth_append(&b, pair.data, pair.len);
         struct uip_framer *f = framer(&s, accepted[i].side, false);
-        uip_framer_gap(f, 100, 1, 1); /* nothing before it: a resync after a gap */
+        if (why == UIP_SKIP_AFTER_GAP)
+            uip_framer_gap(f, 100, 1, 1); /* nothing before it: a resync after a gap */
         uip_framer_feed(f, b.data, b.len, 2, 2);
         uip_framer_finish(f, 3, 3);
         assert_pdu(&accepted[i], &s, 0, len);
-        cr_assert_eq(s.skipped[UIP_SKIP_AFTER_GAP], sizeof junk, "%s", accepted[i].name);
+        cr_assert_eq(s.skipped[why], sizeof junk, "%s: only the junk skipped", accepted[i].name);
         uip_framer_free(f);
         synth_buf_free(&pair);
         synth_buf_free(&b);
     }
+}
+
+Test(win2, every_quirk_is_found_when_resynchronizing_mid_stream)
+{
+    assert_found_when_resynchronizing(UIP_SKIP_MID_STREAM);
+}
+
+Test(win2, every_quirk_is_found_after_a_tcp_gap)
+{
+    assert_found_when_resynchronizing(UIP_SKIP_AFTER_GAP);
 }
 
 /* ---- what Linux's stub rejects still fails the checks -------------------------------------- */
@@ -350,31 +340,7 @@ Test(win2, what_the_stub_rejects_still_fails_the_checks)
     }
 }
 
-/* ---- a whole session through the pipeline ---------------------------------------------------- */
-
-#define MAX_URBS 8
-struct urbs {
-    struct uip_urb u[MAX_URBS];
-    int n;
-};
-
-static void on_urb(void *user, const struct uip_urb *u)
-{
-    struct urbs *s = user;
-    cr_assert_lt(s->n, MAX_URBS);
-    s->u[s->n] = *u;
-    s->u[s->n].data = NULL;
-    s->u[s->n].iso = NULL;
-    s->n++;
-}
-
-static const struct uip_urb *urb_by_id(const struct urbs *s, uint64_t id)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->u[i].id == id)
-            return &s->u[i];
-    return NULL;
-}
+/* ---- a whole session through framers and tracker ---------------------------------------------------- */
 
 /* The session's PDUs in order: (side, PDU), with the client's bulk OUT CMD_SUBMIT marked. */
 struct step {
@@ -407,67 +373,6 @@ static void session_steps(struct step s[N_STEPS])
     synth_ret_unlink(&s[6].b, win2_seqnum(3, false), -104);
 }
 
-static void write_session(const char *path)
-{
-    struct synth_tcp t;
-    struct step s[N_STEPS];
-    session_steps(s);
-    cr_assert_eq(synth_pcap_open(&t, path), 0);
-    synth_tcp_handshake(&t);
-    for (int i = 0; i < N_STEPS; i++) {
-        synth_tcp_segment(&t, s[i].side, s[i].b.data, (uint32_t)s[i].b.len);
-        synth_buf_free(&s[i].b);
-    }
-    synth_pcap_close(&t);
-}
-
-static void run_session(const char *path, struct urbs *s, struct uip_session_stats *st)
-{
-    struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
-    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb}};
-    char err[256];
-    int code;
-    struct uip_session *ses = uip_session_open(path, &cfg, &cb, s, &code, err, sizeof err);
-    cr_assert_not_null(ses, "%s", err);
-    cr_assert_eq(uip_session_run(ses, err, sizeof err), UIP_OK, "%s", err);
-    uip_session_stats(ses, st);
-    uip_session_close(ses);
-}
-
-static uint64_t skipped_bytes(const struct uip_session_stats *st)
-{
-    uint64_t n = 0;
-    for (int r = 0; r < UIP_SKIP__COUNT; r++)
-        n += st->framing.bytes_skipped[r];
-    return n;
-}
-
-Test(win2, session_matches_seqnums_and_the_unlink)
-{
-    char path[64];
-    struct urbs s = {0};
-    struct uip_session_stats st;
-    snprintf(path, sizeof path, "/tmp/synth-win2-%d.pcap", (int)getpid());
-    write_session(path);
-    run_session(path, &s, &st);
-    unlink(path);
-    cr_assert_eq(s.n, 3);
-    cr_assert_eq(urb_by_id(&s, 9)->outcome, UIP_URB_PENDING_AT_END);
-    const struct uip_urb *irq = urb_by_id(&s, 3), *out = urb_by_id(&s, 4);
-    cr_assert(irq && out);
-    cr_assert_eq(out->outcome, UIP_URB_COMPLETED);
-    cr_assert_eq(out->actual_length, 31);
-    cr_assert_eq(irq->outcome, UIP_URB_UNLINKED);
-    cr_assert_eq(irq->unlink_id, 6, "the unlink's own even seqnum");
-    cr_assert_eq(irq->unlink_status, -104);
-    cr_assert_eq(irq->interval, 7);
-    cr_assert_eq(irq->check, UIP_OK);
-    cr_assert_eq(irq->anomalies, 0, "no anomaly: seqnums and the unlink matched");
-    cr_assert_eq(out->anomalies, 0);
-    cr_assert_eq(skipped_bytes(&st), 0);
-    cr_assert_eq(st.framing.bytes_parsed, st.capture.stream_bytes);
-}
-
 /* Both framers of a connection feeding one tracker, as the session wires them. */
 struct pipe {
     struct uip_tracker *t;
@@ -486,9 +391,9 @@ static void pipe_pdu(void *user, const struct uip_pdu *pdu)
     uip_tracker_pdu(p->t, 1, pdu);
 }
 
-static void pipe_open(struct pipe *p, struct urbs *s)
+static void pipe_open(struct pipe *p, struct urb_log *s)
 {
-    struct uip_tracker_callbacks tcb = {.urb = on_urb};
+    struct uip_tracker_callbacks tcb = {.urb = urb_log_add};
     p->t = uip_tracker_new(&tcb, s, 64, 4096);
     cr_assert_not_null(p->t);
     for (int side = 0; side < 2; side++) {
@@ -501,15 +406,16 @@ static void pipe_open(struct pipe *p, struct urbs *s)
     }
 }
 
-Test(win2, session_resynchronizes_on_the_unlink_after_a_gap)
+/* Feed the session's steps through a pipe (the bulk OUT's CMD_SUBMIT lost in a gap when gap);
+ * every byte fed must be framed. Returns the client framer's resync count. */
+static uint64_t run_pipe(struct urb_log *s, bool gap)
 {
-    struct urbs s = {0};
     struct pipe p;
     struct step steps[N_STEPS];
     session_steps(steps);
-    pipe_open(&p, &s);
+    pipe_open(&p, s);
     for (int i = 0; i < N_STEPS; i++) {
-        if (i == STEP_LOST)
+        if (gap && i == STEP_LOST)
             uip_framer_gap(p.f[0], steps[i].b.len, (uint64_t)i, (uint64_t)i);
         else
             uip_framer_feed(p.f[steps[i].side], steps[i].b.data, steps[i].b.len, (uint64_t)i, (uint64_t)i);
@@ -522,15 +428,41 @@ Test(win2, session_resynchronizes_on_the_unlink_after_a_gap)
             cr_assert_eq(st->bytes_skipped[r], 0, "side %d: %s", side, uip_skip_reason_name(r));
     }
     uip_tracker_finish(p.t, N_STEPS);
-    const struct uip_urb *irq = urb_by_id(&s, 3);
+    uint64_t resyncs = uip_framer_stats(p.f[0])->resyncs;
+    for (int side = 0; side < 2; side++)
+        uip_framer_free(p.f[side]);
+    uip_tracker_free(p.t);
+    return resyncs;
+}
+
+Test(win2, session_matches_seqnums_and_the_unlink)
+{
+    struct urb_log s = {0};
+    cr_assert_eq(run_pipe(&s, false), 0);
+    cr_assert_eq(s.n, 3);
+    cr_assert_eq(urb_log_find(&s, 9)->outcome, UIP_URB_PENDING_AT_END);
+    const struct uip_urb *irq = urb_log_find(&s, 3), *out = urb_log_find(&s, 4);
+    cr_assert(irq && out);
+    cr_assert_eq(out->outcome, UIP_URB_COMPLETED);
+    cr_assert_eq(out->actual_length, 31);
+    cr_assert_eq(irq->outcome, UIP_URB_UNLINKED);
+    cr_assert_eq(irq->unlink_id, 6, "the unlink's own even seqnum");
+    cr_assert_eq(irq->unlink_status, -104);
+    cr_assert_eq(irq->interval, 7);
+    cr_assert_eq(irq->check, UIP_OK);
+    cr_assert_eq(irq->anomalies, 0, "no anomaly: seqnums and the unlink matched");
+    cr_assert_eq(out->anomalies, 0);
+}
+
+Test(win2, session_resynchronizes_on_the_unlink_after_a_gap)
+{
+    struct urb_log s = {0};
+    cr_assert_eq(run_pipe(&s, true), 1);
+    const struct uip_urb *irq = urb_log_find(&s, 3);
     cr_assert_not_null(irq);
     cr_assert_eq(irq->outcome, UIP_URB_UNLINKED, "the CMD_UNLINK right after the gap was framed");
     cr_assert_eq(irq->unlink_id, 6);
     cr_assert_eq(irq->unlink_status, -104);
-    cr_assert_eq(uip_framer_stats(p.f[0])->resyncs, 1);
-    for (int side = 0; side < 2; side++)
-        uip_framer_free(p.f[side]);
-    uip_tracker_free(p.t);
 }
 
 /* Without the configuration descriptor, a URB's interval tells an interrupt endpoint from a bulk
@@ -549,8 +481,8 @@ Test(win2, bulk_binterval_is_not_taken_for_an_interrupt_endpoint)
         {UIP_NP_NOT_ISO, 7, UIP_XFER_UNKNOWN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct urbs s = {0};
-        struct uip_tracker_callbacks tcb = {.urb = on_urb};
+        struct urb_log s = {0};
+        struct uip_tracker_callbacks tcb = {.urb = urb_log_add};
         struct uip_tracker *t = uip_tracker_new(&tcb, &s, 0, 0);
         struct uip_pdu p = {.ts_ns = 1, .frame = 1, .cmd_direction = UIP_DIR_UNKNOWN};
         p.hdr = win2_submit(4, UIP_DIR_OUT, 2, 0, 0, cases[i].interval);
@@ -558,7 +490,7 @@ Test(win2, bulk_binterval_is_not_taken_for_an_interrupt_endpoint)
         uip_tracker_pdu(t, 1, &p);
         uip_tracker_finish(t, 2);
         cr_assert_eq(s.n, 1);
-        cr_assert_eq(s.u[0].xfer_type, cases[i].type, "case %zu", i);
+        cr_assert_eq(s.urbs[0].xfer_type, cases[i].type, "case %zu", i);
         uip_tracker_free(t);
     }
 }

@@ -108,9 +108,7 @@ def main():
     tool, source = sys.argv[1:]
     errors = []
     with tempfile.TemporaryDirectory(prefix="win2-synthetic-") as tmp:
-        name = os.path.splitext(os.path.basename(source))[0]
-        synthetic = os.path.join(tmp, f"{name}-win2-synthetic.pcap")
-        manifest = win2_rewrite.rewrite(source, synthetic)
+        name, synthetic, manifest = win2_rewrite.synthesize(source, tmp)
         check_reports(tool, source, synthetic, manifest, errors)
         check_urbs(tool, synthetic, manifest, errors)
     for e in errors[:30]:

@@ -13,6 +13,7 @@ times of its submit, answer and unlink) and each interrupt IN endpoint's polling
 endpoint descriptor.
 """
 import json
+import os
 import struct
 import sys
 
@@ -366,6 +367,13 @@ def rewrite(src, dst):
                           "win2_period_s": (1 << (used - 1)) * 125e-6}
                          for (ep, is_in), (attr, b, used) in sorted(eps.items()) if is_in and attr == XFER_INT],
     }
+
+
+def synthesize(source, folder):
+    """Rewrite source into folder as NAME-win2-synthetic.pcap: (NAME, its path, the manifest)."""
+    name = os.path.splitext(os.path.basename(source))[0]
+    path = os.path.join(folder, f"{name}-win2-synthetic.pcap")
+    return name, path, rewrite(source, path)
 
 
 def main():
