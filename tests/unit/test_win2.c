@@ -117,6 +117,16 @@ static void pdu_unlink_after_control(struct synth_buf *b)
     put_win2_unlink(b, win2_seqnum(6, false), win2_seqnum(3, true), &earlier);
 }
 
+/* The device reset usbip-win2 asks for: a hub class SET_FEATURE(PORT_RESET) on ep 0, which the
+ * stub turns into usb_reset_device (stub_rx.c is_reset_device_cmd); Linux's vhci resets locally
+ * (device_ioctl.cpp:596-607, 654-667; send_ep0_out 493-517: an OUT with flags 0, no data). */
+static void pdu_port_reset(struct synth_buf *b)
+{
+    struct uip_header h = win2_submit(win2_seqnum(7, false), UIP_DIR_OUT, 0, 0, 0, 0);
+    memcpy(h.u.cmd_submit.setup, "\x23\x03\x04\x00\x01\x00\x00\x00", 8);
+    put_submit(b, &h);
+}
+
 /* The stub's answer echoes number_of_packets -1 (stub_rx.c usbip_pack_pdu, stub_tx.c). */
 static void pdu_ret_echo(struct synth_buf *b)
 {
@@ -150,6 +160,7 @@ static const struct win2_case accepted[] = {
     {"isochronous IN, ISO_ASAP", UIP_SIDE_CLIENT, pdu_iso_in, UIP_CMD_SUBMIT, 9},
     {"CMD_UNLINK, stale padding", UIP_SIDE_CLIENT, pdu_unlink, UIP_CMD_UNLINK, 10},
     {"CMD_UNLINK, setup in padding", UIP_SIDE_CLIENT, pdu_unlink_after_control, UIP_CMD_UNLINK, 12},
+    {"PORT_RESET request", UIP_SIDE_CLIENT, pdu_port_reset, UIP_CMD_SUBMIT, 14},
     {"RET_SUBMIT echoing -1", UIP_SIDE_SERVER, pdu_ret_echo, UIP_RET_SUBMIT, 3},
 };
 #define N_ACCEPTED (sizeof accepted / sizeof accepted[0])

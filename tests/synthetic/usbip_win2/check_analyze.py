@@ -4,7 +4,8 @@ capture) must report the session it came from: no skipped byte, gap or anomaly; 
 generator's manifest (worked out from the source session's bytes) with its seqnum, endpoint,
 direction, lengths, status, frames, latency and unlink; the same JSON report as on the source
 capture but for the HID interval, which must be usbip-win2's bInterval and give the period that
-the endpoint descriptor asks.
+the endpoint descriptor asks. Cut to start at its first CMD_UNLINK, the capture must be framed
+from that unlink on, every byte.
 
 usage: check_analyze.py USBIP_ANALYZE SOURCE.pcap
 """
@@ -102,6 +103,21 @@ def check_urbs(tool, synthetic, manifest, errors):
             errors.append(f"seqnum {seq}: analyzer {got} {r['outcome']}, manifest {exp} {u}")
 
 
+def check_mid_stream(tool, synthetic, manifest, errors):
+    """The synthetic capture cut to start at its first CMD_UNLINK: the framers resynchronize on
+    it (its padding not zero) and frame every byte from there."""
+    cut = manifest["mid_stream"]
+    if cut is None:
+        return
+    path = synthetic.replace(".pcap", "-from-unlink.pcap")
+    win2_rewrite.write_from(synthetic, path, cut["record"])
+    p = subprocess.run([tool, "--json", path], capture_output=True, text=True)
+    acc = json.loads(p.stdout)["accounting"]
+    if any(acc["skipped_bytes"].values()) or acc["pdus"] != cut["pdus"]:
+        errors.append(f"from the first CMD_UNLINK: {acc['pdus']} PDUs (want {cut['pdus']}), "
+                      f"skipped {acc['skipped_bytes']}")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -111,6 +127,7 @@ def main():
         name, synthetic, manifest = win2_rewrite.synthesize(source, tmp)
         check_reports(tool, source, synthetic, manifest, errors)
         check_urbs(tool, synthetic, manifest, errors)
+        check_mid_stream(tool, synthetic, manifest, errors)
     for e in errors[:30]:
         print("FAIL:", e)
     print(f"{name} as usbip-win2 sends it: {len(manifest['urbs'])} URBs, {manifest['pdus']} PDUs, "

@@ -342,6 +342,28 @@ def keep_in_data(server, spdus, cmds):
             p["data"] = b""
 
 
+def mid_stream_start(client, server, cpdus, spdus):
+    """Where a capture of the session could start for its first bytes to be a CMD_UNLINK: the
+    record that carries the first CMD_UNLINK from its first byte, when the first server packet
+    after it starts a PDU too. Then every byte from there on can be framed. None otherwise."""
+    first = next((p for p in cpdus if p.get("command") == CMD_UNLINK), None)
+    if first is None:
+        return None
+    rec = next((r for o, _, _, r in client.where if o == first["off"]), None)
+    after = [o for o, _, _, r in server.where if r > rec] if rec is not None else []
+    if not after or min(after) not in {p["off"] for p in spdus}:
+        return None
+    pdus = sum(p["off"] >= first["off"] for p in cpdus) + sum(p["off"] >= min(after) for p in spdus)
+    return {"record": rec, "pdus": pdus}
+
+
+def write_from(src, dst, record):
+    """Copy the capture src to dst without its records before record (0-based)."""
+    buf, recs = read_pcap(src)
+    with open(dst, "wb") as f:
+        f.write(buf[:24] + buf[recs[record][0] - 16:])
+
+
 def rewrite(src, dst):
     """Write the synthetic capture; return its manifest."""
     buf, recs = read_pcap(src)
@@ -359,6 +381,7 @@ def rewrite(src, dst):
     return {
         "source": src, "speed": speed, "pdus": len(cpdus) + len(spdus),
         "connection_closed": client.closed or server.closed,
+        "mid_stream": mid_stream_start(client, server, cpdus, spdus),
         "urbs": urb_rows(client, server, cpdus, spdus, renum, recs),
         # each interrupt IN endpoint's period: as its descriptor asks it, and as usbip-win2 asks it
         # (2^(interval-1) microframes: the same at high speed and above, where it is not rewritten)
