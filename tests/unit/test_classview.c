@@ -778,3 +778,25 @@ Test(classview_hid, interrupt_in_outside_a_hid_interface_is_not_hid)
     cr_assert_not(classview_recognised(cv, CONN, DEVID));
     classview_free(cv);
 }
+
+/* Enumeration labels: usbip-win2 resets a device with a hub class SET_FEATURE(PORT_RESET) on ep 0
+ * (drivers/ude/device_ioctl.cpp:596-607, 654-667); other class requests keep their number. */
+Test(stats, enumeration_request_labels)
+{
+    static const struct {
+        uint8_t setup[8];
+        const char *label;
+    } cases[] = {
+        {{0x23, 0x03, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00}, "SET_FEATURE(PORT_RESET)"},
+        {{0x23, 0x03, 0x08, 0x00, 0x01, 0x00, 0x00, 0x00}, "class request 0x03"}, /* PORT_POWER */
+        {{0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00}, "GET_DESCRIPTOR(DEVICE)"},
+        {{0x21, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, "class request 0x0a"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct uip_setup s;
+        char label[48];
+        uip_setup_decode(cases[i].setup, &s);
+        request_label(&s, label, sizeof label);
+        cr_assert_str_eq(label, cases[i].label);
+    }
+}
