@@ -244,8 +244,8 @@ bool uip_np_is_iso(uint32_t number_of_packets);
 bool uip_interval_is_binterval(uint32_t number_of_packets);
 
 /*
- * Check a decoded URB header for values no real peer sends and the Linux stack
- * would not take. What the real peers send passes: usbip-win2's 0xFFFFFFFF packet
+ * Check a decoded URB header for values no real peer sends (most of them the Linux
+ * stack would refuse). What the real peers send passes: usbip-win2's 0xFFFFFFFF packet
  * count, transfer_flags without URB_DIR_IN, raw bInterval and stale CMD_UNLINK padding.
  * Returns UIP_OK or the first violation (BAD_DIRECTION, BAD_ENDPOINT,
  * BAD_SEQNUM, BAD_TRANSFER_LENGTH, BAD_ACTUAL_LENGTH, BAD_ISO_COUNT,
