@@ -1,23 +1,18 @@
 /* classview_hid.c -- the HID view: per interrupt IN endpoint of a HID interface, the reports
  * answered per second, the polling latency (submit to completion: how long the device held the
- * URB before it had a report) and the polling interval asked (see classview.h). */
+ * URB before it had a report) and the polling interval asked, as Linux's vhci or usbip-win2
+ * counts it (see classview.h). */
 #include <glib.h>
 #include <inttypes.h>
 #include "classview_int.h"
 #include "stats.h"
-
-/* Linux's enum usb_device_speed (the import record's speed): at low and full speed urb->interval
- * counts 1 ms frames, at high and super speed 125 us microframes (drivers/usb/core/urb.c). */
-#define USB_SPEED_LOW 1
-#define USB_SPEED_FULL 2
-#define USB_SPEED_HIGH 3
-#define USB_SPEED_SUPER 5
-#define USB_SPEED_SUPER_PLUS 6
+#include "uip/usb.h"
 
 struct hid_ep {
     uint8_t ep;
     uint64_t urbs, reports, errors, unanswered;
-    int32_t interval;          /* the last URB's, in frames or microframes */
+    int32_t interval;          /* the last URB's: urb->interval (Linux) or bInterval (usbip-win2) */
+    bool is_binterval;         /* the last URB came from usbip-win2 (uip_interval_is_binterval) */
     struct lat_hist latency;   /* URBs answered without error, submit to completion */
     uint64_t first_submit, last_complete;
 };
@@ -59,6 +54,7 @@ void cv_hid_urb(struct cv_hid *h, const struct uip_urb *u)
     struct hid_ep *e = hid_ep_get(h, u->ep);
     e->urbs++;
     e->interval = u->interval;
+    e->is_binterval = uip_interval_is_binterval(u->number_of_packets);
     if (!e->first_submit || u->t_submit_ns < e->first_submit)
         e->first_submit = u->t_submit_ns;
     if (!cv_answered(u)) {
@@ -83,14 +79,10 @@ static double report_rate(const struct hid_ep *e)
                ? (double)e->reports / cv_secs(e->last_complete - e->first_submit) : 0.0;
 }
 
-/* The interval in seconds, 0 when the speed (hence its unit) is not known. */
+/* The polling period asked, in seconds; 0 when its unit is not known. */
 static double interval_s(const struct hid_ep *e, uint32_t speed)
 {
-    if (speed == USB_SPEED_LOW || speed == USB_SPEED_FULL)
-        return e->interval * 1e-3;
-    if (speed == USB_SPEED_HIGH || speed == USB_SPEED_SUPER || speed == USB_SPEED_SUPER_PLUS)
-        return e->interval * 125e-6;
-    return 0;
+    return cv_secs(uip_interrupt_period_ns(e->interval, speed, e->is_binterval));
 }
 
 void cv_hid_text(FILE *out, const struct cv_hid *h, uint32_t speed)
@@ -103,7 +95,7 @@ void cv_hid_text(FILE *out, const struct cv_hid *h, uint32_t speed)
             fprintf(out, ", polling latency p50 %.3f ms, p99 %.3f ms",
                     cv_secs(lat_hist_quantile(&e->latency, 0.5)) * 1e3,
                     cv_secs(lat_hist_quantile(&e->latency, 0.99)) * 1e3);
-        fprintf(out, ", interval %d", e->interval);
+        fprintf(out, ", %s %d", e->is_binterval ? "bInterval" : "interval", e->interval);
         if (interval_s(e, speed) > 0)
             fprintf(out, " (%.3f ms)", interval_s(e, speed) * 1e3);
         if (e->errors)
@@ -120,10 +112,11 @@ void cv_hid_json(FILE *out, const struct cv_hid *h, uint32_t speed)
     for (guint i = 0; i < h->eps->len; i++) {
         const struct hid_ep *e = g_ptr_array_index(h->eps, i);
         fprintf(out, "%s{\"ep\":%u,\"urbs\":%" PRIu64 ",\"reports\":%" PRIu64 ",\"reports_per_s\":%.3f"
-                     ",\"latency\":{\"count\":%" PRIu64 ",\"p50\":%.9f,\"p99\":%.9f},\"interval\":%d",
+                     ",\"latency\":{\"count\":%" PRIu64 ",\"p50\":%.9f,\"p99\":%.9f},\"interval\":%d"
+                     ",\"interval_kind\":\"%s\"",
                 i ? "," : "", e->ep, e->urbs, e->reports, report_rate(e), e->latency.count,
                 cv_secs(lat_hist_quantile(&e->latency, 0.5)), cv_secs(lat_hist_quantile(&e->latency, 0.99)),
-                e->interval);
+                e->interval, e->is_binterval ? "bInterval" : "urb");
         if (interval_s(e, speed) > 0) /* its unit is known from the speed */
             fprintf(out, ",\"interval_s\":%.6f", interval_s(e, speed));
         fprintf(out, ",\"errors\":%" PRIu64 ",\"unanswered\":%" PRIu64 "}", e->errors, e->unanswered);

@@ -131,9 +131,21 @@ void analysis_free(struct analysis *a)
 
 /* ---- enumeration ---------------------------------------------------------------------------- */
 
+/* The hub class SET_FEATURE(PORT_RESET) usbip-win2 sends on ep 0 to reset the device
+ * (drivers/ude/device_ioctl.cpp:596-607), which Linux's stub turns into usb_reset_device
+ * (stub_rx.c, is_reset_device_cmd); Linux's vhci resets without a request on the wire. */
+static bool is_port_reset(const struct uip_setup *s)
+{
+    return s->bm_request_type == 0x23 && s->b_request == UIP_USB_REQ_SET_FEATURE && s->w_value == 4;
+}
+
 static void request_label(const struct uip_setup *s, char *out, size_t n)
 {
     const char *req = uip_std_request_name(s->b_request);
+    if (is_port_reset(s)) {
+        snprintf(out, n, "SET_FEATURE(PORT_RESET)");
+        return;
+    }
     if (!uip_setup_is_standard(s) || !req) {
         snprintf(out, n, "%s request 0x%02x", (s->bm_request_type & 0x60) == 0x20 ? "class"
                                                : (s->bm_request_type & 0x60) == 0x40 ? "vendor"

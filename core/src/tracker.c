@@ -185,7 +185,10 @@ static uint8_t uip_guess_type(const struct uip_device *dev, const struct uip_urb
         if (t != UIP_XFER_UNKNOWN)
             return t;
     }
-    /* Linux leaves interval 0 on bulk URBs and sets it on interrupt ones. */
+    /* Linux leaves interval 0 on bulk URBs and sets it on interrupt ones; usbip-win2 sends every
+     * endpoint's bInterval (drivers/ude/proto.cpp:76), a NAK rate on high-speed bulk OUT ones. */
+    if (uip_interval_is_binterval(u->number_of_packets))
+        return UIP_XFER_UNKNOWN;
     return u->interval > 0 ? UIP_XFER_INTERRUPT : UIP_XFER_UNKNOWN;
 }
 

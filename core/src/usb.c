@@ -1,6 +1,7 @@
 /* usb.c -- USB names and small parsers shared by the tools (see uip/usb.h). */
 #include <errno.h>
 #include "uip/usb.h"
+#include "uip/wire.h"
 #include "reader.h"
 
 struct uip_errno_name {
@@ -171,4 +172,26 @@ int uip_usb_config_endpoints(const uint8_t *buf, size_t len,
         off += b_length;
     }
     return count;
+}
+
+/* A high-speed microframe; 8 make a low/full-speed frame. */
+#define UIP_MICROFRAME_NS 125000u
+
+uint64_t uip_interrupt_period_ns(int32_t interval, uint32_t speed, bool is_binterval)
+{
+    if (is_binterval)
+        return interval >= 1 && interval <= 16 ? (uint64_t)UIP_MICROFRAME_NS << (interval - 1) : 0;
+    if (interval <= 0)
+        return 0;
+    switch (speed) {
+    case UIP_SPEED_LOW:
+    case UIP_SPEED_FULL:
+        return (uint64_t)interval * 8 * UIP_MICROFRAME_NS;
+    case UIP_SPEED_HIGH:
+    case UIP_SPEED_SUPER:
+    case UIP_SPEED_SUPER_PLUS:
+        return (uint64_t)interval * UIP_MICROFRAME_NS;
+    default:
+        return 0;
+    }
 }

@@ -194,6 +194,11 @@ bool uip_np_is_iso(uint32_t number_of_packets)
     return number_of_packets != 0 && number_of_packets != UIP_NP_NOT_ISO;
 }
 
+bool uip_interval_is_binterval(uint32_t number_of_packets)
+{
+    return number_of_packets == UIP_NP_NOT_ISO;
+}
+
 static int uip_check_np(uint32_t np)
 {
     if (uip_np_is_iso(np) && np > UIP_MAX_ISO_PACKETS)
@@ -264,8 +269,10 @@ int uip_check_header(const struct uip_header *h, const uint8_t *raw)
             return rc;
         if (h->u.cmd_unlink.unlink_seqnum == 0)
             return UIP_ERR_BAD_SEQNUM;
-        if (raw && !uip_all_zero(raw + UIP_OFF_UNLINK_PADDING, UIP_HEADER_SIZE - UIP_OFF_UNLINK_PADDING))
-            return UIP_ERR_BAD_PADDING;
+        /* No check on the 24 bytes after unlink_seqnum: Linux's stub reads only the unlinked
+         * seqnum (stub_rx.c, stub_recv_cmd_unlink), and usbip-win2 builds its CMD_UNLINK in a
+         * header reused from an earlier PDU without clearing them (drivers/ude/proto.cpp:84-95
+         * sets the other fields only; the buffer comes from a lookaside list, wsk_context.cpp:81). */
         return UIP_OK;
     case UIP_RET_UNLINK:
         if ((rc = uip_check_ret_base(h)) != UIP_OK)

@@ -715,9 +715,54 @@ Test(classview_hid, report_rate_polling_latency_and_interval)
     /* 10 reports from the first submit to the last answer, 0.91 s: 10.989 per second */
     assert_has(json, "\"hid\":{\"endpoints\":[{\"ep\":1,\"urbs\":10,\"reports\":10,\"reports_per_s\":10.989,"
                      "\"latency\":{\"count\":10,\"p50\":0.010000000,\"p99\":0.010000000},"
-                     "\"interval\":64,\"interval_s\":0.008000,\"errors\":0,\"unanswered\":0}]}");
+                     "\"interval\":64,\"interval_kind\":\"urb\",\"interval_s\":0.008000,"
+                     "\"errors\":0,\"unanswered\":0}]}");
     free(json);
     classview_free(cv);
+}
+
+/* The keyboard's one interrupt IN URB as a client sent it, at a speed: its period in the JSON. */
+static char *hid_interval_json(uint32_t speed, int32_t interval, uint32_t np)
+{
+    struct classview *cv = classview_new();
+    synthetic_import(cv, 0x0627, speed);
+    synthetic_control(cv, T0 - MS, GET_CONFIG, HID_CONFIG, sizeof HID_CONFIG);
+    struct uip_urb u = synthetic_urb(1, UIP_DIR_IN, UIP_XFER_INTERRUPT, T0, T0 + MS, 8, 8, ZEROS, 8);
+    u.interval = interval;
+    u.number_of_packets = np;
+    classview_urb(cv, &u);
+    classview_finish(cv);
+    char *json = json_of(cv);
+    classview_free(cv);
+    return json;
+}
+
+/* Linux's vhci sends urb->interval, usbip-win2 the bInterval (drivers/ude/proto.cpp:76; it marks
+ * its URBs with number_of_packets -1, proto.cpp:75); the polling period comes out the same. */
+Test(classview_hid, interval_from_linux_and_from_usbip_win2)
+{
+    static const struct {
+        uint32_t speed;
+        int32_t interval;
+        uint32_t np;
+        const char *want;
+    } cases[] = {
+        /* high speed, bInterval 7: usbhid asks 2^6 = 64 microframes (usb_fill_int_urb) */
+        {3, 64, 0, "\"interval\":64,\"interval_kind\":\"urb\",\"interval_s\":0.008000,"},
+        {3, 7, UIP_NP_NOT_ISO, "\"interval\":7,\"interval_kind\":\"bInterval\",\"interval_s\":0.008000,"},
+        /* super speed, bInterval 4: 1 ms either way */
+        {5, 8, 0, "\"interval\":8,\"interval_kind\":\"urb\",\"interval_s\":0.001000,"},
+        {5, 4, UIP_NP_NOT_ISO, "\"interval\":4,\"interval_kind\":\"bInterval\",\"interval_s\":0.001000,"},
+        /* full speed, bInterval 10: Linux rounds to 8 frames (usb_submit_urb); usbip-win2 rewrites
+         * it to the high-speed exponent 8, 2^7 microframes = 16 ms (wsk_receive.cpp:94-109, 176) */
+        {2, 8, 0, "\"interval\":8,\"interval_kind\":\"urb\",\"interval_s\":0.008000,"},
+        {2, 8, UIP_NP_NOT_ISO, "\"interval\":8,\"interval_kind\":\"bInterval\",\"interval_s\":0.016000,"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *json = hid_interval_json(cases[i].speed, cases[i].interval, cases[i].np);
+        assert_has(json, cases[i].want);
+        free(json);
+    }
 }
 
 Test(classview_hid, interrupt_in_outside_a_hid_interface_is_not_hid)
@@ -732,4 +777,26 @@ Test(classview_hid, interrupt_in_outside_a_hid_interface_is_not_hid)
     classview_finish(cv);
     cr_assert_not(classview_recognised(cv, CONN, DEVID));
     classview_free(cv);
+}
+
+/* Enumeration labels: usbip-win2 resets a device with a hub class SET_FEATURE(PORT_RESET) on ep 0
+ * (drivers/ude/device_ioctl.cpp:596-607, 654-667); other class requests keep their number. */
+Test(stats, enumeration_request_labels)
+{
+    static const struct {
+        uint8_t setup[8];
+        const char *label;
+    } cases[] = {
+        {{0x23, 0x03, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00}, "SET_FEATURE(PORT_RESET)"},
+        {{0x23, 0x03, 0x08, 0x00, 0x01, 0x00, 0x00, 0x00}, "class request 0x03"}, /* PORT_POWER */
+        {{0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00}, "GET_DESCRIPTOR(DEVICE)"},
+        {{0x21, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, "class request 0x0a"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct uip_setup s;
+        char label[48];
+        uip_setup_decode(cases[i].setup, &s);
+        request_label(&s, label, sizeof label);
+        cr_assert_str_eq(label, cases[i].label);
+    }
 }

@@ -7,25 +7,14 @@
 #include <unistd.h>
 #include "synth_pcap.h"
 #include "synth_pdu.h"
+#include "urb_log.h"
 #include "uip/error.h"
 #include "uip/session.h"
 
-#define MAX_URBS 32
 struct seen {
-    struct uip_urb urbs[MAX_URBS];
-    int n;
+    struct urb_log log; /* first: the tracker's urb callback gets the struct seen */
     struct uip_device_info dev;
 };
-
-static void on_urb(void *user, const struct uip_urb *u)
-{
-    struct seen *s = user;
-    cr_assert_lt(s->n, MAX_URBS);
-    s->urbs[s->n] = *u;
-    s->urbs[s->n].data = NULL;
-    s->urbs[s->n].iso = NULL;
-    s->n++;
-}
 
 static void on_device(void *user, const struct uip_device_info *d)
 {
@@ -44,7 +33,7 @@ static char *tmp_path(void)
 static void run(const char *path, struct seen *s, struct uip_session_stats *st)
 {
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
-    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .device = on_device}};
+    struct uip_session_callbacks cb = {.tracker = {.urb = urb_log_add, .device = on_device}};
     char err[256];
     int code;
     struct uip_session *ses = uip_session_open(path, &cfg, &cb, s, &code, err, sizeof err);
@@ -95,14 +84,6 @@ static void write_conversation(const char *path, bool with_gap)
     synth_buf_free(&b);
 }
 
-static const struct uip_urb *find(const struct seen *s, uint64_t id)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->urbs[i].id == id)
-            return &s->urbs[i];
-    return NULL;
-}
-
 Test(session, conversation_is_accounted_urb_by_urb)
 {
     struct seen s = {0};
@@ -110,10 +91,10 @@ Test(session, conversation_is_accounted_urb_by_urb)
     write_conversation(tmp_path(), false);
     run(tmp_path(), &s, &st);
     unlink(tmp_path());
-    cr_assert_eq(s.n, 4);
+    cr_assert_eq(s.log.n, 4);
     cr_assert(s.dev.has_record);
     cr_assert_str_eq(s.dev.record.busid, "1-1");
-    const struct uip_urb *u1 = find(&s, 1), *u2 = find(&s, 2), *u3 = find(&s, 3), *u5 = find(&s, 5);
+    const struct uip_urb *u1 = urb_log_find(&s.log, 1), *u2 = urb_log_find(&s.log, 2), *u3 = urb_log_find(&s.log, 3), *u5 = urb_log_find(&s.log, 5);
     cr_assert(u1 && u2 && u3 && u5);
     cr_assert_eq(u2->outcome, UIP_URB_COMPLETED);
     cr_assert_eq(u2->actual_length, 100);
@@ -148,10 +129,10 @@ Test(session, gap_inside_data_is_counted_and_sync_kept)
     cr_assert_eq(st.capture.gaps, 1);
     cr_assert_eq(st.capture.gap_bytes, 100);
     cr_assert_eq(st.framing.data_bytes_missing, 100);
-    const struct uip_urb *u1 = find(&s, 1);
+    const struct uip_urb *u1 = urb_log_find(&s.log, 1);
     cr_assert(u1);
     cr_assert(u1->anomalies & UIP_ANOM_DATA_MISSING);
-    cr_assert_eq(find(&s, 3)->outcome, UIP_URB_UNLINKED, "PDUs after the gap still framed");
+    cr_assert_eq(urb_log_find(&s.log, 3)->outcome, UIP_URB_UNLINKED, "PDUs after the gap still framed");
 }
 
 Test(session, unreadable_inputs_get_one_line_errors)

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include "uip/usb.h"
+#include "uip/wire.h"
 
 Test(usb, status_names_and_meanings)
 {
@@ -71,4 +72,39 @@ Test(usb, configuration_walk_stays_in_bounds)
     bad[9] = 200;
     cr_assert_eq(uip_usb_config_endpoints(bad, sizeof bad, NULL, NULL), 0);
     cr_assert_eq(uip_usb_config_endpoints(config, 0, NULL, NULL), 0);
+}
+
+/* An interrupt URB's interval as a period: Linux's urb->interval counts frames at low and full
+ * speed and microframes above (drivers/usb/core/urb.c); usbip-win2's bInterval is the exponent
+ * 2^(b-1) microframes at every speed (drivers/ude/proto.cpp:76, wsk_receive.cpp:94-109). */
+Test(usb, interrupt_period_from_either_client)
+{
+    static const struct {
+        int32_t interval;
+        uint32_t speed;
+        bool is_binterval;
+        uint64_t ns;
+    } cases[] = {
+        {10, UIP_SPEED_LOW, false, 10000000},
+        {8, UIP_SPEED_FULL, false, 8000000},
+        {64, UIP_SPEED_HIGH, false, 8000000},
+        {8, UIP_SPEED_SUPER, false, 1000000},
+        {8, UIP_SPEED_SUPER_PLUS, false, 1000000},
+        {8, UIP_SPEED_UNKNOWN, false, 0},
+        {8, UIP_SPEED_WIRELESS, false, 0},
+        {0, UIP_SPEED_HIGH, false, 0},
+        {-1, UIP_SPEED_FULL, false, 0},
+        {1, UIP_SPEED_HIGH, true, 125000},
+        {7, UIP_SPEED_HIGH, true, 8000000},
+        {8, UIP_SPEED_FULL, true, 16000000},
+        {16, UIP_SPEED_UNKNOWN, true, 4096000000ull},
+        {0, UIP_SPEED_HIGH, true, 0},
+        {17, UIP_SPEED_HIGH, true, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_assert_eq(uip_interrupt_period_ns(cases[i].interval, cases[i].speed, cases[i].is_binterval),
+                     cases[i].ns, "case %zu", i);
+    cr_assert(uip_interval_is_binterval(UIP_NP_NOT_ISO));
+    cr_assert_not(uip_interval_is_binterval(0), "Linux's vhci sends 0 on non-isochronous URBs");
+    cr_assert_not(uip_interval_is_binterval(8));
 }

@@ -51,6 +51,17 @@ bool uip_setup_is_in(const struct uip_setup *s);         /* bit 7 */
 #define UIP_USB_DT_DEVICE_QUALIFIER 0x06
 #define UIP_USB_DT_BOS 0x0f
 
+/*
+ * The polling period, in nanoseconds, that a CMD_SUBMIT's interval asks of an interrupt endpoint;
+ * 0 when it cannot be told (speed unknown, interval out of range). speed: the import record's
+ * (enum uip_speed). Linux's vhci sends urb->interval (is_binterval false): 1 ms frames at low
+ * and full speed, 125 us microframes above (drivers/usb/core/urb.c). usbip-win2 sends the
+ * endpoint's bInterval (is_binterval true, uip_interval_is_binterval): 2^(bInterval-1)
+ * microframes at every speed, as it rewrites a low or full speed device's interrupt bInterval
+ * to the high-speed one (drivers/ude/wsk_receive.cpp:94-109, 175-176, 353-354).
+ */
+uint64_t uip_interrupt_period_ns(int32_t interval, uint32_t speed, bool is_binterval);
+
 /* One endpoint found in a configuration descriptor. */
 struct uip_usb_endpoint {
     uint8_t address;        /* bEndpointAddress: number | 0x80 for IN */

@@ -248,12 +248,18 @@ void uip_encode_iso_desc(const struct uip_iso_desc *d, uint8_t out[UIP_ISO_DESC_
 
 /* True for a real isochronous packet count (not 0, not usbip-win2's 0xFFFFFFFF). */
 bool uip_np_is_iso(uint32_t number_of_packets);
+/* True when a non-isochronous CMD_SUBMIT's number_of_packets is usbip-win2's 0xFFFFFFFF: its
+ * client then puts the endpoint's bInterval in interval (drivers/ude/proto.cpp:75-76), where
+ * Linux's vhci puts urb->interval (see uip_interrupt_period_ns in uip/usb.h). */
+bool uip_interval_is_binterval(uint32_t number_of_packets);
 
 /*
- * Check a decoded URB header for values the Linux stack never sends.
+ * Check a decoded URB header for values no real peer sends (most of them the Linux
+ * stack would refuse). What the real peers send passes: usbip-win2's 0xFFFFFFFF packet
+ * count, transfer_flags without URB_DIR_IN, raw bInterval and stale CMD_UNLINK padding.
  * Returns UIP_OK or the first violation (BAD_DIRECTION, BAD_ENDPOINT,
  * BAD_SEQNUM, BAD_TRANSFER_LENGTH, BAD_ACTUAL_LENGTH, BAD_ISO_COUNT,
- * BAD_PADDING when raw is given and reserved bytes are not zero, ...).
+ * BAD_PADDING when raw is given and a RET_*'s reserved bytes are not zero, ...).
  * raw may be NULL (padding not checked). The framer uses it to
  * resynchronize; the tools use it to report impossible values.
  */
