@@ -6,6 +6,8 @@
 #include <epan/conversation.h>
 #include <epan/expert.h>
 #include <epan/proto_data.h>
+#include <epan/epan.h>
+#include <wiretap/wtap.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +53,7 @@ static int hf_skipped = -1, hf_skip_reason = -1;
 static int ett_pdu = -1, ett_device = -1, ett_interface = -1, ett_flags = -1;
 static int ett_setup = -1, ett_iso = -1, ett_devid = -1;
 
-static expert_field ei_no_request = EI_INIT, ei_unknown_command = EI_INIT;
+static expert_field ei_no_request = EI_INIT, ei_unknown_command = EI_INIT, ei_usbipd_unlink = EI_INIT;
 static expert_field ei_bad_length = EI_INIT, ei_duplicate = EI_INIT;
 static expert_field ei_skipped = EI_INIT, ei_inferred = EI_INIT, ei_unlink_unknown = EI_INIT;
 static expert_field ei_op_failed = EI_INIT, ei_iso_mismatch = EI_INIT, ei_truncated = EI_INIT;
@@ -173,6 +175,17 @@ static int usbipx_side(packet_info *pinfo, struct usbipx_conv *c, tvbuff_t *tvb)
     }
     bool from_server = pinfo->srcport == c->server_port && addresses_equal(&pinfo->src, &c->server_addr);
     return from_server ? UIP_SIDE_SERVER : UIP_SIDE_CLIENT;
+}
+
+/* usbipd-win's own captures (Usbipd/PcapNg.cs) keep URBs as usbmon records on an interface named
+ * "USB" and write each unlink as a raw IPv4/TCP packet on one named "UNLINK": on that interface the
+ * URB an unlink names, and the request a RET_UNLINK answers, are in the other one. */
+static bool usbipx_is_usbipd_win_unlink(packet_info *pinfo)
+{
+    if (!pinfo->rec || !(pinfo->rec->presence_flags & WTAP_HAS_INTERFACE_ID))
+        return false;
+    const char *name = usbipx_interface_name(pinfo, pinfo->rec->rec_header.packet_header.interface_id);
+    return name && strcmp(name, "UNLINK") == 0;
 }
 
 /* Each PDU of a frame gets an index, in dissection order, that finds its first-pass record. */
@@ -480,6 +493,9 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
 {
     const struct usbipx_urb *u = rec->urb;
     bool end_known = PINFO_FD_VISITED(pinfo); /* every frame seen once: "no answer" is final */
+    bool usbipd_unlink = usbipx_is_usbipd_win_unlink(pinfo);
+    if (usbipd_unlink)
+        expert_add_info(pinfo, pi, &ei_usbipd_unlink);
 
     switch (h->command) {
     case UIP_CMD_SUBMIT:
@@ -511,7 +527,7 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
             proto_item_set_generated(proto_tree_add_string(pt, hf_outcome, tvb, 0, 0,
                                                            uip_urb_outcome_name(u->outcome)));
         }
-        if (rec->anomalies & UIP_ANOM_RET_WITHOUT_CMD)
+        if ((rec->anomalies & UIP_ANOM_RET_WITHOUT_CMD) && !usbipd_unlink)
             expert_add_info(pinfo, pi, &ei_no_request);
         if (u && u->frame_submit && h->u.ret_submit.actual_length > u->transfer_buffer_length)
             expert_add_info_format(pinfo, pi, &ei_bad_length,
@@ -531,7 +547,7 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
                 proto_item_set_generated(proto_tree_add_string(pt, hf_outcome, tvb, 0, 0,
                                                                uip_urb_outcome_name(u->outcome)));
         }
-        if (rec->anomalies & UIP_ANOM_UNLINK_UNKNOWN)
+        if ((rec->anomalies & UIP_ANOM_UNLINK_UNKNOWN) && !usbipd_unlink)
             expert_add_info(pinfo, pi, &ei_unlink_unknown);
         usbipx_expert_cmd_unlink(pinfo, pi, u);
         break;
@@ -545,7 +561,7 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
             proto_item_set_generated(proto_tree_add_string(pt, hf_outcome, tvb, 0, 0,
                                                            uip_urb_outcome_name(u->outcome)));
         }
-        if (rec->anomalies & UIP_ANOM_RET_WITHOUT_CMD)
+        if ((rec->anomalies & UIP_ANOM_RET_WITHOUT_CMD) && !usbipd_unlink)
             expert_add_info(pinfo, pi, &ei_no_request);
         break;
     default:
@@ -952,6 +968,7 @@ void proto_register_usbipx(void)
         {&ei_unknown_command, {"usbipx.expert.unknown_command", PI_MALFORMED, PI_ERROR, "Unknown USB/IP command", EXPFILL}},
         {&ei_bad_length, {"usbipx.expert.bad_length", PI_MALFORMED, PI_ERROR, "Impossible length field", EXPFILL}},
         {&ei_duplicate, {"usbipx.expert.duplicate_seqnum", PI_SEQUENCE, PI_WARN, "Sequence number reused while its URB was outstanding", EXPFILL}},
+        {&ei_usbipd_unlink, {"usbipx.expert.usbipd_win_unlink", PI_ASSUMPTION, PI_NOTE, "usbipd-win unlink record: the URB it concerns is a usbmon record on the capture's USB interface (usbip-analyze ties the two together)", EXPFILL}},
         {&ei_skipped, {"usbipx.expert.skipped", PI_UNDECODED, PI_WARN, "Bytes skipped to resynchronize", EXPFILL}},
         {&ei_inferred, {"usbipx.expert.direction_inferred", PI_ASSUMPTION, PI_NOTE, "Direction inferred", EXPFILL}},
         {&ei_unlink_unknown, {"usbipx.expert.unlink_unknown", PI_SEQUENCE, PI_WARN, "CMD_UNLINK of a URB not outstanding in the capture", EXPFILL}},

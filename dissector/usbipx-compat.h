@@ -23,4 +23,12 @@ typedef gboolean usbipx_heur_result;
 #define tvb_get_uint8 tvb_get_guint8
 #endif
 
+/* epan_get_interface_name() takes the record's pcapng section from 4.3 on (checked: 4.0 without,
+ * 4.4 and 4.6 with; 4.2 not checked). */
+#if USBIPX_WS_AT_LEAST(4, 3)
+#define usbipx_interface_name(pinfo, id) epan_get_interface_name((pinfo)->epan, (id), (pinfo)->rec->section_number)
+#else
+#define usbipx_interface_name(pinfo, id) epan_get_interface_name((pinfo)->epan, (id))
+#endif
+
 #endif
