@@ -499,6 +499,11 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
 
     switch (h->command) {
     case UIP_CMD_SUBMIT:
+        /* The URB's device, endpoint and direction, under the same names as on its answer, so
+         * that usbipx.urb.ep == 1 finds both. */
+        usbipx_add_generated_uint(pt, hf_urb_devid, tvb, h->devid);
+        usbipx_add_generated_uint(pt, hf_urb_ep, tvb, h->ep);
+        usbipx_add_generated_uint(pt, hf_urb_direction, tvb, h->direction & 1u);
         if (u) {
             usbipx_add_frame_link(pt, hf_response_in, tvb, u->frame_complete);
             usbipx_add_frame_link(pt, hf_unlinked_in, tvb, u->frame_unlink);
@@ -632,8 +637,15 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
     proto_tree *dt = proto_item_add_subtree(di, ett_devid);
     proto_tree_add_item(dt, hf_devid_bus, tvb, offset + UIP_OFF_DEVID, 4, ENC_BIG_ENDIAN);
     proto_tree_add_item(dt, hf_devid_dev, tvb, offset + UIP_OFF_DEVID, 4, ENC_BIG_ENDIAN);
-    proto_tree_add_item(pt, hf_direction, tvb, offset + UIP_OFF_DIRECTION, 4, ENC_BIG_ENDIAN);
-    proto_tree_add_item(pt, hf_ep, tvb, offset + UIP_OFF_EP, 4, ENC_BIG_ENDIAN);
+    proto_item *dir_item = proto_tree_add_item(pt, hf_direction, tvb, offset + UIP_OFF_DIRECTION, 4, ENC_BIG_ENDIAN);
+    proto_item *ep_item = proto_tree_add_item(pt, hf_ep, tvb, offset + UIP_OFF_EP, 4, ENC_BIG_ENDIAN);
+    if (h->command == UIP_RET_SUBMIT || h->command == UIP_RET_UNLINK) {
+        /* The server leaves these 0 in its answers (stub_tx.c): the URB's own are usbipx.urb.*. */
+        const char *note = " (0 on the wire in answers; the URB's: usbipx.urb.*)";
+        proto_item_append_text(di, "%s", note);
+        proto_item_append_text(dir_item, "%s", note);
+        proto_item_append_text(ep_item, "%s", note);
+    }
 
     switch (h->command) {
     case UIP_CMD_SUBMIT: {
@@ -949,9 +961,9 @@ void proto_register_usbipx(void)
         {&hf_victim_answered_in, {"Unlinked URB answered in", "usbipx.victim_answered_in", FT_FRAMENUM, BASE_NONE, NULL, 0, "its RET_SUBMIT came anyway: the unlink was too late", HFILL}},
         {&hf_unlink_latency, {"Unlink latency", "usbipx.unlink_latency", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_outcome, {"URB outcome", "usbipx.outcome", FT_STRING, BASE_NONE, NULL, 0, "completed, unlinked, unlink-too-late, pending-at-end, no-submit", HFILL}},
-        {&hf_urb_devid, {"URB device id", "usbipx.urb.devid", FT_UINT32, BASE_HEX, NULL, 0, "from the CMD_SUBMIT", HFILL}},
-        {&hf_urb_ep, {"URB endpoint", "usbipx.urb.ep", FT_UINT32, BASE_DEC, NULL, 0, "from the CMD_SUBMIT", HFILL}},
-        {&hf_urb_direction, {"URB direction", "usbipx.urb.direction", FT_UINT32, BASE_CUSTOM, CF_FUNC(usbipx_fmt_direction), 0, "from the CMD_SUBMIT", HFILL}},
+        {&hf_urb_devid, {"URB device id", "usbipx.urb.devid", FT_UINT32, BASE_HEX, NULL, 0, "the URB's device (from its CMD_SUBMIT on an answer)", HFILL}},
+        {&hf_urb_ep, {"URB endpoint", "usbipx.urb.ep", FT_UINT32, BASE_DEC, NULL, 0, "the URB's endpoint (from its CMD_SUBMIT on an answer)", HFILL}},
+        {&hf_urb_direction, {"URB direction", "usbipx.urb.direction", FT_UINT32, BASE_CUSTOM, CF_FUNC(usbipx_fmt_direction), 0, "the URB's direction (from its CMD_SUBMIT on an answer)", HFILL}},
         {&hf_xfer_type, {"Transfer type", "usbipx.transfer_type", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_depth_dev, {"Outstanding URBs on the device", "usbipx.depth.device", FT_UINT32, BASE_DEC, NULL, 0, "queue depth after this PDU", HFILL}},
         {&hf_depth_ep, {"Outstanding URBs on the endpoint", "usbipx.depth.endpoint", FT_UINT32, BASE_DEC, NULL, 0, "queue depth of the endpoint and direction after this PDU", HFILL}},

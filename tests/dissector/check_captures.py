@@ -121,6 +121,7 @@ def main():
                 "depth_dev": int(field(c, "usbipx.depth.device_at_submit")),
                 "depth_ep": int(field(c, "usbipx.depth.endpoint_at_submit")),
                 "type": field(c, "usbipx.transfer_type"),
+                "urb.ep": int(field(c, "usbipx.urb.ep")),
             }
             exp = {
                 "response_in": com,
@@ -128,6 +129,7 @@ def main():
                 "depth_dev": int(r["queue_depth_device"]),
                 "depth_ep": int(r["queue_depth_endpoint"]),
                 "type": r["type"],
+                "urb.ep": int(r["endpoint"]),
             }
             if r["outcome"] != "connection-closed":  # the plugin does not follow connection ends
                 got["outcome"], exp["outcome"] = field(c, "usbipx.outcome"), r["outcome"]
@@ -141,6 +143,8 @@ def main():
                     errors.append(f"seqnum {seq}: no RET_SUBMIT in frame {com}")
             elif int(field(ret, "usbipx.request_in") or 0) != sub:
                 errors.append(f"seqnum {seq}: RET_SUBMIT in {com} links to {field(ret, 'usbipx.request_in')}, not {sub}")
+            elif sub and int(field(ret, "usbipx.urb.ep")) != int(r["endpoint"]):
+                errors.append(f"seqnum {seq}: RET_SUBMIT in {com} says usbipx.urb.ep {field(ret, 'usbipx.urb.ep')}")
     if checked == 0:
         errors.append("no URB compared: the analyzer found none")
     # The latency statistic: one call per answered URB, rows named by device id and endpoint.
