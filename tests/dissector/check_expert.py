@@ -12,7 +12,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from tshark_plugin import Tshark  # noqa: E402
+from tshark_plugin import Tshark, usbipx_warnings  # noqa: E402
 
 NORMAL = {"storage", "hid", "composite", "serial", "audio", "sweep-0ms", "hostnet", "lan", "arduino-0ms"}
 # What went wrong, as a phrase the first USBIPX warning must hold.
@@ -26,17 +26,6 @@ FAILING = {
 }
 
 
-def usbipx_problems(expert_text):
-    """The USBIPX summaries of the Errors and Warns sections of tshark -z expert, in order."""
-    out, section = [], None
-    for line in expert_text.splitlines():
-        if line.startswith(("Errors", "Warns", "Notes", "Chats", "Comments")):
-            section = line.split()[0]
-        elif section in ("Errors", "Warns") and "USBIPX" in line:
-            out.append(line.split("USBIPX", 1)[1].strip())
-    return out
-
-
 def main():
     plugin, captures = sys.argv[1], sys.argv[2:]
     ts = Tshark(plugin)
@@ -45,7 +34,7 @@ def main():
         for capture in captures:
             name = os.path.splitext(os.path.basename(capture))[0]
             p = ts.run(["-r", ts.stage(capture), "-2", "-q", "-z", "expert,warn"], ooo=False)
-            problems = usbipx_problems(p.stdout)
+            problems = usbipx_warnings(p.stdout)
             if name in NORMAL:
                 ok = not problems
                 what = f"normal: {len(problems)} USBIPX warnings" + (f" ({problems[0]})" if problems else "")

@@ -14,7 +14,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from tshark_plugin import BAD_SIGNS, Tshark, usbipx_pdus  # noqa: E402
+from tshark_plugin import BAD_SIGNS, Tshark, usbipx_pdus, usbipx_warnings  # noqa: E402
 
 MAKE = os.path.join(HERE, "..", "synthetic", "usbipd_win", "make_usbipd_win.py")
 
@@ -43,12 +43,7 @@ def main():
     count = int(notes[0].split()[0]) if notes else 0
     if count != len(commands):
         errors.append(f"{len(commands)} unlink PDUs, {count} marked as usbipd-win's")
-    section = None
-    for line in text.splitlines():
-        if line.startswith(("Errors", "Warns", "Notes", "Chats")):
-            section = line.split()[0]
-        elif section in ("Errors", "Warns") and "USBIPX" in line:
-            errors.append(f"warning on usbipd-win's unlinks: {line.strip()}")
+    errors += [f"warning on usbipd-win's unlinks: {w}" for w in usbipx_warnings(text)]
     if not usb.stdout.split():
         errors.append("Wireshark's USB dissector decoded no usbmon record")
     for e in errors:

@@ -142,3 +142,14 @@ def field(pdu, name):
             if r is not None:
                 return r
     return None
+
+
+def usbipx_warnings(expert_text):
+    """The USBIPX summaries of the Errors and Warns sections of tshark -z expert, in order."""
+    out, section = [], None
+    for line in expert_text.splitlines():
+        if line.startswith(("Errors", "Warns", "Notes", "Chats", "Comments")):
+            section = line.split()[0]
+        elif section in ("Errors", "Warns") and "USBIPX" in line:
+            out.append(line.split("USBIPX", 1)[1].strip())
+    return out
