@@ -12,6 +12,20 @@
 
 static double secs(uint64_t ns) { return (double)ns / 1e9; }
 
+/* The tracker's anomalies by name, in the text report and in the JSON's anomaly_kinds. */
+static const struct {
+    enum uip_anomaly anomaly;
+    const char *name;
+} anomaly_names[] = {
+    {UIP_ANOM_DUPLICATE_SEQNUM, "duplicate seqnum"},
+    {UIP_ANOM_RET_WITHOUT_CMD, "answer without request"},
+    {UIP_ANOM_ACTUAL_ABOVE_LENGTH, "actual_length above transfer_buffer_length"},
+    {UIP_ANOM_ISO_MISMATCH, "isochronous lengths inconsistent"},
+    {UIP_ANOM_BAD_HEADER, "impossible header values"},
+    {UIP_ANOM_UNLINK_UNKNOWN, "unlink of an unknown URB"},
+    {UIP_ANOM_DATA_MISSING, "transfer data lost in TCP gaps"},
+};
+
 static void conn_label(const struct uip_session *s, const struct dev_stats *d, char *buf, size_t n)
 {
     const struct uip_conn_info *c = s ? uip_session_conn(s, d->conn_id) : NULL;
@@ -240,20 +254,11 @@ void report_text(FILE *out, const struct report_input *in)
     fprintf(out, "\n");
     text_pcapng(out, st);
     if (analysis_anomaly_total(in->analysis)) {
-        static const struct { enum uip_anomaly a; const char *name; } names[] = {
-            {UIP_ANOM_DUPLICATE_SEQNUM, "duplicate seqnum"},
-            {UIP_ANOM_RET_WITHOUT_CMD, "answer without request"},
-            {UIP_ANOM_ACTUAL_ABOVE_LENGTH, "actual_length above transfer_buffer_length"},
-            {UIP_ANOM_ISO_MISMATCH, "isochronous lengths inconsistent"},
-            {UIP_ANOM_BAD_HEADER, "impossible header values"},
-            {UIP_ANOM_UNLINK_UNKNOWN, "unlink of an unknown URB"},
-            {UIP_ANOM_DATA_MISSING, "transfer data lost in TCP gaps"},
-        };
         fprintf(out, "Anomalies:");
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-            uint64_t n = analysis_anomalies(in->analysis, names[i].a);
+        for (size_t i = 0; i < sizeof anomaly_names / sizeof anomaly_names[0]; i++) {
+            uint64_t n = analysis_anomalies(in->analysis, anomaly_names[i].anomaly);
             if (n)
-                fprintf(out, " [%" PRIu64 " %s]", n, names[i].name);
+                fprintf(out, " [%" PRIu64 " %s]", n, anomaly_names[i].name);
         }
         fprintf(out, "\n");
     }
@@ -360,7 +365,13 @@ void report_json(FILE *out, const struct report_input *in)
         json_string(out, uip_ignore_reason_name((enum uip_ignore_reason)r));
         fprintf(out, ":%" PRIu64, st->capture.ignored[r]);
     }
-    fprintf(out, "},\"anomalies\":%" PRIu64, analysis_anomaly_total(in->analysis));
+    fprintf(out, "},\"anomalies\":%" PRIu64 ",\"anomaly_kinds\":{", analysis_anomaly_total(in->analysis));
+    for (size_t i = 0; i < sizeof anomaly_names / sizeof anomaly_names[0]; i++) {
+        fprintf(out, "%s", i ? "," : "");
+        json_string(out, anomaly_names[i].name);
+        fprintf(out, ":%" PRIu64, analysis_anomalies(in->analysis, anomaly_names[i].anomaly));
+    }
+    fprintf(out, "}");
     json_pcapng(out, st);
     fprintf(out, "}");
     if (in->read_error) {

@@ -10,7 +10,6 @@
 struct usbipx_track_state {
     struct uip_tracker *tracker;
     GHashTable *open_urbs;    /* (conn_id, seqnum) -> struct usbipx_urb, until the tracker delivers it */
-    GHashTable *last_submit;  /* (conn_id, devid, ep, direction) -> time of the last submit, ns */
     struct usbipx_pdu *current; /* the record of the PDU being tracked */
     uint8_t submit_xfer_type;   /* transfer type the tracker gave the last submit */
 };
@@ -63,8 +62,11 @@ static void usbipx_on_event(void *user, const struct uip_event *ev)
         rec->anomalies |= ev->anomaly;
         return;
     }
-    if (ev->kind == UIP_EV_SUBMIT)
+    if (ev->kind == UIP_EV_SUBMIT) {
         state->submit_xfer_type = ev->xfer_type;
+        rec->has_since_prev = ev->has_since_prev;
+        rec->since_prev_ns = ev->since_prev_ns;
+    }
     if (ev->kind == UIP_EV_COMPLETE)
         usbipx_note_completion(ev, rec);
     rec->has_depth = true;
@@ -121,7 +123,6 @@ void usbipx_track_init(void)
     /* Endpoint 0 data is kept so the tracker reads configuration descriptors (endpoint types). */
     state->tracker = uip_tracker_new(&cb, NULL, 0, 4096);
     state->open_urbs = g_hash_table_new_full(usbipx_key_hash, usbipx_key_equal, g_free, NULL);
-    state->last_submit = g_hash_table_new_full(usbipx_key_hash, usbipx_key_equal, g_free, g_free);
 }
 
 void usbipx_track_cleanup(void)
@@ -130,7 +131,6 @@ void usbipx_track_cleanup(void)
         return;
     uip_tracker_free(state->tracker);
     g_hash_table_destroy(state->open_urbs);
-    g_hash_table_destroy(state->last_submit);
     g_free(state);
     state = NULL;
 }
@@ -142,24 +142,6 @@ bool usbipx_track_cmd_direction(uint32_t conn_id, uint32_t seqnum, int *directio
         return false;
     *direction = info.direction;
     return true;
-}
-
-/* Time since the previous submit on the same endpoint and direction of the device. */
-static void usbipx_note_submit(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx_pdu *rec)
-{
-    const struct uip_header *h = &pdu->hdr;
-    uint64_t ep_key = usbipx_endpoint_key(h->devid, h->ep, h->direction == UIP_DIR_IN);
-    uint64_t key[2] = {conn_id, ep_key};
-    uint64_t *last = g_hash_table_lookup(state->last_submit, key);
-    if (last) {
-        rec->has_since_prev = true;
-        rec->since_prev_ns = pdu->ts_ns - *last;
-        *last = pdu->ts_ns;
-    } else {
-        last = g_new(uint64_t, 1);
-        *last = pdu->ts_ns;
-        g_hash_table_insert(state->last_submit, usbipx_key_new(conn_id, ep_key), last);
-    }
 }
 
 void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx_pdu *rec)
@@ -190,15 +172,12 @@ void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx
         r->depth_ep_at_submit = rec->depth_ep;
         g_hash_table_replace(state->open_urbs, usbipx_key_new(conn_id, h->seqnum), r);
         rec->urb = r;
-        usbipx_note_submit(conn_id, pdu, rec);
     } else if (h->command == UIP_CMD_UNLINK) {
         uint64_t key[2] = {conn_id, h->u.cmd_unlink.unlink_seqnum};
         struct usbipx_urb *victim = g_hash_table_lookup(state->open_urbs, key);
-        if (victim) {
+        if (victim) { /* the tracker raised UIP_ANOM_UNLINK_UNKNOWN otherwise */
             victim->frame_unlink = (uint32_t)pdu->frame;
             victim->t_unlink_ns = pdu->ts_ns;
-        } else {
-            rec->anomalies |= UIP_ANOM_UNLINK_UNKNOWN;
         }
         rec->urb = victim;
     }

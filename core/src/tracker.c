@@ -27,10 +27,18 @@ struct uip_unlink {
     uint64_t ts_ns, frame;
 };
 
+/* How many of a device's last finished URBs are remembered: a CMD_UNLINK of one of them crossed
+ * its answer on the wire (the client sent it before the answer reached it), not an unknown URB. */
+#define UIP_RECENT_FINISHED 64
+
 struct uip_device {
     struct uip_device_info info;
     uint32_t outstanding;
     uint32_t ep_outstanding[2][16];
+    bool submitted[2][16];          /* [direction][ep]: a submit seen, at last_submit_ns */
+    uint64_t last_submit_ns[2][16];
+    uint64_t recent_finished[UIP_RECENT_FINISHED]; /* ids, a ring */
+    unsigned recent_next, recent_count;
 };
 
 struct uip_tracker {
@@ -141,11 +149,17 @@ static struct uip_device *uip_device_get(struct uip_tracker *t, uint32_t conn_id
     return d;
 }
 
+/* The device if seen already (uip_device_get makes it). */
+static struct uip_device *uip_device_find(const struct uip_tracker *t, uint32_t conn_id, uint32_t devid)
+{
+    struct uip_urb_key k = {conn_id, devid};
+    return g_hash_table_lookup(t->devices, &k);
+}
+
 const struct uip_device_info *uip_tracker_device(const struct uip_tracker *t, uint32_t conn_id,
                                                  uint32_t devid)
 {
-    struct uip_urb_key k = {conn_id, devid};
-    struct uip_device *d = g_hash_table_lookup(t->devices, &k);
+    struct uip_device *d = uip_device_find(t, conn_id, devid);
     return d ? &d->info : NULL;
 }
 
@@ -204,6 +218,8 @@ static void uip_emit_event(struct uip_tracker *t, enum uip_event_kind kind, cons
         .kind = kind, .conn_id = u->conn_id, .devid = u->devid, .ep = u->ep,
         .direction = u->direction, .xfer_type = u->xfer_type, .id = id, .ts_ns = ts, .frame = frame,
         .data_len = data_len, .anomaly = anomaly,
+        .has_since_prev = kind == UIP_EV_SUBMIT && u->has_since_prev,
+        .since_prev_ns = kind == UIP_EV_SUBMIT ? u->since_prev_ns : 0,
     };
     if (dev) {
         ev.depth_dev = dev->outstanding;
@@ -238,6 +254,13 @@ static void uip_outstanding_add(struct uip_device *dev, const struct uip_urb *u,
 
 static void uip_finish_urb(struct uip_tracker *t, struct uip_pending *p)
 {
+    struct uip_device *dev = uip_device_find(t, p->urb.conn_id, p->urb.devid);
+    if (dev) {
+        dev->recent_finished[dev->recent_next] = p->urb.id;
+        dev->recent_next = (dev->recent_next + 1) % UIP_RECENT_FINISHED;
+        if (dev->recent_count < UIP_RECENT_FINISHED)
+            dev->recent_count++;
+    }
     if (t->cb.urb)
         t->cb.urb(t->user, &p->urb);
     g_hash_table_remove(t->pending, &p->key);
@@ -279,8 +302,14 @@ static void uip_submit(struct uip_tracker *t, const struct uip_urb *u, const uin
     p->urb.data = NULL;
     uip_outstanding_add(dev, u, +1);
     if (dev) {
+        int in = u->direction == UIP_DIR_IN;
         p->urb.depth_dev_at_submit = dev->outstanding;
-        p->urb.depth_ep_at_submit = dev->ep_outstanding[u->direction == UIP_DIR_IN][u->ep & 15];
+        p->urb.depth_ep_at_submit = dev->ep_outstanding[in][u->ep & 15];
+        p->urb.has_since_prev = dev->submitted[in][u->ep & 15];
+        if (p->urb.has_since_prev)
+            p->urb.since_prev_ns = u->t_submit_ns - dev->last_submit_ns[in][u->ep & 15];
+        dev->submitted[in][u->ep & 15] = true;
+        dev->last_submit_ns[in][u->ep & 15] = u->t_submit_ns;
     }
     g_hash_table_insert(t->pending, &p->key, p);
     uip_emit_event(t, UIP_EV_SUBMIT, &p->urb, dev, u->id, u->t_submit_ns, u->frame_submit,
@@ -385,6 +414,15 @@ static void uip_tracker_op(struct uip_tracker *t, uint32_t conn_id, const struct
     }
 }
 
+/* Whether the device finished the URB id lately (see UIP_RECENT_FINISHED). */
+static bool uip_recently_finished(const struct uip_device *dev, uint64_t id)
+{
+    for (unsigned i = 0; dev && i < dev->recent_count; i++)
+        if (dev->recent_finished[i] == id)
+            return true;
+    return false;
+}
+
 void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_pdu *pdu)
 {
     const struct uip_header *h = &pdu->hdr;
@@ -455,6 +493,8 @@ void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_p
             victim->urb.t_unlink_ns = pdu->ts_ns;
             victim->urb.frame_unlink = pdu->frame;
             u = victim->urb;
+        } else if (!uip_recently_finished(uip_device_find(t, conn_id, h->devid), vk.id)) {
+            uip_emit_anomaly(t, conn_id, h->seqnum, UIP_ANOM_UNLINK_UNKNOWN, pdu->ts_ns, pdu->frame);
         }
         uip_emit_event(t, UIP_EV_UNLINK, &u, uip_device_get(t, conn_id, u.devid), h->seqnum,
                        pdu->ts_ns, pdu->frame, 0, 0);

@@ -29,6 +29,24 @@ def nsec(text):
     return int(sec) * 10**9 + int((frac + "000000000")[:9])
 
 
+# The analyzer's anomaly kinds (JSON anomaly_kinds) and the plugin's expert summaries for them.
+ANOMALY_ITEMS = {
+    "answer without request": "Answer whose request is not in the capture",
+    "duplicate seqnum": "Sequence number reused while its URB was outstanding",
+    "unlink of an unknown URB": "CMD_UNLINK of a URB not outstanding in the capture",
+    "isochronous lengths inconsistent": "Isochronous packet lengths inconsistent with the URB",
+}
+
+
+def expert_counts(expert_text):
+    """USBIPX summary -> frequency, from tshark -z expert."""
+    counts = {}
+    for line in expert_text.splitlines():
+        if "USBIPX" in line and line.split()[:1] and line.split()[0].isdigit():
+            counts[line.split("USBIPX", 1)[1].strip()] = int(line.split()[0])
+    return counts
+
+
 def submit_field_errors(frame, seq, pdu):
     """A CMD_SUBMIT's fields: a setup packet decoded only on the control pipe, a name for every
     transfer flag set."""
@@ -59,6 +77,7 @@ def main():
             errors.append(f"malformed packets or dissector bugs:\n{text.strip()[:2000]}")
         pdus = usbipx_pdus(ts, cap)
         srt = ts.run(["-r", cap, "-2", "-q", "-z", "usbipx,srt"]).stdout
+        warnings = ts.run(["-r", cap, "-2", "-q", "-z", "expert,warn"]).stdout
         default_pdus = len(usbipx_pdus(ts, cap, ooo=False))
         p = ts.run(["-r", cap, "-2", "-q", "-z", "expert,warn"], ooo=False)
         default_expert = p.stdout
@@ -147,6 +166,13 @@ def main():
                 errors.append(f"seqnum {seq}: RET_SUBMIT in {com} says usbipx.urb.ep {field(ret, 'usbipx.urb.ep')}")
     if checked == 0:
         errors.append("no URB compared: the analyzer found none")
+    # The tracker's anomalies: the plugin warns of each as often as the analyzer counts it.
+    if not gaps:
+        counts = expert_counts(warnings)
+        for kind, item in ANOMALY_ITEMS.items():
+            want_n, got_n = summary["accounting"]["anomaly_kinds"][kind], counts.get(item, 0)
+            if want_n != got_n:
+                errors.append(f"{kind}: the analyzer counts {want_n}, the plugin warns {got_n} times")
     # The latency statistic: one call per answered URB, rows named by device id and endpoint.
     srt_rows = [line.split() for line in srt.splitlines() if " ep " in line and line.split()[:1] != ["Index"]]
     calls = sum(int(r[r.index("ep") + 3]) for r in srt_rows)

@@ -177,6 +177,46 @@ Test(tracker, answers_without_requests_and_reused_seqnums_are_anomalies)
     uip_tracker_free(t);
 }
 
+static bool has_anomaly(const struct seen *s, enum uip_anomaly a)
+{
+    for (int i = 0; i < s->n_events; i++)
+        if (s->events[i].kind == UIP_EV_ANOMALY && s->events[i].anomaly == a)
+            return true;
+    return false;
+}
+
+Test(tracker, an_unlink_of_an_unknown_urb_is_an_anomaly_one_crossing_an_answer_is_not)
+{
+    struct seen s;
+    struct uip_tracker *t = new_tracker(&s);
+    cmd_submit(t, 1, UIP_DIR_IN, 1, 8, 10, NULL);
+    ret_submit(t, 1, 0, 8, UIP_DIR_IN, 20, NULL, 0);
+    /* The client unlinked 1 before its answer reached it: the two crossed on the wire. */
+    unlink_pdu(t, UIP_CMD_UNLINK, 2, 1, 0, 21);
+    cr_assert_not(has_anomaly(&s, UIP_ANOM_UNLINK_UNKNOWN), "an unlink that crossed the answer");
+    unlink_pdu(t, UIP_CMD_UNLINK, 3, 77, 0, 30);
+    cr_assert(has_anomaly(&s, UIP_ANOM_UNLINK_UNKNOWN), "seqnum 77 was never submitted");
+    uip_tracker_free(t);
+}
+
+Test(tracker, each_submit_knows_the_time_since_the_previous_one_on_its_endpoint)
+{
+    struct seen s;
+    struct uip_tracker *t = new_tracker(&s);
+    cmd_submit(t, 1, UIP_DIR_IN, 1, 8, 100, NULL);
+    cmd_submit(t, 2, UIP_DIR_OUT, 1, 8, 130, NULL); /* another direction: its own clock */
+    cmd_submit(t, 3, UIP_DIR_IN, 1, 8, 250, NULL);
+    uip_tracker_finish(t, 300);
+    cr_assert_not(urb_of(&s, 1)->has_since_prev);
+    cr_assert_not(urb_of(&s, 2)->has_since_prev);
+    cr_assert(urb_of(&s, 3)->has_since_prev);
+    cr_assert_eq(urb_of(&s, 3)->since_prev_ns, 150);
+    cr_assert_eq(s.events[2].kind, UIP_EV_SUBMIT);
+    cr_assert(s.events[2].has_since_prev, "the submit event carries it too");
+    cr_assert_eq(s.events[2].since_prev_ns, 150);
+    uip_tracker_free(t);
+}
+
 Test(tracker, pending_urbs_are_flushed_at_the_end)
 {
     struct seen s;

@@ -37,7 +37,8 @@ enum uip_anomaly {
     UIP_ANOM_ACTUAL_ABOVE_LENGTH = 1u << 2,/* actual_length > transfer_buffer_length (CVE-2016-3955 class) */
     UIP_ANOM_ISO_MISMATCH = 1u << 3,       /* iso packet count or lengths inconsistent */
     UIP_ANOM_BAD_HEADER = 1u << 4,         /* uip_check_header failed (see uip_urb.check) */
-    UIP_ANOM_UNLINK_UNKNOWN = 1u << 5,     /* CMD_UNLINK of a seqnum never submitted */
+    UIP_ANOM_UNLINK_UNKNOWN = 1u << 5,     /* CMD_UNLINK of a seqnum not outstanding (nor one of the
+                                              device's last finished URBs, whose answer it crossed) */
     UIP_ANOM_DATA_MISSING = 1u << 6,       /* transfer data partly lost in a TCP gap */
 };
 
@@ -64,6 +65,8 @@ struct uip_urb {
     uint64_t frame_submit, frame_complete;
     uint32_t depth_dev_at_submit; /* outstanding URBs of the device, this one included */
     uint32_t depth_ep_at_submit;  /* outstanding URBs of the endpoint+direction, this one included */
+    bool has_since_prev;          /* an earlier submit on the endpoint+direction was seen */
+    uint64_t since_prev_ns;       /* time since that submit */
     /* unlink */
     bool unlinked;
     uint64_t unlink_id;         /* seqnum of the CMD_UNLINK */
@@ -103,6 +106,8 @@ struct uip_event {
     uint32_t depth_ep;        /* outstanding URBs of this endpoint+direction after the event */
     uint32_t data_len;        /* bytes of transfer data moved by this event */
     enum uip_anomaly anomaly; /* UIP_EV_ANOMALY only */
+    bool has_since_prev;      /* UIP_EV_SUBMIT: time since the previous submit on the endpoint+direction */
+    uint64_t since_prev_ns;
 };
 
 /* A device seen on a connection (from OP_REP_IMPORT / OP_REP_DEVLIST, or only its devid). */
