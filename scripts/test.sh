@@ -47,7 +47,7 @@ step "tests: unit, integration, dissector (4.0, 4.4, 4.6), replay" \
 step "build with ASan+UBSan" build_asan
 step "tests under ASan+UBSan: unit, bad input, the plugin inside tshark, replay over loopback" \
   env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -L 'unit|badinput|dissector|replay'
+  ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -L 'unit|badinput|dissector|replay'
 if [ -x scripts/fuzz.sh ]; then
   step "fuzz each target ${UIP_FUZZ_SECONDS:-60} s" scripts/fuzz.sh "${UIP_FUZZ_SECONDS:-60}"
 fi
