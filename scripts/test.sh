@@ -36,16 +36,17 @@ build_release() {
     cmake --build build -j"$(nproc)"
 }
 build_asan() {
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUIP_SANITIZE=ON -DUIP_DISSECTOR=ON -DUIP_WERROR=ON >/dev/null &&
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUIP_SANITIZE=ON -DUIP_DISSECTOR=ON -DUIP_WERROR=ON \
+    -DUIP_WIRESHARK_ROOTS="${wireshark_roots// /;}" >/dev/null &&
     cmake --build build-asan -j"$(nproc)"
 }
 
 step "Wireshark 4.4 and 4.6 roots (debootstrap, cached)" make_roots
 step "build (warnings are errors; the plugin for Wireshark 4.0, 4.4 and 4.6)" build_release
 step "tests: unit, integration, dissector (4.0, 4.4, 4.6), replay" \
-  ctest --test-dir build --output-on-failure -LE lab
-step "build with ASan+UBSan" build_asan
-step "tests under ASan+UBSan: unit, bad input, the plugin inside tshark, replay over loopback" \
+  ctest --test-dir build --output-on-failure -j"$(nproc)" -LE lab
+step "build with ASan+UBSan (the plugin for Wireshark 4.0, 4.4 and 4.6)" build_asan
+step "tests under ASan+UBSan: unit, bad input, the plugin inside each tshark, replay over loopback" \
   env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -L 'unit|badinput|dissector|replay'
 if [ -x scripts/fuzz.sh ]; then

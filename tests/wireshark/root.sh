@@ -8,7 +8,8 @@
 #                                     run CMD inside the root (as root, /proc mounted, cwd DIR,
 #                                     the folder SRC bound read-only at /src)
 #   root.sh build RELEASE SRC OUT     build the plugin of the checkout SRC against the root's
-#                                     Wireshark; OUT/usbipx.so and OUT/wireshark-version (X.Y)
+#                                     Wireshark; OUT/usbipx.so and OUT/wireshark-version (X.Y);
+#                                     with UIP_SANITIZE=ON an ASan+UBSan build
 #
 # RELEASE is a Debian suite: trixie (Wireshark 4.4), sid (4.6 in December 2026). The roots live in
 # UIP_ROOTS (default /var/cache/usbip-toolkit/roots), outside the checkout, so a fresh clone on the
@@ -19,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 roots=${UIP_ROOTS:-/var/cache/usbip-toolkit/roots}
 mirror=${UIP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-usage() { sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "root.sh: $*" >&2; exit 1; }
 
 # Run a command inside ROOT with /proc and, optionally, a directory bound read-only at /src; the
@@ -72,16 +73,17 @@ build_plugin() { # build_plugin RELEASE SRC OUT
   mkdir -p "$3"
   out=$(cd "$3" && pwd)
   root=$(root_of "$release")
-  local werror=${UIP_WERROR:-ON}
+  local werror=${UIP_WERROR:-ON} sanitize=${UIP_SANITIZE:-OFF} dir=/build/usbipx
+  [ "$sanitize" = ON ] && dir=/build/usbipx-asan
   in_root "$root" "$src" / sh -euc "
-    mkdir -p /build
-    cmake -S /src -B /build/usbipx -DUIP_PLUGIN_ONLY=ON -DUIP_WERROR=$werror \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo > /build/usbipx.configure.log 2>&1 ||
-      { cat /build/usbipx.configure.log >&2; exit 1; }
-    cmake --build /build/usbipx -j$(nproc)
-    tshark --version 2>/dev/null | sed -n '1s/.* \([0-9]*\.[0-9]*\)\.[0-9].*/\1/p' > /build/usbipx/wireshark-version
+    mkdir -p $dir
+    cmake -S /src -B $dir -DUIP_PLUGIN_ONLY=ON -DUIP_WERROR=$werror -DUIP_SANITIZE=$sanitize \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo > $dir.configure.log 2>&1 ||
+      { cat $dir.configure.log >&2; exit 1; }
+    cmake --build $dir -j$(nproc)
+    tshark --version 2>/dev/null | sed -n '1s/.* \([0-9]*\.[0-9]*\)\.[0-9].*/\1/p' > $dir/wireshark-version
   " || die "building the plugin against the $release root's Wireshark failed"
-  cp "$root/build/usbipx/dissector/usbipx.so" "$root/build/usbipx/wireshark-version" "$out/"
+  cp "$root$dir/dissector/usbipx.so" "$root$dir/wireshark-version" "$out/"
 }
 
 [ $# -ge 2 ] || usage
