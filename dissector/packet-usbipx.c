@@ -105,7 +105,7 @@ static void usbipx_fmt_b_request(char *buf, uint32_t v)
     snprintf(buf, ITEM_LABEL_LENGTH, "%s (0x%02x)", n ? n : "class/vendor or unknown", v);
 }
 
-static const char *usbipx_status_text(int32_t status)
+const char *usbipx_status_text(int32_t status)
 {
     const char *n = uip_status_name(status);
     return n ? n : "E?";

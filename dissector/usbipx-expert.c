@@ -93,7 +93,7 @@ void usbipx_expert_ret_submit(packet_info *pinfo, proto_item *pi, proto_item *st
         expert_add_info(pinfo, status_item, control ? &ei_protocol_stall : &ei_stall);
     else if (status != 0)
         expert_add_info_format(pinfo, status_item, &ei_status_error, "URB failed: -%s (%s)",
-                               uip_status_name(status) ? uip_status_name(status) : "E?",
+                               usbipx_status_text(status),
                                uip_status_meaning(status) ? uip_status_meaning(status) : "error");
     if (!u || !u->frame_submit || !control)
         return;

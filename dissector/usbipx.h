@@ -99,6 +99,8 @@ void usbipx_srt_queue(packet_info *pinfo, const struct usbipx_urb *urb);
 
 /* packet-usbipx.c */
 void proto_register_usbipx(void);
+/* The errno name of a negative status ("EPIPE"), or "E?". */
+const char *usbipx_status_text(int32_t status);
 void proto_reg_handoff_usbipx(void);
 
 #endif
