@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tshark_plugin import BAD_SIGNS, Tshark, field, usbipx_pdus  # noqa: E402
+from tshark_plugin import BAD_SIGNS, Tshark, field, usbipx_expert, usbipx_pdus  # noqa: E402
 
 CMD_SUBMIT, RET_SUBMIT = 1, 3
 
@@ -36,15 +36,6 @@ ANOMALY_ITEMS = {
     "unlink of an unknown URB": "CMD_UNLINK of a URB not outstanding in the capture",
     "isochronous lengths inconsistent": "Isochronous packet lengths inconsistent with the URB",
 }
-
-
-def expert_counts(expert_text):
-    """USBIPX summary -> frequency, from tshark -z expert."""
-    counts = {}
-    for line in expert_text.splitlines():
-        if "USBIPX" in line and line.split()[:1] and line.split()[0].isdigit():
-            counts[line.split("USBIPX", 1)[1].strip()] = int(line.split()[0])
-    return counts
 
 
 def submit_field_errors(frame, seq, pdu):
@@ -71,13 +62,13 @@ def main():
         if not ts.plugin_loaded():
             sys.exit("tshark did not load the plugin")
         cap = ts.stage(capture)
-        expert = ts.run(["-r", cap, "-2", "-q", "-z", "expert,error"])
-        text = expert.stdout + expert.stderr
-        if expert.returncode != 0 or "Malformed" in text or any(b in text for b in BAD_SIGNS):
+        # One pass for the expert summary (its Errors section holds any malformed packet) and the
+        # latency statistic.
+        stats = ts.run(["-r", cap, "-2", "-q", "-z", "expert,warn", "-z", "usbipx,srt"])
+        text = stats.stdout + stats.stderr
+        if stats.returncode != 0 or "Malformed" in text or any(b in text for b in BAD_SIGNS):
             errors.append(f"malformed packets or dissector bugs:\n{text.strip()[:2000]}")
         pdus = usbipx_pdus(ts, cap)
-        srt = ts.run(["-r", cap, "-2", "-q", "-z", "usbipx,srt"]).stdout
-        warnings = ts.run(["-r", cap, "-2", "-q", "-z", "expert,warn"]).stdout
         default_pdus = len(usbipx_pdus(ts, cap, ooo=False))
         p = ts.run(["-r", cap, "-2", "-q", "-z", "expert,warn"], ooo=False)
         default_expert = p.stdout
@@ -168,13 +159,14 @@ def main():
         errors.append("no URB compared: the analyzer found none")
     # The tracker's anomalies: the plugin warns of each as often as the analyzer counts it.
     if not gaps:
-        counts = expert_counts(warnings)
+        counts = {summary: n for _, n, summary in usbipx_expert(stats.stdout)}
         for kind, item in ANOMALY_ITEMS.items():
             want_n, got_n = summary["accounting"]["anomaly_kinds"][kind], counts.get(item, 0)
             if want_n != got_n:
                 errors.append(f"{kind}: the analyzer counts {want_n}, the plugin warns {got_n} times")
     # The latency statistic: one call per answered URB, rows named by device id and endpoint.
-    srt_rows = [line.split() for line in srt.splitlines() if " ep " in line and line.split()[:1] != ["Index"]]
+    srt_text = stats.stdout.split("USBIPX SRT Statistics", 1)[-1]
+    srt_rows = [line.split() for line in srt_text.splitlines() if " ep " in line and line.split()[0] != "Index"]
     calls = sum(int(r[r.index("ep") + 3]) for r in srt_rows)
     answered = sum(1 for r in csv.DictReader(io.StringIO(rows)) if r["latency"] and int(r["submit_frame"]))
     if not gaps and calls != answered:

@@ -144,12 +144,19 @@ def field(pdu, name):
     return None
 
 
-def usbipx_warnings(expert_text):
-    """The USBIPX summaries of the Errors and Warns sections of tshark -z expert, in order."""
+def usbipx_expert(expert_text):
+    """(section, frequency, summary) of each USBIPX line of tshark -z expert, in order; section is
+    Errors, Warns, Notes, Chats or Comments."""
     out, section = [], None
     for line in expert_text.splitlines():
+        words = line.split()
         if line.startswith(("Errors", "Warns", "Notes", "Chats", "Comments")):
-            section = line.split()[0]
-        elif section in ("Errors", "Warns") and "USBIPX" in line:
-            out.append(line.split("USBIPX", 1)[1].strip())
+            section = words[0]
+        elif "USBIPX" in line and words[:1] and words[0].isdigit():
+            out.append((section, int(words[0]), line.split("USBIPX", 1)[1].strip()))
     return out
+
+
+def usbipx_warnings(expert_text):
+    """The USBIPX summaries of the Errors and Warns sections of tshark -z expert, in order."""
+    return [summary for section, _, summary in usbipx_expert(expert_text) if section in ("Errors", "Warns")]
