@@ -18,9 +18,7 @@ import subprocess
 import tempfile
 
 
-# Run a command inside a root: a private mount namespace with the root's own /proc, chroot, cd.
-IN_ROOT = ('root=$1 cwd=$2; shift 2; mount -t proc proc "$root/proc" && '
-           'exec chroot "$root" sh -c \'cd "$0" && exec "$@"\' "$cwd" "$@"')
+ROOT_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wireshark", "root.sh")
 
 
 class Tshark:
@@ -63,8 +61,8 @@ class Tshark:
         """argv run as the host's or the root's program, from cwd."""
         if not self.root:
             return argv
-        return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", IN_ROOT,
-                "in_root", self.root, self.inside(cwd)] + argv
+        roots, release = os.path.split(self.root)
+        return ["env", f"UIP_ROOTS={roots}", ROOT_SH, "run", release, "-C", self.inside(cwd)] + argv
 
     def wireshark_version(self):
         """X.Y of this tshark (the plugin folder it reads)."""

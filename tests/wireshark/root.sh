@@ -8,8 +8,8 @@
 #                                     run CMD inside the root (as root, /proc mounted, cwd DIR,
 #                                     the folder SRC bound read-only at /src)
 #   root.sh build RELEASE SRC OUT     build the plugin of the checkout SRC against the root's
-#                                     Wireshark; OUT/usbipx.so and OUT/wireshark-version (X.Y);
-#                                     with UIP_SANITIZE=ON an ASan+UBSan build
+#                                     Wireshark into OUT/usbipx.so; with UIP_SANITIZE=ON an
+#                                     ASan+UBSan build
 #
 # RELEASE is a Debian suite: trixie (Wireshark 4.4), sid (4.6 in December 2026). The roots live in
 # UIP_ROOTS (default /var/cache/usbip-toolkit/roots), outside the checkout, so a fresh clone on the
@@ -81,9 +81,8 @@ build_plugin() { # build_plugin RELEASE SRC OUT
       -DCMAKE_BUILD_TYPE=RelWithDebInfo > $dir.configure.log 2>&1 ||
       { cat $dir.configure.log >&2; exit 1; }
     cmake --build $dir -j$(nproc)
-    tshark --version 2>/dev/null | sed -n '1s/.* \([0-9]*\.[0-9]*\)\.[0-9].*/\1/p' > $dir/wireshark-version
   " || die "building the plugin against the $release root's Wireshark failed"
-  cp "$root$dir/dissector/usbipx.so" "$root$dir/wireshark-version" "$out/"
+  cp "$root$dir/dissector/usbipx.so" "$out/"
 }
 
 [ $# -ge 2 ] || usage
