@@ -187,24 +187,6 @@ static void uip_deliver(struct uip_framer *f, uint64_t ts, uint64_t frame)
     f->state = UIP_FS_HEADER;
 }
 
-static bool uip_command_fits_side(uint32_t command, enum uip_side side)
-{
-    if (side == UIP_SIDE_CLIENT)
-        return command == UIP_CMD_SUBMIT || command == UIP_CMD_UNLINK;
-    return command == UIP_RET_SUBMIT || command == UIP_RET_UNLINK;
-}
-
-static bool uip_op_fits_side(const struct uip_op_header *h, enum uip_side side)
-{
-    if (h->version != UIP_PROTOCOL_VERSION)
-        return false;
-    if (side == UIP_SIDE_CLIENT)
-        return (h->code == UIP_OP_REQ_DEVLIST || h->code == UIP_OP_REQ_IMPORT ||
-                h->code == UIP_OP_REQ_DEVINFO) && h->status == 0;
-    return (h->code == UIP_OP_REP_DEVLIST || h->code == UIP_OP_REP_IMPORT ||
-            h->code == UIP_OP_REP_DEVINFO) && h->status <= UIP_ST_ERROR;
-}
-
 static void uip_after_data(struct uip_framer *f, uint64_t ts, uint64_t frame);
 
 /* Lay out data, descriptors and completion once the PDU's direction is settled. */
@@ -328,33 +310,11 @@ static void uip_on_urb_header(struct uip_framer *f, uint64_t ts, uint64_t frame)
     f->state = UIP_FS_PEEK;
 }
 
-int uip_validate_header(const uint8_t *p, size_t len, enum uip_side side, struct uip_header *out)
-{
-    int rc = uip_decode_header(p, len, out);
-    if (rc == UIP_OK)
-        rc = uip_check_header(out, p);
-    if (rc == UIP_OK && !uip_command_fits_side(out->command, side))
-        rc = UIP_ERR_BAD_COMMAND;
-    return rc;
-}
-
-bool uip_header_valid_at(const uint8_t *p, size_t len, enum uip_side side)
-{
-    struct uip_header h;
-    return uip_validate_header(p, len, side, &h) == UIP_OK;
-}
-
-static bool uip_header_valid_for(const uint8_t *p, enum uip_side side)
-{
-    return uip_header_valid_at(p, UIP_HEADER_SIZE, side);
-}
-
 /* The peek bytes are all in: decide, then re-feed what follows the header. */
 static void uip_resolve_peek(struct uip_framer *f, bool at_end, uint64_t ts, uint64_t frame)
 {
     uint64_t out_len = f->want - UIP_HEADER_SIZE;
-    bool is_out = at_end ? f->have == out_len
-                         : uip_header_valid_for(f->buf + out_len, f->cfg.side);
+    bool is_out = uip_ret_submit_looks_out(f->buf, f->have, out_len, f->cfg.side);
     size_t n = f->have - UIP_HEADER_SIZE;
     uint8_t *rest = malloc(n ? n : 1);
 
@@ -408,119 +368,37 @@ static void uip_on_op_bytes(struct uip_framer *f, uint64_t ts, uint64_t frame)
 
 /* ---- resynchronization --------------------------------------------------------------- */
 
-bool uip_op_header_valid_at(const uint8_t *p, size_t len, enum uip_side side)
-{
-    struct uip_op_header h;
-    return uip_decode_op_header(p, len, &h) == UIP_OK && uip_op_fits_side(&h, side);
-}
-
-int uip_find_header(const uint8_t *buf, size_t len, enum uip_side side, bool allow_op,
-                    size_t *offset)
-{
-    for (size_t off = 0; off < len; off++) {
-        if (allow_op && uip_in_bounds(len, off, UIP_OP_HEADER_SIZE) &&
-            uip_op_header_valid_at(buf + off, len - off, side)) {
-            *offset = off;
-            return UIP_OK;
-        }
-        if (!uip_in_bounds(len, off, UIP_HEADER_SIZE)) {
-            *offset = off;
-            return UIP_ERR_TRUNCATED;
-        }
-        if (uip_header_valid_for(buf + off, side)) {
-            *offset = off;
-            return UIP_OK;
-        }
-    }
-    *offset = len;
-    return UIP_ERR_TRUNCATED;
-}
-
-int uip_confirm_header(const uint8_t *p, size_t avail, enum uip_side side, uint64_t reach)
-{
-    struct uip_header h;
-    uint64_t len, len_in;
-
-    if (uip_op_header_valid_at(p, avail, side) &&
-        !(avail >= UIP_HEADER_SIZE && uip_header_valid_for(p, side)))
-        return 1; /* OP messages start a connection: nothing before them to confirm against */
-    uip_decode_header(p, avail, &h);
-    if (uip_urb_pdu_length(&h, UIP_DIR_UNKNOWN, &len, &len_in) != UIP_OK)
-        return 0;
-    uint64_t cands[2] = {len, len_in};
-    bool waiting = false;
-    for (int i = 0; i < 2; i++) {
-        if (cands[i] + UIP_HEADER_SIZE > reach)
-            return 1; /* beyond reach: accept on the header's own merits */
-        if (cands[i] + UIP_HEADER_SIZE <= avail) {
-            if (uip_header_valid_for(p + cands[i], side))
-                return 1;
-        } else {
-            waiting = true;
-        }
-    }
-    return waiting ? -1 : 0;
-}
-
-/* Is the candidate at scan[off] confirmed by the header after it? 1 yes, 0 no, -1 wait. */
-static int uip_confirm(const struct uip_framer *f, size_t off, bool at_end)
-{
-    int c = uip_confirm_header(f->scan + off, f->scan_len - off, f->cfg.side, UIP_SCAN_CAP - off);
-    return c < 0 && at_end ? 1 : c;
-}
-
 /* Search the scan buffer; on success replay the rest through normal framing. */
 static void uip_scan(struct uip_framer *f, bool at_end, uint64_t ts, uint64_t frame)
 {
-    size_t start = 0;
+    size_t off;
+    uint64_t base = f->offset - f->scan_len;
+    int found = uip_resync_search(f->scan, f->scan_len, f->cfg.side,
+                                  f->resync_reason != UIP_SKIP_AFTER_GAP, UIP_SCAN_CAP, at_end, &off);
 
-    for (;;) {
-        size_t off;
-        int rc = uip_find_header(f->scan + start, f->scan_len - start, f->cfg.side,
-                                 f->resync_reason != UIP_SKIP_AFTER_GAP, &off);
-        off += start;
-        if (rc == UIP_OK) {
-            int c = uip_confirm(f, off, at_end);
-            if (c == 0) {
-                start = off + 1;
-                continue;
-            }
-            if (c < 0 && f->scan_len < UIP_SCAN_CAP) {
-                /* keep everything from off, wait for more */
-                uint64_t base = f->offset - f->scan_len;
-                uip_add_skip(f, base, off, f->resync_reason, ts, frame);
-                memmove(f->scan, f->scan + off, f->scan_len - off);
-                f->scan_len -= off;
-                return;
-            }
-            uint64_t base = f->offset - f->scan_len;
-            uip_add_skip(f, base, off, f->resync_reason, ts, frame);
-            size_t n = f->scan_len - off;
-            uint8_t *rest = malloc(n);
-            if (!rest) {
-                uip_add_skip(f, base + off, n, f->resync_reason, ts, frame);
-                f->scan_len = 0;
-                return;
-            }
-            memcpy(rest, f->scan + off, n);
-            f->scan_len = 0;
-            f->offset -= n; /* the replayed bytes are fed again */
-            f->urb_phase = !uip_op_header_valid_at(rest, n, f->cfg.side) ||
-                           (n >= UIP_HEADER_SIZE && uip_header_valid_for(rest, f->cfg.side));
-            uip_start_pdu(f, ts, frame);
-            uip_feed_bytes(f, rest, n, ts, frame);
-            free(rest);
-            return;
-        }
-        /* nothing found before off: those bytes are skipped, the tail kept */
-        if (at_end)
-            off = f->scan_len;
-        uint64_t base = f->offset - f->scan_len;
-        uip_add_skip(f, base, off, f->resync_reason, ts, frame);
+    if (found == 0 && at_end)
+        off = f->scan_len;
+    uip_add_skip(f, base, off, f->resync_reason, ts, frame);
+    if (found <= 0) { /* nothing yet, or a candidate waiting for more: keep the tail from off */
         memmove(f->scan, f->scan + off, f->scan_len - off);
         f->scan_len -= off;
         return;
     }
+    size_t n = f->scan_len - off;
+    uint8_t *rest = malloc(n);
+    if (!rest) {
+        uip_add_skip(f, base + off, n, f->resync_reason, ts, frame);
+        f->scan_len = 0;
+        return;
+    }
+    memcpy(rest, f->scan + off, n);
+    f->scan_len = 0;
+    f->offset -= n; /* the replayed bytes are fed again */
+    f->urb_phase = !uip_op_header_valid_at(rest, n, f->cfg.side) ||
+                   uip_header_valid_at(rest, n, f->cfg.side);
+    uip_start_pdu(f, ts, frame);
+    uip_feed_bytes(f, rest, n, ts, frame);
+    free(rest);
 }
 
 static size_t uip_feed_resync(struct uip_framer *f, const uint8_t *p, size_t len, uint64_t ts,

@@ -34,7 +34,8 @@
     X(IO, -19, "input/output error")                                                \
     X(BAD_CAPTURE, -20, "not a readable pcap or pcapng capture")                    \
     X(UNSUPPORTED_LINKTYPE, -21, "capture link type not supported")                 \
-    X(BAD_ARGUMENT, -22, "invalid argument")
+    X(BAD_ARGUMENT, -22, "invalid argument")                                        \
+    X(UNCONFIRMED, -23, "a header, but none follows where it ends")
 
 typedef enum uip_err {
 #define UIP_ERR_ENUM_(name, value, msg) UIP_ERR_##name = (value),
@@ -44,7 +45,7 @@ typedef enum uip_err {
 
 #define UIP_OK UIP_ERR_OK
 /* Number of codes: they run from 0 down to -(UIP_ERR_COUNT - 1). */
-#define UIP_ERR_COUNT 23
+#define UIP_ERR_COUNT 24
 
 /* "UIP_ERR_TRUNCATED"-style name of a code; "UIP_ERR_UNKNOWN" for other values. */
 const char *uip_err_name(int code);

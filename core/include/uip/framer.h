@@ -6,13 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include "uip/frame_at.h"
 #include "uip/wire.h"
-
-/* Which peer sends the bytes of this direction. */
-enum uip_side {
-    UIP_SIDE_CLIENT = 0, /* client (VHCI) to server (stub): OP requests, CMD_* */
-    UIP_SIDE_SERVER = 1, /* server to client: OP replies, RET_* */
-};
 
 /* Why bytes of the stream were not parsed as PDUs. */
 enum uip_skip_reason {
@@ -101,37 +96,5 @@ void uip_framer_gap(struct uip_framer *f, uint64_t nbytes, uint64_t ts_ns, uint6
 void uip_framer_finish(struct uip_framer *f, uint64_t ts_ns, uint64_t frame);
 
 const struct uip_framer_stats *uip_framer_stats(const struct uip_framer *f);
-
-/*
- * The resynchronization rule, for users that frame on their own (the Wireshark
- * plugin): the first offset in buf where a header begins that decodes, passes
- * uip_check_header with the reserved-bytes check and fits side (OP messages too
- * when allow_op). UIP_OK with *offset, or UIP_ERR_TRUNCATED with *offset at the
- * first position that could still start one once more bytes come.
- */
-int uip_find_header(const uint8_t *buf, size_t len, enum uip_side side, bool allow_op,
-                    size_t *offset);
-
-/*
- * The boundary test behind it: decode the URB header at p (len bytes there) into
- * *out and check that it fits side and passes uip_check_header with the
- * reserved-bytes check. UIP_OK, UIP_ERR_TRUNCATED (fewer than 48 bytes), or why
- * it is not a header (UIP_ERR_BAD_COMMAND also for a command the other side sends).
- */
-int uip_validate_header(const uint8_t *p, size_t len, enum uip_side side, struct uip_header *out);
-/* uip_validate_header(...) == UIP_OK. Also tells whether a RET_SUBMIT whose CMD was not seen
- * carried IN data (is the next header right after the 48 bytes?). */
-bool uip_header_valid_at(const uint8_t *p, size_t len, enum uip_side side);
-/*
- * The confirmation the framer applies to a candidate header found by uip_find_header
- * (avail bytes at p): 1 when it is an OP header, or when another URB header that
- * validates follows it at one of its two possible lengths (RET_SUBMIT: with or without IN
- * data), or when that next header would lie beyond reach bytes (accepted on its own
- * merits); 0 when neither length is followed by a header; -1 when the next header is not
- * wholly inside the avail bytes yet.
- */
-int uip_confirm_header(const uint8_t *p, size_t avail, enum uip_side side, uint64_t reach);
-/* The same for an OP header (8 bytes): known version and code, request or reply as side sends. */
-bool uip_op_header_valid_at(const uint8_t *p, size_t len, enum uip_side side);
 
 #endif
