@@ -208,14 +208,15 @@ static uint8_t uip_guess_type(const struct uip_device *dev, const struct uip_urb
 
 /* ---- events ------------------------------------------------------------------------ */
 
-static void uip_emit_event(struct uip_tracker *t, enum uip_event_kind kind, const struct uip_urb *u,
-                           const struct uip_device *dev, uint64_t id, uint64_t ts, uint64_t frame,
-                           uint32_t data_len, enum uip_anomaly anomaly)
+/* u: the URB concerned; tracked: it is the table's own (its tag reaches the user). */
+static void uip_emit_event(struct uip_tracker *t, enum uip_event_kind kind, struct uip_urb *u,
+                           bool tracked, const struct uip_device *dev, uint64_t id, uint64_t ts,
+                           uint64_t frame, uint32_t data_len, enum uip_anomaly anomaly)
 {
     if (!t->cb.event)
         return;
     struct uip_event ev = {
-        .kind = kind, .conn_id = u->conn_id, .devid = u->devid, .ep = u->ep,
+        .kind = kind, .urb = tracked ? u : NULL, .conn_id = u->conn_id, .devid = u->devid, .ep = u->ep,
         .direction = u->direction, .xfer_type = u->xfer_type, .id = id, .ts_ns = ts, .frame = frame,
         .data_len = data_len, .anomaly = anomaly,
         .has_since_prev = kind == UIP_EV_SUBMIT && u->has_since_prev,
@@ -233,7 +234,7 @@ static void uip_emit_anomaly(struct uip_tracker *t, uint32_t conn_id, uint64_t i
 {
     struct uip_urb u = {.conn_id = conn_id, .id = id, .direction = UIP_DIR_UNKNOWN,
                         .xfer_type = UIP_XFER_UNKNOWN};
-    uip_emit_event(t, UIP_EV_ANOMALY, &u, NULL, id, ts, frame, 0, a);
+    uip_emit_event(t, UIP_EV_ANOMALY, &u, false, NULL, id, ts, frame, 0, a);
 }
 
 static void uip_outstanding_add(struct uip_device *dev, const struct uip_urb *u, int delta)
@@ -312,7 +313,7 @@ static void uip_submit(struct uip_tracker *t, const struct uip_urb *u, const uin
         dev->last_submit_ns[in][u->ep & 15] = u->t_submit_ns;
     }
     g_hash_table_insert(t->pending, &p->key, p);
-    uip_emit_event(t, UIP_EV_SUBMIT, &p->urb, dev, u->id, u->t_submit_ns, u->frame_submit,
+    uip_emit_event(t, UIP_EV_SUBMIT, &p->urb, true, dev, u->id, u->t_submit_ns, u->frame_submit,
                    u->direction == UIP_DIR_OUT ? (uint32_t)u->transfer_buffer_length : 0, 0);
 }
 
@@ -362,13 +363,13 @@ static void uip_complete(struct uip_tracker *t, struct uip_urb_key k, const stru
     u->iso = iso;
     u->iso_count = iso_count;
     uip_outstanding_add(dev, u, -1);
-    uip_emit_event(t, UIP_EV_COMPLETE, u, dev, u->id, u->t_complete_ns, u->frame_complete,
+    /* An unlink sent before the answer came too late: it waits for its RET_UNLINK. */
+    u->outcome = u->unlinked ? UIP_URB_UNLINK_TOO_LATE : UIP_URB_COMPLETED;
+    uip_emit_event(t, UIP_EV_COMPLETE, u, true, dev, u->id, u->t_complete_ns, u->frame_complete,
                    u->direction == UIP_DIR_IN ? u->data_len : 0, 0);
     if (dev)
         uip_learn_config(t, dev, u);
     if (u->unlinked) {
-        /* The unlink raced the completion: wait for its RET_UNLINK to end the story. */
-        u->outcome = UIP_URB_UNLINK_TOO_LATE;
         p->completed = true;
         if (u->direction == UIP_DIR_IN) {
             free(p->data);
@@ -382,7 +383,6 @@ static void uip_complete(struct uip_tracker *t, struct uip_urb_key k, const stru
         u->iso_count = 0;
         return;
     }
-    u->outcome = UIP_URB_COMPLETED;
     uip_finish_urb(t, p);
 }
 
@@ -485,19 +485,19 @@ void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_p
         ul->ts_ns = pdu->ts_ns;
         ul->frame = pdu->frame;
         g_hash_table_replace(t->unlinks, &ul->key, ul);
-        struct uip_urb u = {.conn_id = conn_id, .devid = h->devid, .id = vk.id,
-                            .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
+        struct uip_urb unknown = {.conn_id = conn_id, .devid = h->devid, .id = vk.id,
+                                  .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
+        struct uip_urb *u = victim ? &victim->urb : &unknown;
         if (victim) {
-            victim->urb.unlinked = true;
-            victim->urb.unlink_id = h->seqnum;
-            victim->urb.t_unlink_ns = pdu->ts_ns;
-            victim->urb.frame_unlink = pdu->frame;
-            u = victim->urb;
+            u->unlinked = true;
+            u->unlink_id = h->seqnum;
+            u->t_unlink_ns = pdu->ts_ns;
+            u->frame_unlink = pdu->frame;
         } else if (!uip_recently_finished(uip_device_find(t, conn_id, h->devid), vk.id)) {
             uip_emit_anomaly(t, conn_id, h->seqnum, UIP_ANOM_UNLINK_UNKNOWN, pdu->ts_ns, pdu->frame);
         }
-        uip_emit_event(t, UIP_EV_UNLINK, &u, uip_device_get(t, conn_id, u.devid), h->seqnum,
-                       pdu->ts_ns, pdu->frame, 0, 0);
+        uip_emit_event(t, UIP_EV_UNLINK, u, victim != NULL, uip_device_get(t, conn_id, u->devid),
+                       h->seqnum, pdu->ts_ns, pdu->frame, 0, 0);
         break;
     }
     case UIP_RET_UNLINK: {
@@ -509,22 +509,21 @@ void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_p
         }
         struct uip_urb_key vk = {conn_id, ul->victim};
         struct uip_pending *victim = g_hash_table_lookup(t->pending, &vk);
-        struct uip_urb u = {.conn_id = conn_id, .devid = ul->devid, .id = ul->victim,
-                            .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
-        if (victim)
-            u = victim->urb;
-        struct uip_device *dev = uip_device_get(t, conn_id, u.devid);
+        struct uip_urb unknown = {.conn_id = conn_id, .devid = ul->devid, .id = ul->victim,
+                                  .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
+        struct uip_urb *u = victim ? &victim->urb : &unknown;
+        struct uip_device *dev = uip_device_get(t, conn_id, u->devid);
         if (victim) {
-            victim->urb.unlink_status = h->u.ret_unlink.status;
-            victim->urb.t_unlink_ret_ns = pdu->ts_ns;
-            victim->urb.frame_unlink_ret = pdu->frame;
+            u->unlink_status = h->u.ret_unlink.status;
+            u->t_unlink_ret_ns = pdu->ts_ns;
+            u->frame_unlink_ret = pdu->frame;
             if (!victim->completed) {
-                victim->urb.outcome = UIP_URB_UNLINKED;
-                uip_outstanding_add(dev, &victim->urb, -1);
+                u->outcome = UIP_URB_UNLINKED;
+                uip_outstanding_add(dev, u, -1);
             }
-            u = victim->urb;
         }
-        uip_emit_event(t, UIP_EV_UNLINK_RET, &u, dev, h->seqnum, pdu->ts_ns, pdu->frame, 0, 0);
+        uip_emit_event(t, UIP_EV_UNLINK_RET, u, victim != NULL, dev, h->seqnum, pdu->ts_ns,
+                       pdu->frame, 0, 0);
         if (victim)
             uip_finish_urb(t, victim);
         g_hash_table_remove(t->unlinks, &k);

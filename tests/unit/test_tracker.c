@@ -265,3 +265,75 @@ Test(tracker, endpoint_types_come_from_the_configuration_descriptor)
     cr_assert_eq(kinds, 3);
     uip_tracker_free(t);
 }
+
+/* A user's record of each URB rides on the tracker's entry: set on the submit, found again on
+ * the URB's completion, unlink, unlink answer and final delivery. */
+struct tagged {
+    int records[4];     /* the user's records, one per seqnum 1..3 */
+    int tag_seen[8];    /* by event kind: events that came with the URB's own record */
+    int final_tagged;   /* urb callbacks that came with it */
+    int untagged_urbs;  /* urb callbacks without one (answers without requests) */
+    int null_urb_events;
+    enum uip_urb_outcome outcome_at_complete[4];
+};
+
+static void tag_on_event(void *user, const struct uip_event *e)
+{
+    struct tagged *s = user;
+    if (!e->urb) {
+        s->null_urb_events++;
+        return;
+    }
+    if (e->kind == UIP_EV_SUBMIT) {
+        cr_assert_null(e->urb->tag);
+        e->urb->tag = &s->records[e->id];
+        return;
+    }
+    cr_assert_eq(e->urb->tag, &s->records[e->urb->id], "event %d of seqnum %llu", e->kind,
+                 (unsigned long long)e->urb->id);
+    s->tag_seen[e->kind]++;
+    if (e->kind == UIP_EV_COMPLETE)
+        s->outcome_at_complete[e->urb->id] = e->urb->outcome;
+}
+
+static void tag_on_urb(void *user, const struct uip_urb *u)
+{
+    struct tagged *s = user;
+    if (!u->tag) {
+        s->untagged_urbs++;
+        return;
+    }
+    cr_assert_eq(u->tag, &s->records[u->id]);
+    s->final_tagged++;
+}
+
+Test(tracker, a_users_record_of_a_urb_comes_back_on_each_of_its_events)
+{
+    static const struct uip_tracker_callbacks cb = {.urb = tag_on_urb, .event = tag_on_event};
+    struct tagged s = {0};
+    struct uip_tracker *t = uip_tracker_new(&cb, &s, 0, 4096);
+    cr_assert_not_null(t);
+    cmd_submit(t, 1, UIP_DIR_IN, 1, 8, 10, NULL);
+    cmd_submit(t, 2, UIP_DIR_IN, 1, 8, 11, NULL);
+    cmd_submit(t, 3, UIP_DIR_IN, 1, 8, 12, NULL);
+    ret_submit(t, 1, 0, 8, UIP_DIR_IN, 13, NULL, 0);       /* answered */
+    unlink_pdu(t, UIP_CMD_UNLINK, 4, 2, 0, 20);            /* unlinked in time */
+    unlink_pdu(t, UIP_RET_UNLINK, 4, 0, -104, 21);
+    unlink_pdu(t, UIP_CMD_UNLINK, 5, 3, 0, 22);            /* too late */
+    ret_submit(t, 3, 0, 8, UIP_DIR_IN, 23, NULL, 0);
+    unlink_pdu(t, UIP_RET_UNLINK, 5, 0, 0, 24);
+    unlink_pdu(t, UIP_CMD_UNLINK, 6, 77, 0, 30);           /* of no URB outstanding */
+    ret_submit(t, 9, 0, 0, UIP_DIR_OUT, 31, NULL, 0);       /* without its request */
+
+    cr_assert_eq(s.tag_seen[UIP_EV_COMPLETE], 2);
+    cr_assert_eq(s.tag_seen[UIP_EV_UNLINK], 2);
+    cr_assert_eq(s.tag_seen[UIP_EV_UNLINK_RET], 2);
+    cr_assert_eq(s.final_tagged, 3);
+    cr_assert_eq(s.untagged_urbs, 1);
+    cr_assert_eq(s.outcome_at_complete[1], UIP_URB_COMPLETED);
+    cr_assert_eq(s.outcome_at_complete[3], UIP_URB_UNLINK_TOO_LATE,
+                 "an answer after the unlink settles the outcome when it comes");
+    /* the unknown unlink (its anomaly and its event) and the lone answer's anomaly */
+    cr_assert_eq(s.null_urb_events, 3);
+    uip_tracker_free(t);
+}

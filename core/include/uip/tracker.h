@@ -81,6 +81,9 @@ struct uip_urb {
     const uint8_t *data;
     uint32_t iso_count;
     const struct uip_iso_desc *iso;
+    void *tag;                  /* the user's own record of this URB: set on its UIP_EV_SUBMIT
+                                   (ev->urb->tag), found again on its later events and in the
+                                   urb callback */
 };
 
 enum uip_event_kind {
@@ -94,6 +97,10 @@ enum uip_event_kind {
 /* Every tracked event, in capture order, with queue depth after it. */
 struct uip_event {
     enum uip_event_kind kind;
+    struct uip_urb *urb;      /* the URB concerned as the table holds it (SUBMIT, COMPLETE; the
+                                 victim of UNLINK and UNLINK_RET), or NULL (anomalies, unlinks of
+                                 URBs not outstanding); valid during the callback. Its outcome
+                                 is final from COMPLETE on (completed or unlink-too-late). */
     uint32_t conn_id;
     uint32_t devid;
     uint8_t ep;
