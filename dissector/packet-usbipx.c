@@ -57,7 +57,7 @@ static expert_field ei_no_request = EI_INIT, ei_unknown_command = EI_INIT, ei_us
 static expert_field ei_bad_length = EI_INIT, ei_duplicate = EI_INIT;
 static expert_field ei_skipped = EI_INIT, ei_inferred = EI_INIT, ei_unlink_unknown = EI_INIT;
 static expert_field ei_op_failed = EI_INIT, ei_iso_mismatch = EI_INIT, ei_truncated = EI_INIT;
-static expert_field ei_data_missing = EI_INIT, ei_mid_stream = EI_INIT;
+static expert_field ei_data_missing = EI_INIT, ei_mid_stream = EI_INIT, ei_bad_header = EI_INIT;
 
 /* ---- names from the core, for BASE_CUSTOM fields ------------------------------------------ */
 
@@ -141,19 +141,6 @@ static void usbipx_conv_set_server(struct usbipx_conv *c, const address *addr, u
     c->server_port = port;
 }
 
-/* The side whose message (an OP header or a URB header that validates) starts the bytes,
- * or -1. */
-static int usbipx_sender_of(tvbuff_t *tvb)
-{
-    unsigned avail = tvb_captured_length(tvb);
-    const uint8_t *p = tvb_get_ptr(tvb, 0, (int)avail);
-    for (int side = UIP_SIDE_CLIENT; side <= UIP_SIDE_SERVER; side++)
-        if (uip_op_header_valid_at(p, avail, (enum uip_side)side) ||
-            uip_header_valid_at(p, avail, (enum uip_side)side))
-            return side;
-    return -1;
-}
-
 /* The side that sent this packet's bytes, or -1 when it cannot be told yet. */
 static int usbipx_side(packet_info *pinfo, struct usbipx_conv *c, tvbuff_t *tvb)
 {
@@ -164,7 +151,8 @@ static int usbipx_side(packet_info *pinfo, struct usbipx_conv *c, tvbuff_t *tvb)
         } else if (dissector_get_uint_handle(ports, pinfo->srcport) == usbipx_handle) {
             usbipx_conv_set_server(c, &pinfo->src, pinfo->srcport);
         } else {
-            int sender = usbipx_sender_of(tvb);
+            unsigned avail = tvb_captured_length(tvb);
+            int sender = uip_sender_of(tvb_get_ptr(tvb, 0, (int)avail), avail);
             if (sender == UIP_SIDE_CLIENT)
                 usbipx_conv_set_server(c, &pinfo->dst, pinfo->destport);
             else if (sender == UIP_SIDE_SERVER)
@@ -204,18 +192,7 @@ static uint64_t usbipx_ns(const nstime_t *t)
     return (uint64_t)t->secs * 1000000000u + (uint64_t)t->nsecs;
 }
 
-/* ---- framing ---------------------------------------------------------------------------------- */
-
-enum usbipx_frame_result { USBIPX_PDU, USBIPX_NEED_MORE, USBIPX_INVALID };
-
-struct usbipx_framing {
-    bool is_op;
-    struct uip_header hdr;
-    int check;              /* why the bytes are not a header (USBIPX_INVALID) */
-    uint32_t length;         /* whole PDU (USBIPX_PDU) or bytes still missing (USBIPX_NEED_MORE) */
-    int cmd_direction;
-    bool inferred;
-};
+/* ---- framing: the core's rules (uip/frame_at.h) over TCP's reassembled bytes ------------ */
 
 /* Direction of the CMD_SUBMIT a RET_SUBMIT answers: the tracker on the first pass, the
  * record on later ones. */
@@ -231,93 +208,33 @@ static int usbipx_ret_direction(packet_info *pinfo, uint32_t conn_id, uint32_t s
     return rec ? rec->cmd_direction : UIP_DIR_UNKNOWN;
 }
 
-static enum usbipx_frame_result usbipx_frame_at(tvbuff_t *tvb, int offset, int side,
-                                                packet_info *pinfo, uint32_t conn_id,
-                                                struct usbipx_framing *fr)
+/* The PDU at offset. A RET_SUBMIT is framed again with its CMD's direction when the core
+ * needs it (it answers an outstanding CMD_SUBMIT) rather than inferring it. */
+static enum uip_frame_status usbipx_frame_at(tvbuff_t *tvb, int offset, int side, bool in_sync,
+                                             packet_info *pinfo, uint32_t conn_id,
+                                             struct uip_frame *fr)
 {
     unsigned avail = (unsigned)tvb_captured_length_remaining(tvb, offset);
     unsigned reported = (unsigned)tvb_reported_length_remaining(tvb, offset);
     const uint8_t *p = tvb_get_ptr(tvb, offset, avail);
-    uint64_t len = 0, len_in = 0, need = 0;
-
-    memset(fr, 0, sizeof *fr);
-    fr->cmd_direction = UIP_DIR_UNKNOWN;
-    if (avail < UIP_OP_HEADER_SIZE) {
-        fr->length = UIP_OP_HEADER_SIZE - avail;
-        return USBIPX_NEED_MORE;
-    }
-    if (uip_op_header_valid_at(p, avail, side)) {
-        int rc = uip_op_pdu_length(p, avail, &len, &need);
-        if (rc == UIP_ERR_TRUNCATED) {
-            /* An OP_REP_DEVLIST's length is learnt record by record: ask TCP for whole segments
-             * (an exact count that ends inside a segment leaves the rest of it undissected). */
-            fr->length = DESEGMENT_ONE_MORE_SEGMENT;
-            return USBIPX_NEED_MORE;
-        }
-        if (rc != UIP_OK) {
-            fr->check = rc;
-            return USBIPX_INVALID;
-        }
-        fr->is_op = true;
-    } else {
-        if (avail < UIP_HEADER_SIZE) {
-            fr->length = UIP_HEADER_SIZE - avail;
-            return USBIPX_NEED_MORE;
-        }
-        int rc = uip_validate_header(p, avail, side, &fr->hdr);
-        if (rc != UIP_OK) {
-            fr->check = rc;
-            return USBIPX_INVALID;
-        }
-        if (fr->hdr.command == UIP_RET_SUBMIT)
-            fr->cmd_direction = usbipx_ret_direction(pinfo, conn_id, fr->hdr.seqnum);
-        rc = uip_urb_pdu_length(&fr->hdr, fr->cmd_direction, &len, &len_in);
-        if (rc != UIP_OK) {
-            fr->check = rc;
-            return USBIPX_INVALID;
-        }
-        if (fr->hdr.command == UIP_RET_SUBMIT && fr->cmd_direction == UIP_DIR_UNKNOWN) {
-            /* CMD not seen: OUT if another header (or the end of the bytes) follows the 48. */
-            bool out = avail == len || (avail >= len + UIP_HEADER_SIZE &&
-                                        uip_header_valid_at(p + len, avail - len, side));
-            fr->cmd_direction = out || len == len_in ? UIP_DIR_OUT : UIP_DIR_IN;
-            fr->inferred = len != len_in;
-            if (!out)
-                len = len_in;
-        }
-    }
-    if (len > reported) {
-        fr->length = (uint32_t)(len - reported);
-        return USBIPX_NEED_MORE;
-    }
-    fr->length = (uint32_t)len;
-    return USBIPX_PDU;
+    enum uip_frame_status st = uip_frame_at(p, avail, reported, side, UIP_DIR_UNKNOWN, in_sync, fr);
+    if (st == UIP_FRAME_INVALID || fr->is_op || fr->hdr.command != UIP_RET_SUBMIT)
+        return st;
+    int dir = usbipx_ret_direction(pinfo, conn_id, fr->hdr.seqnum);
+    if (dir == UIP_DIR_UNKNOWN)
+        return st;
+    return uip_frame_at(p, avail, reported, side, dir, in_sync, fr);
 }
 
-/* The resynchronization rule of the core, with the confirmation the framer applies: a
- * candidate header is taken when the next header follows it, or when the bytes end before
- * the next header could be seen whole. */
+/* The resynchronization search of the core from offset from: true with *found at a confirmed
+ * header, false with *found where a header could still begin once more bytes come. */
 static bool usbipx_resync(tvbuff_t *tvb, int from, int side, int *found)
 {
     unsigned avail = (unsigned)tvb_captured_length_remaining(tvb, from);
-    const uint8_t *p = tvb_get_ptr(tvb, from, avail);
-    size_t start = 0;
-
-    while (start < avail) {
-        size_t off;
-        if (uip_find_header(p + start, avail - start, side, true, &off) != UIP_OK) {
-            *found = from + (int)(start + off);
-            return false; /* *found: where a header could still begin with more bytes */
-        }
-        size_t at = start + off;
-        if (uip_confirm_header(p + at, avail - at, side, UINT64_MAX) != 0) {
-            *found = from + (int)at;
-            return true;
-        }
-        start = at + 1;
-    }
-    *found = from + (int)avail;
-    return false;
+    size_t off;
+    int rc = uip_resync_search(tvb_get_ptr(tvb, from, avail), avail, side, true, UINT64_MAX, true, &off);
+    *found = from + (int)off;
+    return rc != 0;
 }
 
 /* ---- fields ----------------------------------------------------------------------------------- */
@@ -554,7 +471,7 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
         }
         if ((rec->anomalies & UIP_ANOM_UNLINK_UNKNOWN) && !usbipd_unlink)
             expert_add_info(pinfo, pi, &ei_unlink_unknown);
-        usbipx_expert_cmd_unlink(pinfo, pi, u);
+        usbipx_expert_cmd_unlink(pinfo, pi, u, end_known);
         break;
     case UIP_RET_UNLINK:
         if (u) {
@@ -576,7 +493,8 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
         usbipx_add_generated_uint(pt, hf_depth_dev, tvb, rec->depth_dev);
         usbipx_add_generated_uint(pt, hf_depth_ep, tvb, rec->depth_ep);
     }
-    if (h->command == UIP_CMD_SUBMIT && u) {
+    /* On the answer too, beside the latency: how many URBs this one queued behind. */
+    if (u && u->frame_submit && (h->command == UIP_CMD_SUBMIT || h->command == UIP_RET_SUBMIT)) {
         usbipx_add_generated_uint(pt, hf_depth_dev_submit, tvb, u->depth_dev_at_submit);
         usbipx_add_generated_uint(pt, hf_depth_ep_submit, tvb, u->depth_ep_at_submit);
     }
@@ -589,7 +507,7 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
 }
 
 /* Build the core's view of the PDU at offset for the tracker (first pass). */
-static void usbipx_track(tvbuff_t *tvb, int offset, const struct usbipx_framing *fr,
+static void usbipx_track(tvbuff_t *tvb, int offset, const struct uip_frame *fr,
                          packet_info *pinfo, uint32_t conn_id, uint32_t data_off, uint32_t data_len,
                          uint32_t iso_off, uint32_t iso_count, struct usbipx_pdu *rec)
 {
@@ -600,16 +518,16 @@ static void usbipx_track(tvbuff_t *tvb, int offset, const struct usbipx_framing 
     pdu.ts_ns = pdu.ts_first_ns = usbipx_ns(&pinfo->abs_ts);
     pdu.frame = pdu.frame_first = pinfo->num;
     pdu.cmd_direction = fr->cmd_direction;
-    pdu.direction_inferred = fr->inferred;
+    pdu.direction_inferred = fr->direction_inferred;
     if (fr->is_op) {
         const uint8_t *p = tvb_get_ptr(tvb, offset, (int)fr->length);
-        uip_decode_op_header(p, fr->length, &pdu.op);
+        pdu.op = fr->op;
         pdu.op_body = p + UIP_OP_HEADER_SIZE;
         pdu.op_body_len = fr->length - UIP_OP_HEADER_SIZE;
     } else {
         pdu.hdr = fr->hdr;
         pdu.raw_header = tvb_get_ptr(tvb, offset, UIP_HEADER_SIZE);
-        pdu.check = UIP_OK;
+        pdu.check = fr->check;
         pdu.data_len = pdu.data_kept = data_len;
         pdu.data = data_len ? tvb_get_ptr(tvb, (int)data_off, (int)data_len) : NULL;
         if (iso_count) {
@@ -624,7 +542,7 @@ static void usbipx_track(tvbuff_t *tvb, int offset, const struct usbipx_framing 
     usbipx_track_pdu(conn_id, &pdu, rec);
 }
 
-static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_framing *fr,
+static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct uip_frame *fr,
                                packet_info *pinfo, proto_tree *pt, proto_item *pi,
                                uint32_t conn_id, struct usbipx_pdu **rec_io)
 {
@@ -715,6 +633,9 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
         break;
     }
     proto_item_append_text(pi, ", %s seq %u", uip_command_name(h->command), h->seqnum);
+    if (fr->check != UIP_OK) /* framed all the same, as usbip-analyze frames it */
+        expert_add_info_format(pinfo, pi, &ei_bad_header, "Header field out of range: %s",
+                               uip_strerror(fr->check));
 
     uint32_t iso_count = uip_np_is_iso(np) ? np : 0;
     int data_off = offset + UIP_HEADER_SIZE;
@@ -743,7 +664,7 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct usbipx_fr
 }
 
 /* One whole PDU at offset. */
-static void usbipx_dissect_pdu(tvbuff_t *tvb, int offset, const struct usbipx_framing *fr,
+static void usbipx_dissect_pdu(tvbuff_t *tvb, int offset, const struct uip_frame *fr,
                                packet_info *pinfo, proto_tree *tree, uint32_t conn_id)
 {
     uint32_t index = usbipx_next_index(pinfo, true);
@@ -814,34 +735,38 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     usbipx_tcpgap_track(&c->tcp[side], pinfo, data);
     usbipx_tcpgap_show(tvb, pinfo, tree);
     while (offset < total) {
-        struct usbipx_framing fr;
-        switch (usbipx_frame_at(tvb, offset, side, pinfo, conv->conv_index, &fr)) {
-        case USBIPX_PDU:
+        struct uip_frame fr;
+        /* Before the direction's first PDU (a capture joined mid-stream) a header must
+         * validate whole; after one, the core frames what it can and says what is wrong. */
+        bool before_first = !c->first_pdu_frame[side] || pinfo->num < c->first_pdu_frame[side] ||
+                            (pinfo->num == c->first_pdu_frame[side] && usbipx_next_index(pinfo, false) == 1);
+        switch (usbipx_frame_at(tvb, offset, side, !before_first, pinfo, conv->conv_index, &fr)) {
+        case UIP_FRAME_PDU:
             if (!c->first_pdu_frame[side])
                 c->first_pdu_frame[side] = pinfo->num;
             usbipx_dissect_pdu(tvb, offset, &fr, pinfo, tree, conv->conv_index);
             offset += (int)fr.length;
             break;
-        case USBIPX_NEED_MORE:
+        case UIP_FRAME_NEED_MORE: {
+            uint32_t missing = fr.length ? (uint32_t)fr.length : DESEGMENT_ONE_MORE_SEGMENT;
             if (usbipx_desegment && pinfo->can_desegment) {
                 pinfo->desegment_offset = offset;
-                pinfo->desegment_len = fr.length;
+                pinfo->desegment_len = missing;
                 return total;
             }
             proto_item *ti = proto_tree_add_item(tree, hf_skipped, tvb, offset, -1, ENC_NA);
-            if (fr.length == DESEGMENT_ONE_MORE_SEGMENT)
+            if (missing == DESEGMENT_ONE_MORE_SEGMENT)
                 expert_add_info_format(pinfo, ti, &ei_truncated,
                                        "PDU continues in the next segment; enable TCP reassembly");
             else
                 expert_add_info_format(pinfo, ti, &ei_truncated,
                                        "PDU continues in the next segment (%u bytes missing); enable TCP reassembly",
-                                       fr.length);
+                                       missing);
             return total;
-        case USBIPX_INVALID: {
+        }
+        case UIP_FRAME_INVALID: {
             int next;
             bool found = usbipx_resync(tvb, offset + 1, side, &next);
-            bool before_first = !c->first_pdu_frame[side] || pinfo->num < c->first_pdu_frame[side] ||
-                                (pinfo->num == c->first_pdu_frame[side] && usbipx_next_index(pinfo, false) == 1);
             usbipx_add_skipped(tvb, offset, next - offset, fr.check, before_first, pinfo, tree);
             if (!found && next < total && usbipx_desegment && pinfo->can_desegment) {
                 pinfo->desegment_offset = next;
@@ -861,11 +786,11 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
 /* Heuristic: the bytes start with an OP header or a URB header that validates. */
 static usbipx_heur_result usbipx_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    int sender = usbipx_sender_of(tvb);
-    if (sender < 0)
-        return false;
     unsigned avail = tvb_captured_length(tvb);
     const uint8_t *p = tvb_get_ptr(tvb, 0, (int)avail);
+    int sender = uip_sender_of(p, avail);
+    if (sender < 0)
+        return false;
     uint64_t len = 0, need = 0;
     /* An OP header that validates is signature enough even when the message goes on in the
      * next segment (usbip sends OP_REQ_IMPORT's header and busid separately). */
@@ -967,8 +892,8 @@ void proto_register_usbipx(void)
         {&hf_xfer_type, {"Transfer type", "usbipx.transfer_type", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_depth_dev, {"Outstanding URBs on the device", "usbipx.depth.device", FT_UINT32, BASE_DEC, NULL, 0, "queue depth after this PDU", HFILL}},
         {&hf_depth_ep, {"Outstanding URBs on the endpoint", "usbipx.depth.endpoint", FT_UINT32, BASE_DEC, NULL, 0, "queue depth of the endpoint and direction after this PDU", HFILL}},
-        {&hf_depth_dev_submit, {"Device queue depth at submit", "usbipx.depth.device_at_submit", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL}},
-        {&hf_depth_ep_submit, {"Endpoint queue depth at submit", "usbipx.depth.endpoint_at_submit", FT_UINT32, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_depth_dev_submit, {"Device queue depth at submit", "usbipx.depth.device_at_submit", FT_UINT32, BASE_DEC, NULL, 0, "outstanding URBs of the device when this URB was submitted, itself included (on its CMD_SUBMIT and its RET_SUBMIT)", HFILL}},
+        {&hf_depth_ep_submit, {"Endpoint queue depth at submit", "usbipx.depth.endpoint_at_submit", FT_UINT32, BASE_DEC, NULL, 0, "outstanding URBs of the endpoint and direction when this URB was submitted, itself included", HFILL}},
         {&hf_since_prev, {"Time since previous URB on endpoint", "usbipx.since_prev", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_skipped, {"Unparsed bytes", "usbipx.skipped", FT_BYTES, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_skip_reason, {"Reason", "usbipx.skipped.reason", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
@@ -987,6 +912,7 @@ void proto_register_usbipx(void)
         {&ei_op_failed, {"usbipx.expert.op_failed", PI_RESPONSE_CODE, PI_WARN, "OP request failed", EXPFILL}},
         {&ei_iso_mismatch, {"usbipx.expert.iso_mismatch", PI_MALFORMED, PI_WARN, "Isochronous packet lengths inconsistent with the URB", EXPFILL}},
         {&ei_truncated, {"usbipx.expert.truncated", PI_REASSEMBLE, PI_WARN, "PDU not complete", EXPFILL}},
+        {&ei_bad_header, {"usbipx.expert.bad_header", PI_MALFORMED, PI_WARN, "Header field out of range", EXPFILL}},
         {&ei_mid_stream, {"usbipx.expert.mid_stream", PI_UNDECODED, PI_NOTE, "Capture starts mid-stream", EXPFILL}},
         {&ei_data_missing, {"usbipx.expert.data_missing", PI_REASSEMBLE, PI_WARN, "Transfer data lost in a TCP gap", EXPFILL}},
     };

@@ -69,8 +69,6 @@ void usbipx_expert_cmd_submit(packet_info *pinfo, proto_item *pi, const struct u
 {
     if (u->frame_unlink) {
         expert_add_info(pinfo, pi, &ei_unlinked);
-        if (end_known && !u->finished && !u->frame_unlink_ret)
-            expert_add_info(pinfo, pi, &ei_unlink_unanswered);
         return;
     }
     if (!end_known || (u->finished && u->outcome != UIP_URB_PENDING_AT_END &&
@@ -104,11 +102,14 @@ void usbipx_expert_ret_submit(packet_info *pinfo, proto_item *pi, proto_item *st
         expert_add_info(pinfo, pi, &ei_slow_control);
 }
 
-void usbipx_expert_cmd_unlink(packet_info *pinfo, proto_item *pi, const struct usbipx_urb *victim)
+void usbipx_expert_cmd_unlink(packet_info *pinfo, proto_item *pi, const struct usbipx_urb *victim,
+                              bool end_known)
 {
-    if (!victim || !victim->frame_submit || !usbipx_is_control(victim))
+    if (!victim || !victim->frame_submit)
         return;
     uint64_t waited = victim->t_unlink_ns - victim->t_submit_ns;
-    if (waited + USBIPX_TIMEOUT_SLACK_NS >= USBIPX_CONTROL_TIMEOUT_NS)
+    if (usbipx_is_control(victim) && waited + USBIPX_TIMEOUT_SLACK_NS >= USBIPX_CONTROL_TIMEOUT_NS)
         expert_add_info(pinfo, pi, &ei_timeout_unlink);
+    if (end_known && !victim->finished && !victim->frame_unlink_ret)
+        expert_add_info(pinfo, pi, &ei_unlink_unanswered);
 }

@@ -83,7 +83,9 @@ void usbipx_expert_cmd_submit(packet_info *pinfo, proto_item *pi, const struct u
 /* u: the answered URB, or NULL when its request is not in the capture. */
 void usbipx_expert_ret_submit(packet_info *pinfo, proto_item *pi, proto_item *status_item,
                               int32_t status, const struct usbipx_urb *u);
-void usbipx_expert_cmd_unlink(packet_info *pinfo, proto_item *pi, const struct usbipx_urb *victim);
+/* end_known: every frame has been seen, so "no answer" is final. */
+void usbipx_expert_cmd_unlink(packet_info *pinfo, proto_item *pi, const struct usbipx_urb *victim,
+                              bool end_known);
 
 /* usbipx-usb.c: hand the URB's setup and data to Wireshark's USB dissector. */
 void usbipx_usb_register_prefs(module_t *m);

@@ -155,6 +155,9 @@ def main():
                 errors.append(f"seqnum {seq}: RET_SUBMIT in {com} links to {field(ret, 'usbipx.request_in')}, not {sub}")
             elif sub and int(field(ret, "usbipx.urb.ep")) != int(r["endpoint"]):
                 errors.append(f"seqnum {seq}: RET_SUBMIT in {com} says usbipx.urb.ep {field(ret, 'usbipx.urb.ep')}")
+            elif sub and int(field(ret, "usbipx.depth.device_at_submit") or -1) != int(r["queue_depth_device"]):
+                errors.append(f"seqnum {seq}: RET_SUBMIT in {com} says it queued behind "
+                              f"{field(ret, 'usbipx.depth.device_at_submit')}, the analyzer {r['queue_depth_device']}")
     if checked == 0:
         errors.append("no URB compared: the analyzer found none")
     # The tracker's anomalies: the plugin warns of each as often as the analyzer counts it.
