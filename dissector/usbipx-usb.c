@@ -48,6 +48,26 @@ static void usbipx_put(uint8_t *hdr, int off, const void *v, size_t n)
     memcpy(hdr + off, v, n);
 }
 
+/* Class dissectors may prepend to the Info column past the fence (Wireshark's SCSI puts a
+ * READ CAPACITY's size first) or replace it (its "[SCSI transfer limited ...]"): put the
+ * USB/IP summary, ours, back in front of what they wrote. */
+static void usbipx_keep_info_first(packet_info *pinfo, const char *ours)
+{
+    const char *now = col_get_text(pinfo->cinfo, COL_INFO);
+    if (!ours || !now || g_str_has_prefix(now, ours))
+        return;
+    GString *theirs = g_string_new(now);
+    const char *at = strstr(theirs->str, ours);
+    if (at)
+        g_string_erase(theirs, at - theirs->str, (gssize)strlen(ours));
+    char *info = g_strconcat(ours, g_strstrip(theirs->str), NULL);
+    col_clear_fence(pinfo->cinfo, COL_INFO);
+    col_add_str(pinfo->cinfo, COL_INFO, info);
+    col_set_fence(pinfo->cinfo, COL_INFO);
+    g_free(info);
+    g_string_free(theirs, TRUE);
+}
+
 void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_info *pinfo,
                         proto_tree *tree, uint32_t conn_id, const struct uip_header *hdr,
                         const struct usbipx_pdu *rec)
@@ -104,6 +124,7 @@ void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_inf
     uint32_t srcport = pinfo->srcport, destport = pinfo->destport;
     col_append_str(pinfo->cinfo, COL_INFO, " ");
     col_set_fence(pinfo->cinfo, COL_INFO);
+    char *ours = g_strdup(col_get_text(pinfo->cinfo, COL_INFO));
     TRY {
         call_dissector_only(usb_mmapped_handle, usb_tvb, pinfo, tree, NULL);
     }
@@ -111,6 +132,8 @@ void usbipx_usb_handoff(tvbuff_t *tvb, int data_offset, int data_len, packet_inf
         show_exception(usb_tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
     }
     ENDTRY;
+    usbipx_keep_info_first(pinfo, ours);
+    g_free(ours);
     copy_address_shallow(&pinfo->src, &src);
     copy_address_shallow(&pinfo->dst, &dst);
     copy_address_shallow(&pinfo->net_src, &net_src);
