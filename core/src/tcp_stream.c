@@ -45,6 +45,7 @@ struct uip_tcp_conn {
     struct uip_tcp_dir dir[2]; /* by orientation */
     bool syn_seen[2];
     bool closed;
+    struct uip_conn_end first_fin; /* by -1 until a FIN came */
     uint32_t conn_id;
 };
 
@@ -137,6 +138,16 @@ static void uip_make_key(const struct uip_ip_packet *ip, struct uip_tcp_key *k, 
     memcpy(k->addr[!*orient], ip->dst, (size_t)n);
     k->port[*orient] = ip->sport;
     k->port[!*orient] = ip->dport;
+}
+
+const char *uip_conn_end_name(enum uip_conn_end_kind k)
+{
+    switch (k) {
+    case UIP_END_CLOSED: return "closed";
+    case UIP_END_RESET: return "reset";
+    case UIP_END_OPEN: return "open";
+    default: return "not ended";
+    }
 }
 
 static enum uip_side uip_side_of(const struct uip_tcp_conn *c, int orient)
@@ -321,11 +332,32 @@ static bool uip_window_resumed(struct uip_tcp_dir *d, uint32_t seq, uint32_t len
     return seq == d->next && (int32_t)(d->edge - d->next) > 0;
 }
 
-static void uip_close_conn(struct uip_tcp_table *t, struct uip_tcp_conn *c, bool reset,
+/* How c ends: reset by side reset_by (or -1), or closed by FINs, or open at the capture's end. */
+static void uip_note_end(struct uip_tcp_table *t, const struct uip_tcp_conn *c, int reset_by,
+                         bool at_end, uint64_t ts, uint64_t frame)
+{
+    if (!c->conn_id || c->conn_id > t->infos->len)
+        return;
+    struct uip_conn_info *info = g_ptr_array_index(t->infos, c->conn_id - 1);
+    if (reset_by >= 0) {
+        info->end = (struct uip_conn_end){UIP_END_RESET, reset_by, ts, frame};
+        return;
+    }
+    info->end = c->first_fin;
+    info->end.kind = at_end ? UIP_END_OPEN : UIP_END_CLOSED;
+    if (c->first_fin.by < 0) {
+        info->end.ts_ns = ts;
+        info->end.frame = frame;
+    }
+}
+
+static void uip_close_conn(struct uip_tcp_table *t, struct uip_tcp_conn *c, int reset_by,
                            bool at_end, uint64_t ts, uint64_t frame)
 {
     if (c->closed)
         return;
+    uip_note_end(t, c, reset_by, at_end, ts, frame);
+    bool reset = reset_by >= 0;
     for (int o = 0; o < 2; o++)
         while (c->dir[o].ooo)
             uip_skip_to_buffered(t, c, o, ts, frame);
@@ -368,6 +400,7 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
             return;
         }
         c->key = key;
+        c->first_fin.by = -1;
         g_hash_table_insert(t->conns, &c->key, c);
         if (to_port || from_port) {
             c->client_orient = to_port ? orient : !orient;
@@ -415,12 +448,15 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
     /* exactly at the edge: a sender with TCP_NODELAY (usbip sets it) fills the window it has */
     if (ip->payload_len && d->edge_known && d->next == d->edge)
         d->at_edge = true;
-    if (ip->flags & UIP_TCP_FIN)
+    if (ip->flags & UIP_TCP_FIN) {
         d->fin = true;
+        if (c->first_fin.by < 0)
+            c->first_fin = (struct uip_conn_end){UIP_END_CLOSED, uip_side_of(c, orient), ts, frame};
+    }
     if (ip->flags & UIP_TCP_RST)
-        uip_close_conn(t, c, true, false, ts, frame);
+        uip_close_conn(t, c, uip_side_of(c, orient), false, ts, frame);
     else if (c->dir[0].fin && c->dir[1].fin && !c->dir[0].ooo && !c->dir[1].ooo)
-        uip_close_conn(t, c, false, false, ts, frame);
+        uip_close_conn(t, c, -1, false, ts, frame);
 }
 
 static gint uip_conn_cmp(gconstpointer pa, gconstpointer pb)
@@ -444,6 +480,6 @@ void uip_tcp_table_finish(struct uip_tcp_table *t, uint64_t ts, uint64_t frame)
     }
     g_ptr_array_sort(open, uip_conn_cmp); /* close in connection order so reports are stable */
     for (guint i = 0; i < open->len; i++)
-        uip_close_conn(t, g_ptr_array_index(open, i), false, true, ts, frame);
+        uip_close_conn(t, g_ptr_array_index(open, i), -1, true, ts, frame);
     g_ptr_array_free(open, TRUE);
 }

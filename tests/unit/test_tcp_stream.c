@@ -416,3 +416,50 @@ Test(tcp_stream, window_waits_need_both_syns_and_scale_only_when_both_announce_i
     cr_assert_eq(r.waits, 0);
     uip_tcp_table_free(t);
 }
+
+/* How each connection ended: who sent the first FIN or the RST, and when. */
+Test(tcp_stream, the_end_of_a_connection_says_who_ended_it_and_when)
+{
+    struct rec r;
+    struct uip_tcp_table *t = table(&r, 3240, false, 64);
+    handshake(t, &r);
+    seg_at(t, &r, false, 3240, SISN + 1, 0x11, "", -1, 10); /* the server's FIN first */
+    seg_at(t, &r, true, 3240, CISN + 1, 0x11, "", -1, 12);
+    const struct uip_conn_info *c = uip_tcp_table_conn(t, 1);
+    cr_assert_eq(c->end.kind, UIP_END_CLOSED);
+    cr_assert_eq(c->end.by, UIP_SIDE_SERVER);
+    cr_assert_eq(c->end.ts_ns, 10);
+    cr_assert_eq(c->end.frame, 4);
+    uip_tcp_table_free(t);
+
+    t = table(&r, 3240, false, 64);
+    handshake(t, &r);
+    seg(t, &r, true, CISN + 1, "data", 8);
+    seg_at(t, &r, true, 3240, CISN + 5, 0x04, "", -1, 9); /* the client resets */
+    c = uip_tcp_table_conn(t, 1);
+    cr_assert_eq(c->end.kind, UIP_END_RESET);
+    cr_assert_eq(c->end.by, UIP_SIDE_CLIENT);
+    cr_assert_eq(c->end.ts_ns, 9);
+    uip_tcp_table_free(t);
+
+    t = table(&r, 3240, false, 64);
+    handshake(t, &r);
+    c = uip_tcp_table_conn(t, 1);
+    cr_assert_eq(c->end.kind, UIP_END_NONE, "not ended while it goes on");
+    seg_at(t, &r, true, 3240, CISN + 1, 0x11, "", -1, 10); /* half-closed by the client */
+    uip_tcp_table_finish(t, 30, 7);
+    c = uip_tcp_table_conn(t, 1);
+    cr_assert_eq(c->end.kind, UIP_END_OPEN);
+    cr_assert_eq(c->end.by, UIP_SIDE_CLIENT);
+    cr_assert_eq(c->end.ts_ns, 10, "the FIN's time");
+    uip_tcp_table_free(t);
+
+    t = table(&r, 3240, false, 64);
+    handshake(t, &r);
+    uip_tcp_table_finish(t, 30, 7);
+    c = uip_tcp_table_conn(t, 1);
+    cr_assert_eq(c->end.kind, UIP_END_OPEN);
+    cr_assert_eq(c->end.by, -1);
+    cr_assert_eq(c->end.ts_ns, 30, "the capture's end");
+    uip_tcp_table_free(t);
+}

@@ -30,6 +30,22 @@ enum uip_ignore_reason {
 };
 const char *uip_ignore_reason_name(enum uip_ignore_reason r);
 
+/* How a connection ended (uip_conn_info.end, set when it closes). */
+enum uip_conn_end_kind {
+    UIP_END_NONE = 0, /* not ended yet */
+    UIP_END_CLOSED,   /* FIN both ways */
+    UIP_END_RESET,    /* RST */
+    UIP_END_OPEN,     /* still open when the capture ended (half-closed when by is set) */
+};
+const char *uip_conn_end_name(enum uip_conn_end_kind k); /* "closed", "reset", "open" */
+
+struct uip_conn_end {
+    enum uip_conn_end_kind kind;
+    int by;          /* enum uip_side that sent the first FIN or the RST; -1 when neither did */
+    uint64_t ts_ns;  /* that packet's time and number; for an open connection without */
+    uint64_t frame;  /* a FIN, the capture's last packet */
+};
+
 struct uip_conn_info {
     uint32_t conn_id;      /* 1-based, in order of first packet */
     int family;            /* 4 or 6 */
@@ -41,6 +57,7 @@ struct uip_conn_info {
     bool detected;         /* USB/IP recognised by content (not by port) */
     uint64_t ts_ns;
     uint64_t frame;
+    struct uip_conn_end end;
 };
 
 /* A usbmon record (LINKTYPE_USB_LINUX 189 or USB_LINUX_MMAPPED 220), host order decoded. */
