@@ -36,6 +36,7 @@ static const uint64_t plot_default_rtts_ns[] = {0, 1000000, 2000000, 5000000, 10
 struct run {
     struct analysis *analysis;
     struct classview *classview;
+    struct conn_ends *conn_ends;
     struct timeline *timeline;
     struct whatif_set *whatif;
     bool whatif_out_of_memory;
@@ -118,6 +119,7 @@ static void on_urb(void *user, const struct uip_urb *u)
     struct run *r = user;
     analysis_urb(r->analysis, u);
     classview_urb(r->classview, u);
+    conn_ends_urb(r->conn_ends, u);
     if (r->whatif && !whatif_set_urb(r->whatif, u))
         r->whatif_out_of_memory = true;
     if (r->plots)
@@ -157,6 +159,7 @@ static void run_free(struct run *r)
 {
     analysis_free(r->analysis);
     classview_free(r->classview);
+    conn_ends_free(r->conn_ends);
     timeline_free(r->timeline);
     whatif_set_free(r->whatif);
     plot_set_free(r->plots);
@@ -294,6 +297,7 @@ int main(int argc, char **argv)
     }
     struct run run = {.analysis = analysis_new(),
                       .classview = classview_new(),
+                      .conn_ends = conn_ends_new(),
                       .timeline = timeline ? timeline_new((uint64_t)(interval * 1e9)) : NULL,
                       .whatif = whatif || plot_dir ? whatif_set_new() : NULL,
                       .plots = plot_dir ? plot_set_new() : NULL};
@@ -325,7 +329,7 @@ int main(int argc, char **argv)
     analysis_sort(run.analysis);
     classview_finish(run.classview);
     struct report_input in = {.capture_path = path, .analysis = run.analysis, .stats = &st,
-                              .classview = run.classview,
+                              .classview = run.classview, .conn_ends = run.conn_ends,
                               .session = s, .read_error = rc == UIP_OK ? NULL : err,
                               .timeline = run.timeline, .whatif = whatif ? run.whatif : NULL,
                               .whatif_rtts_ns = whatif_rtts, .n_whatif_rtts = n_whatif_rtts};

@@ -232,8 +232,14 @@ void report_text(FILE *out, const struct report_input *in)
             st->capture.connections,
             st->capture.last_ts_ns > st->capture.first_ts_ns
                 ? secs(st->capture.last_ts_ns - st->capture.first_ts_ns) : 0.0);
-    for (unsigned i = 0; i < analysis_n_devices(in->analysis); i++)
-        text_device(out, in, analysis_device_at(in->analysis, i));
+    unsigned n_dev = analysis_n_devices(in->analysis);
+    for (unsigned i = 0; i < n_dev; i++) {
+        const struct dev_stats *d = analysis_device_at(in->analysis, i);
+        text_device(out, in, d);
+        if (i + 1 == n_dev || analysis_device_at(in->analysis, i + 1)->conn_id != d->conn_id)
+            conn_ends_text(out, in->conn_ends, is_usbmon(in, d) ? NULL : in->session, in->analysis,
+                           d->conn_id, st->capture.first_ts_ns);
+    }
 
     fprintf(out, "\nAccounting: %" PRIu64 " stream bytes, %" PRIu64 " parsed in %" PRIu64
                  " PDUs, %" PRIu64 " skipped",
@@ -347,7 +353,9 @@ void report_json(FILE *out, const struct report_input *in)
         }
         fprintf(out, "}");
     }
-    fprintf(out, "],\"accounting\":{\"stream_bytes\":%" PRIu64 ",\"parsed_bytes\":%" PRIu64
+    fprintf(out, "],\"connection_ends\":");
+    conn_ends_json(out, in->conn_ends, in->session, in->analysis, st->capture.first_ts_ns);
+    fprintf(out, ",\"accounting\":{\"stream_bytes\":%" PRIu64 ",\"parsed_bytes\":%" PRIu64
                  ",\"pdus\":%" PRIu64 ",\"skipped_bytes\":{",
             st->capture.stream_bytes, st->framing.bytes_parsed, st->framing.pdus);
     for (int r = 0; r < UIP_SKIP__COUNT; r++) {

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include "classview.h"
+#include "conn_end.h"
 #include "stats.h"
 #include "timeline.h"
 #include "whatif_report.h"
@@ -17,6 +18,7 @@ struct report_input {
     const struct uip_session *session;
     const char *read_error; /* non-NULL when the capture was corrupt part-way */
     const struct classview *classview; /* the class-level view of every device */
+    const struct conn_ends *conn_ends;  /* how each connection ended */
     const struct timeline *timeline; /* non-NULL with --timeline */
     const struct whatif_set *whatif; /* non-NULL with --what-if */
     const uint64_t *whatif_rtts_ns;  /* the --what-if round trips */

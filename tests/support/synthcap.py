@@ -30,17 +30,19 @@ def ipv4_tcp(src_port, dst_port, seq, payload, flags=0x18, proto=6, to_server=No
 class Conv:
     """A USB/IP conversation: client port 40000 -> server port (3240), from its handshake."""
 
-    def __init__(self, handshake=True, server_port=3240):
+    def __init__(self, handshake=True, server_port=3240, client_port=40000, t0=1_700_000_000_000_000):
         self.server_port = server_port
+        self.client_port = client_port
         self.seq = {0: 1000, 1: 5000}
-        self.t = 1_700_000_000_000_000
+        self.t = t0
         self.out = bytearray(pcap_header())
         if handshake:
             self.frame(0, b"", 0x02, advance=1)
             self.frame(1, b"", 0x12, advance=1)
 
     def frame(self, side, payload, flags=0x18, advance=None, seq=None, cut=None):
-        sport, dport = (40000, self.server_port) if side == 0 else (self.server_port, 40000)
+        sport, dport = ((self.client_port, self.server_port) if side == 0
+                        else (self.server_port, self.client_port))
         s = self.seq[side] if seq is None else seq
         pkt = ipv4_tcp(sport, dport, s, payload, flags, to_server=side == 0)
         if cut is not None:
@@ -59,9 +61,9 @@ def op(code, status=0, body=b""):
     return struct.pack(">HHI", 0x0111, code, status) + body
 
 
-def device_record():
+def device_record(vid=0x46f4, pid=1):
     return (b"/sys/devices/usb1/1-1".ljust(256, b"\0") + b"1-1".ljust(32, b"\0") +
-            struct.pack(">IIIHHHBBBBBB", 1, 2, 3, 0x46f4, 1, 0, 0, 0, 0, 1, 1, 1))
+            struct.pack(">IIIHHHBBBBBB", 1, 2, 3, vid, pid, 0, 0, 0, 0, 1, 1, 1))
 
 
 def cmd_submit(seq, direction, ep, length, np=0, setup=b"\0" * 8, devid=0x10002, data=None):
@@ -75,10 +77,10 @@ def ret_submit(seq, status, actual, np=0, data=b"", error_count=0):
     return struct.pack(">IIIIIiiiIi", 3, seq, 0, 0, 0, status, actual, 0, np, error_count) + b"\0" * 8 + data
 
 
-def imported(server_port=3240):
-    c = Conv(server_port=server_port)
+def imported(server_port=3240, client_port=40000, vid=0x46f4, pid=1, t0=1_700_000_000_000_000):
+    c = Conv(server_port=server_port, client_port=client_port, t0=t0)
     c.send(0, op(0x8003, 0, b"1-1".ljust(32, b"\0")))
-    c.send(1, op(0x0003, 0, device_record()))
+    c.send(1, op(0x0003, 0, device_record(vid, pid)))
     return c
 
 # ---- the catalogue ---------------------------------------------------------------------------

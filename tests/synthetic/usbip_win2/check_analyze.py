@@ -69,6 +69,11 @@ def check_reports(tool, source, synthetic, manifest, errors):
     if acc["pdus"] != manifest["pdus"]:
         errors.append(f"synthetic: {acc['pdus']} PDUs framed, the session has {manifest['pdus']}")
     check_hid(src, syn, manifest, errors)
+    # The URBs a connection's end caught, under the source session's seqnums.
+    source_seqnum = {u["seqnum"]: u["source_seqnum"] for u in manifest["urbs"]}
+    for end in syn["connection_ends"]:
+        for u in end["outstanding_urbs"]:
+            u["seqnum"] = source_seqnum.get(u["seqnum"], -1)
     for doc in (src, syn):
         doc.pop("capture")
     errors += [f"report differs from the source's: {d}" for d in differences(src, syn)[:20]]

@@ -314,7 +314,7 @@ def urb_rows(client, server, cpdus, spdus, renum, recs):
     for p in cpdus:
         if p.get("command") == CMD_SUBMIT:
             frame, t = at(client, p)
-            urbs[p["seqnum"]] = {"seqnum": renum[p["seqnum"]], "ep": p["ep"],
+            urbs[p["seqnum"]] = {"seqnum": renum[p["seqnum"]], "source_seqnum": p["seqnum"], "ep": p["ep"],
                                  "direction": "in" if p["direction"] == 1 else "out",
                                  "transfer_buffer_length": p["win2_tbl"], "submit_frame": frame,
                                  "submit_us": t, "complete_frame": 0, "unlink_seqnum": 0}
