@@ -113,15 +113,6 @@ const char *usbipx_status_text(int32_t status)
 
 /* ---- connection state ------------------------------------------------------------------------ */
 
-/* Which peer is the server, learned from the port or from the first PDU seen. */
-struct usbipx_conv {
-    bool server_known;
-    address server_addr;
-    uint32_t server_port;
-    uint32_t first_pdu_frame[2]; /* per side: frame of the first PDU framed (first pass) */
-    struct usbipx_tcpgap tcp[2];  /* per side: what TCP has handed over (first pass) */
-};
-
 static struct usbipx_conv *usbipx_conv_get(packet_info *pinfo, conversation_t **conv_out)
 {
     conversation_t *conv = find_or_create_conversation(pinfo);
@@ -161,14 +152,13 @@ static int usbipx_side(packet_info *pinfo, struct usbipx_conv *c, tvbuff_t *tvb)
                 return -1;
         }
     }
-    bool from_server = pinfo->srcport == c->server_port && addresses_equal(&pinfo->src, &c->server_addr);
-    return from_server ? UIP_SIDE_SERVER : UIP_SIDE_CLIENT;
+    return usbipx_conv_from_server(c, pinfo) ? UIP_SIDE_SERVER : UIP_SIDE_CLIENT;
 }
 
 /* usbipd-win's own captures (Usbipd/PcapNg.cs) keep URBs as usbmon records on an interface named
  * "USB" and write each unlink as a raw IPv4/TCP packet on one named "UNLINK": on that interface the
  * URB an unlink names, and the request a RET_UNLINK answers, are in the other one. */
-static bool usbipx_is_usbipd_win_unlink(packet_info *pinfo)
+bool usbipx_is_usbipd_win_unlink(packet_info *pinfo)
 {
     if (!pinfo->rec || !(pinfo->rec->presence_flags & WTAP_HAS_INTERFACE_ID))
         return false;
@@ -744,6 +734,7 @@ static int usbipx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         case UIP_FRAME_PDU:
             if (!c->first_pdu_frame[side])
                 c->first_pdu_frame[side] = pinfo->num;
+            c->urbs_seen |= !fr.is_op;
             usbipx_dissect_pdu(tvb, offset, &fr, pinfo, tree, conv->conv_index);
             offset += (int)fr.length;
             break;
@@ -885,7 +876,7 @@ void proto_register_usbipx(void)
         {&hf_victim_in, {"Unlinked URB submitted in", "usbipx.victim_in", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_victim_answered_in, {"Unlinked URB answered in", "usbipx.victim_answered_in", FT_FRAMENUM, BASE_NONE, NULL, 0, "its RET_SUBMIT came anyway: the unlink was too late", HFILL}},
         {&hf_unlink_latency, {"Unlink latency", "usbipx.unlink_latency", FT_RELATIVE_TIME, BASE_NONE, NULL, 0, NULL, HFILL}},
-        {&hf_outcome, {"URB outcome", "usbipx.outcome", FT_STRING, BASE_NONE, NULL, 0, "completed, unlinked, unlink-too-late, pending-at-end, no-submit", HFILL}},
+        {&hf_outcome, {"URB outcome", "usbipx.outcome", FT_STRING, BASE_NONE, NULL, 0, "completed, unlinked, unlink-too-late, pending-at-end, connection-closed, no-submit", HFILL}},
         {&hf_urb_devid, {"URB device id", "usbipx.urb.devid", FT_UINT32, BASE_HEX, NULL, 0, "the URB's device (from its CMD_SUBMIT on an answer)", HFILL}},
         {&hf_urb_ep, {"URB endpoint", "usbipx.urb.ep", FT_UINT32, BASE_DEC, NULL, 0, "the URB's endpoint (from its CMD_SUBMIT on an answer)", HFILL}},
         {&hf_urb_direction, {"URB direction", "usbipx.urb.direction", FT_UINT32, BASE_CUSTOM, CF_FUNC(usbipx_fmt_direction), 0, "the URB's direction (from its CMD_SUBMIT on an answer)", HFILL}},
@@ -923,6 +914,7 @@ void proto_register_usbipx(void)
     expert_module_t *em = expert_register_protocol(proto_usbipx);
     expert_register_field_array(em, ei, array_length(ei));
     usbipx_tcpgap_register(proto_usbipx, em);
+    usbipx_connend_register(proto_usbipx, em);
 
     module_t *m = prefs_register_protocol(proto_usbipx, NULL);
     prefs_register_bool_preference(m, "desegment",
@@ -943,4 +935,5 @@ void proto_reg_handoff_usbipx(void)
     heur_dissector_add("tcp", usbipx_heur, "USB/IP over TCP on any port (usbip-toolkit)",
                        "usbipx_tcp", proto_usbipx, HEURISTIC_ENABLE);
     usbipx_usb_register();
+    usbipx_connend_handoff();
 }

@@ -20,7 +20,7 @@
 static expert_field ei_status_error = EI_INIT, ei_stall = EI_INIT, ei_protocol_stall = EI_INIT;
 static expert_field ei_unlinked = EI_INIT, ei_timeout_unlink = EI_INIT, ei_after_timeout = EI_INIT;
 static expert_field ei_slow_control = EI_INIT, ei_no_answer = EI_INIT, ei_in_waiting = EI_INIT;
-static expert_field ei_unlink_unanswered = EI_INIT;
+static expert_field ei_unlink_unanswered = EI_INIT, ei_closed_outstanding = EI_INIT;
 
 /* Control answers slower than this show a slow round trip (preference usbipx.slow_control_ms). */
 static unsigned usbipx_slow_control_ms = 100;
@@ -49,6 +49,9 @@ void usbipx_expert_register(module_t *prefs, expert_module_t *em)
                          "Request with no answer by the end of the capture", EXPFILL}},
         {&ei_in_waiting, {"usbipx.expert.in_waiting", PI_SEQUENCE, PI_NOTE,
                           "IN URB still waiting for data at the end of the capture", EXPFILL}},
+        {&ei_closed_outstanding, {"usbipx.expert.closed_outstanding", PI_SEQUENCE, PI_NOTE,
+                                  "URB outstanding when the connection ended (the segment that "
+                                  "ended it says who ended it and why)", EXPFILL}},
         {&ei_unlink_unanswered, {"usbipx.expert.unlink_unanswered", PI_SEQUENCE, PI_WARN,
                                  "Unlinked URB whose unlink was never answered by the end of the capture",
                                  EXPFILL}},
@@ -71,8 +74,11 @@ void usbipx_expert_cmd_submit(packet_info *pinfo, proto_item *pi, const struct u
         expert_add_info(pinfo, pi, &ei_unlinked);
         return;
     }
-    if (!end_known || (u->finished && u->outcome != UIP_URB_PENDING_AT_END &&
-                       u->outcome != UIP_URB_CONNECTION_CLOSED))
+    if (u->finished && u->outcome == UIP_URB_CONNECTION_CLOSED) {
+        expert_add_info(pinfo, pi, &ei_closed_outstanding);
+        return;
+    }
+    if (!end_known || (u->finished && u->outcome != UIP_URB_PENDING_AT_END))
         return;
     /* An IN URB on a bulk, interrupt or isochronous endpoint waits for the device to have data
      * (a keyboard's next key press): normal. A control request or an OUT transfer is answered at

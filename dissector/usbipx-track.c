@@ -121,3 +121,14 @@ void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx
     uip_tracker_pdu(state->tracker, conn_id, pdu);
     state->current = NULL;
 }
+
+uint32_t usbipx_track_outstanding(uint32_t conn_id)
+{
+    return state && state->tracker ? uip_tracker_outstanding(state->tracker, conn_id) : 0;
+}
+
+void usbipx_track_conn_closed(uint32_t conn_id, uint64_t ts_ns)
+{
+    if (state && state->tracker)
+        uip_tracker_conn_closed(state->tracker, conn_id, false, ts_ns);
+}

@@ -64,12 +64,38 @@ void usbipx_track_cleanup(void);
 bool usbipx_track_cmd_direction(uint32_t conn_id, uint32_t seqnum, int *direction);
 /* Account for one PDU (first pass only) and fill rec. */
 void usbipx_track_pdu(uint32_t conn_id, const struct uip_pdu *pdu, struct usbipx_pdu *rec);
+/* URBs of the connection still waiting for an answer (first pass). */
+uint32_t usbipx_track_outstanding(uint32_t conn_id);
+/* The connection closed: its outstanding URBs end as connection-closed (first pass). */
+void usbipx_track_conn_closed(uint32_t conn_id, uint64_t ts_ns);
+
+/* usbipx-connend.c: how a connection ended, on the FIN or RST segment that ended it. */
+void usbipx_connend_register(int proto, expert_module_t *em);
+void usbipx_connend_handoff(void);
 
 /* usbipx-tcpgap.c: stream bytes that TCP never handed over, per direction of a conversation. */
 struct usbipx_tcpgap {
     bool known;
     uint32_t next_seq; /* TCP sequence number after the last byte handed over */
 };
+/* packet-usbipx.c: a USB/IP conversation. Which peer is the server is learned from the port or
+ * from the first PDU seen; the rest is first-pass state. */
+struct usbipx_conv {
+    bool server_known;
+    address server_addr;
+    uint32_t server_port;
+    uint32_t first_pdu_frame[2]; /* per side: frame of the first PDU framed */
+    struct usbipx_tcpgap tcp[2];  /* per side: what TCP has handed over */
+    bool urbs_seen;               /* URB traffic: an import got past the set-up exchange */
+    bool fin[2];                  /* per side: its FIN came */
+    bool closed;                  /* FIN both ways or RST: the tracker closed the connection */
+};
+
+static inline bool usbipx_conv_from_server(const struct usbipx_conv *c, const packet_info *pinfo)
+{
+    return pinfo->srcport == c->server_port && addresses_equal(&pinfo->src, &c->server_addr);
+}
+
 void usbipx_tcpgap_register(int proto, expert_module_t *em);
 /* First pass: note a jump in this segment's sequence number (data: TCP's struct tcpinfo). */
 void usbipx_tcpgap_track(struct usbipx_tcpgap *g, packet_info *pinfo, const void *data);
@@ -101,6 +127,9 @@ void usbipx_srt_queue(packet_info *pinfo, const struct usbipx_urb *urb);
 
 /* packet-usbipx.c */
 void proto_register_usbipx(void);
+/* A record of usbipd-win's own capture on its UNLINK interface: a raw IPv4/TCP packet that
+ * holds one unlink (with TCP flags that mean nothing). */
+bool usbipx_is_usbipd_win_unlink(packet_info *pinfo);
 /* The errno name of a negative status ("EPIPE"), or "E?". */
 const char *usbipx_status_text(int32_t status);
 void proto_reg_handoff_usbipx(void);

@@ -546,6 +546,19 @@ bool uip_tracker_lookup_cmd(const struct uip_tracker *t, uint32_t conn_id, uint3
     return true;
 }
 
+uint32_t uip_tracker_outstanding(const struct uip_tracker *t, uint32_t conn_id)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    uint32_t n = 0;
+    g_hash_table_iter_init(&it, t->pending);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const struct uip_pending *p = v;
+        n += p->key.conn_id == conn_id && !p->completed;
+    }
+    return n;
+}
+
 /* ---- usbmon ----------------------------------------------------------------------------------- */
 
 static uint8_t uip_usbmon_type(uint8_t usbmon_type)

@@ -141,8 +141,7 @@ def main():
                 "type": r["type"],
                 "urb.ep": int(r["endpoint"]),
             }
-            if r["outcome"] != "connection-closed":  # the plugin does not follow connection ends
-                got["outcome"], exp["outcome"] = field(c, "usbipx.outcome"), r["outcome"]
+            got["outcome"], exp["outcome"] = field(c, "usbipx.outcome"), r["outcome"]
             if got != exp:
                 errors.append(f"seqnum {seq} (frame {sub}): plugin {got} analyzer {exp}")
             checked += 1

@@ -22,7 +22,7 @@ FAILING = {
     "arduino-300ms": "round trip is this slow",  # every answer 300 ms late: avrdude loses sync
     "sweep-100ms": "round trip is this slow",   # 100 ms added to every answer
     "drops": "never reached USB/IP",            # tcpdump dropped segments
-    "unbind": "no answer",                      # the device went away under a read
+    "unbind": "device disconnects",             # the device went away under a read
 }
 
 

@@ -113,7 +113,8 @@ def layer_list(layers, name):
 
 
 def usbipx_pdus(tshark, capture, extra=(), ooo=True):
-    """Every usbipx PDU of a capture (two-pass), in order: (frame number, time, fields dict).
+    """Every usbipx PDU of a capture (two-pass), in order: (frame number, time, fields dict); the
+    connection-end items on FIN and RST segments are not PDUs and are left out.
     ooo=False: with TCP's default preference (out-of-order segments not reassembled)."""
     p = tshark.run(["-r", capture, "-2", "-T", "json", "--no-duplicate-keys", "-J", "frame usbipx"] + list(extra),
                    ooo=ooo)
@@ -126,7 +127,8 @@ def usbipx_pdus(tshark, capture, extra=(), ooo=True):
         frame = int(layers["frame"]["frame.number"])
         t = layers["frame"]["frame.time_epoch"]
         for pdu in layer_list(layers, "usbipx"):
-            out.append((frame, t, pdu))
+            if "usbipx.end.by" not in pdu:  # a connection's end on a TCP segment: no PDU
+                out.append((frame, t, pdu))
     return out
 
 

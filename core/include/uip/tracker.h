@@ -159,6 +159,8 @@ uint64_t uip_tracker_unsent_completions(const struct uip_tracker *t);
 /* For the framer: direction and endpoint of an outstanding CMD_SUBMIT. */
 bool uip_tracker_lookup_cmd(const struct uip_tracker *t, uint32_t conn_id, uint32_t seqnum,
                             struct uip_cmd_info *out);
+/* URBs of connection conn_id submitted and not yet answered nor unlinked. */
+uint32_t uip_tracker_outstanding(const struct uip_tracker *t, uint32_t conn_id);
 /* Outstanding URBs of a connection become UIP_URB_CONNECTION_CLOSED (or PENDING_AT_END when at_end). */
 void uip_tracker_conn_closed(struct uip_tracker *t, uint32_t conn_id, bool at_end, uint64_t ts_ns);
 /* Flush everything still outstanding as UIP_URB_PENDING_AT_END. */
