@@ -496,39 +496,15 @@ static void usbipx_add_tracking(tvbuff_t *tvb, packet_info *pinfo, proto_tree *p
         expert_add_info(pinfo, pi, &ei_data_missing);
 }
 
-/* Build the core's view of the PDU at offset for the tracker (first pass). */
+/* The tracker's view of the PDU at offset (first pass). */
 static void usbipx_track(tvbuff_t *tvb, int offset, const struct uip_frame *fr,
-                         packet_info *pinfo, uint32_t conn_id, uint32_t data_off, uint32_t data_len,
-                         uint32_t iso_off, uint32_t iso_count, struct usbipx_pdu *rec)
+                         packet_info *pinfo, uint32_t conn_id, struct usbipx_pdu *rec)
 {
     struct uip_pdu pdu;
-    memset(&pdu, 0, sizeof pdu);
-    pdu.is_op = fr->is_op;
-    pdu.length = fr->length;
-    pdu.ts_ns = pdu.ts_first_ns = usbipx_ns(&pinfo->abs_ts);
-    pdu.frame = pdu.frame_first = pinfo->num;
-    pdu.cmd_direction = fr->cmd_direction;
-    pdu.direction_inferred = fr->direction_inferred;
-    if (fr->is_op) {
-        const uint8_t *p = tvb_get_ptr(tvb, offset, (int)fr->length);
-        pdu.op = fr->op;
-        pdu.op_body = p + UIP_OP_HEADER_SIZE;
-        pdu.op_body_len = fr->length - UIP_OP_HEADER_SIZE;
-    } else {
-        pdu.hdr = fr->hdr;
-        pdu.raw_header = tvb_get_ptr(tvb, offset, UIP_HEADER_SIZE);
-        pdu.check = fr->check;
-        pdu.data_len = pdu.data_kept = data_len;
-        pdu.data = data_len ? tvb_get_ptr(tvb, (int)data_off, (int)data_len) : NULL;
-        if (iso_count) {
-            struct uip_iso_desc *iso = wmem_alloc_array(pinfo->pool, struct uip_iso_desc, iso_count);
-            const uint8_t *ip = tvb_get_ptr(tvb, (int)iso_off, (int)(iso_count * UIP_ISO_DESC_SIZE));
-            for (uint32_t i = 0; i < iso_count; i++)
-                uip_decode_iso_desc(ip + i * UIP_ISO_DESC_SIZE, UIP_ISO_DESC_SIZE, &iso[i]);
-            pdu.iso = iso;
-            pdu.iso_count = iso_count;
-        }
-    }
+    struct uip_iso_desc *iso = fr->iso_count ? wmem_alloc_array(pinfo->pool, struct uip_iso_desc, fr->iso_count)
+                                             : NULL;
+    uip_frame_pdu(fr, tvb_get_ptr(tvb, offset, (int)fr->length), usbipx_ns(&pinfo->abs_ts), pinfo->num,
+                  iso, &pdu);
     usbipx_track_pdu(conn_id, &pdu, rec);
 }
 
@@ -537,7 +513,7 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct uip_frame
                                uint32_t conn_id, struct usbipx_pdu **rec_io)
 {
     const struct uip_header *h = &fr->hdr;
-    uint32_t data_len = 0, np = 0;
+    uint32_t data_len = fr->data_len, iso_count = fr->iso_count;
     proto_item *status_item = NULL;
     proto_tree_add_item(pt, hf_command, tvb, offset + UIP_OFF_COMMAND, 4, ENC_BIG_ENDIAN);
     proto_tree_add_item(pt, hf_seqnum, tvb, offset + UIP_OFF_SEQNUM, 4, ENC_BIG_ENDIAN);
@@ -576,9 +552,6 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct uip_frame
             proto_item *si = proto_tree_add_item(pt, hf_setup, tvb, offset + UIP_OFF_SETUP, UIP_SETUP_SIZE, ENC_NA);
             proto_item_append_text(si, " (unused: not a control URB)");
         }
-        np = h->u.cmd_submit.number_of_packets;
-        if (h->direction == UIP_DIR_OUT)
-            data_len = (uint32_t)h->u.cmd_submit.transfer_buffer_length;
         col_append_sep_fstr(pinfo->cinfo, COL_INFO, " | ", "CMD_SUBMIT seq=%u ep=%u %s len=%d",
                             h->seqnum, h->ep, h->direction ? "IN" : "OUT",
                             h->u.cmd_submit.transfer_buffer_length);
@@ -591,10 +564,7 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct uip_frame
         proto_tree_add_item(pt, hf_num_packets, tvb, offset + UIP_OFF_NUMBER_OF_PACKETS, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_error_count, tvb, offset + UIP_OFF_ERROR_COUNT, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(pt, hf_padding, tvb, offset + UIP_OFF_RET_PADDING, 8, ENC_NA);
-        np = h->u.ret_submit.number_of_packets;
         int32_t status = h->u.ret_submit.status;
-        if (fr->cmd_direction == UIP_DIR_IN && h->u.ret_submit.actual_length > 0)
-            data_len = (uint32_t)h->u.ret_submit.actual_length;
         if (status)
             col_append_sep_fstr(pinfo->cinfo, COL_INFO, " | ", "RET_SUBMIT seq=%u -%s len=%d",
                                 h->seqnum, usbipx_status_text(status), h->u.ret_submit.actual_length);
@@ -627,14 +597,12 @@ static void usbipx_dissect_urb(tvbuff_t *tvb, int offset, const struct uip_frame
         expert_add_info_format(pinfo, pi, &ei_bad_header, "Header field out of range: %s",
                                uip_strerror(fr->check));
 
-    uint32_t iso_count = uip_np_is_iso(np) ? np : 0;
     int data_off = offset + UIP_HEADER_SIZE;
     int iso_off = data_off + (int)data_len;
     struct usbipx_pdu *rec = *rec_io;
     if (!rec && !PINFO_FD_VISITED(pinfo)) {
         rec = wmem_new0(wmem_file_scope(), struct usbipx_pdu);
-        usbipx_track(tvb, offset, fr, pinfo, conn_id, (uint32_t)data_off, data_len, (uint32_t)iso_off,
-                     iso_count, rec);
+        usbipx_track(tvb, offset, fr, pinfo, conn_id, rec);
         *rec_io = rec;
     }
     if (data_len)
@@ -667,7 +635,7 @@ static void usbipx_dissect_pdu(tvbuff_t *tvb, int offset, const struct uip_frame
         usbipx_dissect_op(tvb, offset, fr->length, pinfo, pt, pi);
         if (!rec && !PINFO_FD_VISITED(pinfo)) {
             rec = wmem_new0(wmem_file_scope(), struct usbipx_pdu);
-            usbipx_track(tvb, offset, fr, pinfo, conn_id, 0, 0, 0, 0, rec);
+            usbipx_track(tvb, offset, fr, pinfo, conn_id, rec);
         }
     } else {
         usbipx_dissect_urb(tvb, offset, fr, pinfo, pt, pi, conn_id, &rec);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "uip/error.h"
 #include "uip/frame_at.h"
+#include "uip/framer.h"
 #include "reader.h"
 
 bool uip_command_fits_side(uint32_t command, enum uip_side side)
@@ -136,6 +137,23 @@ int uip_resync_search(const uint8_t *buf, size_t len, enum uip_side side, bool a
     return 0;
 }
 
+void uip_urb_body(const struct uip_header *h, int cmd_direction, uint32_t *data_len,
+                  uint32_t *iso_count)
+{
+    uint32_t np = 0;
+    *data_len = 0;
+    if (h->command == UIP_CMD_SUBMIT) {
+        np = h->u.cmd_submit.number_of_packets;
+        if (h->direction == UIP_DIR_OUT && h->u.cmd_submit.transfer_buffer_length > 0)
+            *data_len = (uint32_t)h->u.cmd_submit.transfer_buffer_length;
+    } else if (h->command == UIP_RET_SUBMIT) {
+        np = h->u.ret_submit.number_of_packets;
+        if (cmd_direction == UIP_DIR_IN && h->u.ret_submit.actual_length > 0)
+            *data_len = (uint32_t)h->u.ret_submit.actual_length;
+    }
+    *iso_count = uip_np_is_iso(np) ? np : 0;
+}
+
 /* The URB PDU at p, framed as the framer frames in sync (in_sync), or as its resynchronization
  * takes a header (else: the first header after a start mid-stream or a skip): it validates,
  * and the header after it does too (when the bytes end first, it is taken). */
@@ -170,6 +188,7 @@ static enum uip_frame_status uip_frame_urb(const uint8_t *p, size_t avail, enum 
         if (cmd_direction == UIP_DIR_IN)
             len = len_in;
     }
+    uip_urb_body(h, out->cmd_direction, &out->data_len, &out->iso_count);
     out->length = len;
     return UIP_FRAME_PDU;
 }
@@ -213,4 +232,34 @@ enum uip_frame_status uip_frame_at(const uint8_t *p, size_t avail, uint64_t repo
         return UIP_FRAME_NEED_MORE;
     }
     return UIP_FRAME_PDU;
+}
+
+void uip_frame_pdu(const struct uip_frame *fr, const uint8_t *p, uint64_t ts_ns, uint64_t frame,
+                   struct uip_iso_desc *iso, struct uip_pdu *out)
+{
+    memset(out, 0, sizeof *out);
+    out->is_op = fr->is_op;
+    out->length = fr->length;
+    out->ts_ns = out->ts_first_ns = ts_ns;
+    out->frame = out->frame_first = frame;
+    out->cmd_direction = fr->cmd_direction;
+    out->direction_inferred = fr->direction_inferred;
+    if (fr->is_op) {
+        out->op = fr->op;
+        out->op_body = p + UIP_OP_HEADER_SIZE;
+        out->op_body_len = (uint32_t)(fr->length - UIP_OP_HEADER_SIZE);
+        return;
+    }
+    out->hdr = fr->hdr;
+    out->raw_header = p;
+    out->check = fr->check;
+    out->data_len = out->data_kept = fr->data_len;
+    out->data = fr->data_len ? p + UIP_HEADER_SIZE : NULL;
+    if (fr->iso_count && iso) {
+        const uint8_t *d = p + UIP_HEADER_SIZE + fr->data_len;
+        for (uint32_t i = 0; i < fr->iso_count; i++)
+            uip_decode_iso_desc(d + (size_t)i * UIP_ISO_DESC_SIZE, UIP_ISO_DESC_SIZE, &iso[i]);
+        out->iso = iso;
+        out->iso_count = fr->iso_count;
+    }
 }

@@ -194,27 +194,22 @@ static void uip_plan_body(struct uip_framer *f, int direction, uint32_t ep, uint
                           uint64_t frame)
 {
     struct uip_header *h = &f->pdu.hdr;
-    uint32_t data_len = 0, np;
+    uint32_t data_len, iso_count;
 
     if (h->command == UIP_CMD_SUBMIT) {
-        np = h->u.cmd_submit.number_of_packets;
-        if (h->direction == UIP_DIR_OUT)
-            data_len = (uint32_t)h->u.cmd_submit.transfer_buffer_length;
         ep = h->ep;
     } else if (h->command == UIP_RET_SUBMIT) {
-        np = h->u.ret_submit.number_of_packets;
         f->pdu.cmd_direction = direction;
-        if (direction == UIP_DIR_IN)
-            data_len = (uint32_t)h->u.ret_submit.actual_length;
     } else {
         uip_deliver(f, ts, frame);
         return;
     }
+    uip_urb_body(h, direction, &data_len, &iso_count);
     uint32_t keep = ep == 0 ? f->cfg.control_keep : f->cfg.data_keep;
     f->pdu.data_len = data_len;
     f->keep_limit = data_len < keep ? data_len : keep;
     f->data_left = data_len;
-    f->pdu.iso_count = uip_np_is_iso(np) ? np : 0;
+    f->pdu.iso_count = iso_count;
     f->state = UIP_FS_DATA;
     if (!uip_reserve(f, UIP_HEADER_SIZE + (size_t)f->keep_limit +
                             (size_t)f->pdu.iso_count * UIP_ISO_DESC_SIZE)) {

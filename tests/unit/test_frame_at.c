@@ -13,15 +13,19 @@ struct framed {
     uint64_t offset[MAX_PDUS], length[MAX_PDUS];
     uint32_t seqnum[MAX_PDUS];
     int direction[MAX_PDUS], check[MAX_PDUS];
+    uint32_t data_len[MAX_PDUS], iso_count[MAX_PDUS], iso_actual0[MAX_PDUS];
     bool inferred[MAX_PDUS];
     int n;
     uint64_t skipped;
 };
 
 static void add(struct framed *f, uint64_t off, uint64_t len, uint32_t seq, int dir, bool inf,
-                int check)
+                int check, const struct uip_pdu *p)
 {
     cr_assert_lt(f->n, MAX_PDUS);
+    f->data_len[f->n] = p->data_len;
+    f->iso_count[f->n] = p->iso_count;
+    f->iso_actual0[f->n] = p->iso_count ? p->iso[0].actual_length : 0;
     f->offset[f->n] = off;
     f->length[f->n] = len;
     f->seqnum[f->n] = seq;
@@ -35,7 +39,7 @@ static void on_pdu(void *user, const struct uip_pdu *p)
 {
     add(user, p->stream_offset, p->length, p->is_op ? 0 : p->hdr.seqnum,
         p->hdr.command == UIP_RET_SUBMIT ? p->cmd_direction : UIP_DIR_UNKNOWN,
-        p->direction_inferred, p->check);
+        p->direction_inferred, p->check, p);
 }
 
 static void on_skip(void *user, uint64_t off, uint64_t n, enum uip_skip_reason r, uint64_t ts,
@@ -65,13 +69,18 @@ static void by_frame_at(const uint8_t *p, size_t len, enum uip_side side, struct
     while (off < len) {
         struct uip_frame fr;
         switch (uip_frame_at(p + off, len - off, len - off, side, UIP_DIR_UNKNOWN, in_sync, &fr)) {
-        case UIP_FRAME_PDU:
+        case UIP_FRAME_PDU: {
+            struct uip_iso_desc iso[8];
+            struct uip_pdu pdu;
+            cr_assert_leq(fr.iso_count, 8);
+            uip_frame_pdu(&fr, p + off, 1, 1, iso, &pdu);
             add(out, off, fr.length, fr.is_op ? 0 : fr.hdr.seqnum,
                 !fr.is_op && fr.hdr.command == UIP_RET_SUBMIT ? fr.cmd_direction : UIP_DIR_UNKNOWN,
-                fr.direction_inferred, fr.check);
+                fr.direction_inferred, fr.check, &pdu);
             off += fr.length;
             in_sync = true;
             break;
+        }
         case UIP_FRAME_NEED_MORE:
             out->skipped += len - off;
             return;
@@ -101,6 +110,9 @@ static void assert_same(const uint8_t *p, size_t len, enum uip_side side, bool a
         cr_assert_eq(a.direction[i], b.direction[i], "PDU %d direction", i);
         cr_assert_eq(a.inferred[i], b.inferred[i], "PDU %d inferred", i);
         cr_assert_eq(a.check[i], b.check[i], "PDU %d check", i);
+        cr_assert_eq(a.data_len[i], b.data_len[i], "PDU %d data", i);
+        cr_assert_eq(a.iso_count[i], b.iso_count[i], "PDU %d isochronous packets", i);
+        cr_assert_eq(a.iso_actual0[i], b.iso_actual0[i], "PDU %d first isochronous packet", i);
     }
     cr_assert_eq(a.skipped, b.skipped);
 }

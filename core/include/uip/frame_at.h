@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include "uip/wire.h"
 
+struct uip_pdu; /* uip/framer.h */
+
 /* Which peer sends the bytes of a direction. */
 enum uip_side {
     UIP_SIDE_CLIENT = 0, /* client (VHCI) to server (stub): OP requests, CMD_* */
@@ -66,6 +68,12 @@ int uip_confirm_header(const uint8_t *p, size_t avail, enum uip_side side, uint6
 int uip_resync_search(const uint8_t *buf, size_t len, enum uip_side side, bool allow_op,
                       uint64_t reach, bool at_end, size_t *offset);
 
+/* The body after a URB PDU's 48-byte header: data_len bytes of transfer data (a CMD_SUBMIT's
+ * OUT data, or a RET_SUBMIT's IN data when cmd_direction is IN), then iso_count isochronous
+ * descriptors. */
+void uip_urb_body(const struct uip_header *h, int cmd_direction, uint32_t *data_len,
+                  uint32_t *iso_count);
+
 /* One PDU at the start of a buffer. */
 enum uip_frame_status {
     UIP_FRAME_PDU,       /* a whole PDU: length */
@@ -83,6 +91,8 @@ struct uip_frame {
     int cmd_direction;        /* RET_SUBMIT: the direction it was framed with, or UIP_DIR_UNKNOWN
                                  when it carries no data either way */
     bool direction_inferred;  /* RET_SUBMIT: from the bytes after it (uip_ret_submit_looks_out) */
+    uint32_t data_len;        /* URB PDU: its body (uip_urb_body), data at offset 48, then */
+    uint32_t iso_count;       /* the descriptors */
 };
 
 /*
@@ -97,5 +107,13 @@ struct uip_frame {
 enum uip_frame_status uip_frame_at(const uint8_t *p, size_t avail, uint64_t reported,
                                    enum uip_side side, int cmd_direction, bool in_sync,
                                    struct uip_frame *out);
+
+/*
+ * The PDU framed in fr, whose fr->length bytes are at p, as the framer delivers one (all its
+ * data kept), for the tracker: ts_ns and frame are its time and packet; iso holds room for
+ * fr->iso_count descriptors (decoded into it; NULL when there are none).
+ */
+void uip_frame_pdu(const struct uip_frame *fr, const uint8_t *p, uint64_t ts_ns, uint64_t frame,
+                   struct uip_iso_desc *iso, struct uip_pdu *out);
 
 #endif
