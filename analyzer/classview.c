@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview.c -- the class-level view's front: one record per device, its class recognised from
  * the traffic itself, each URB handed to the module of its class (see classview.h). */
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview.h -- usbip-analyze's class-level view: per device, the class recognised from the
  * traffic itself (mass storage bulk-only transport, FTDI or CDC-ACM serial, HID interrupt IN)
  * and what the URBs mean at that level: SCSI commands, serial exchanges, HID report rates. */

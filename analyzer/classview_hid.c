@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_hid.c -- the HID view: per interrupt IN endpoint of a HID interface, the reports
  * answered per second, the polling latency (submit to completion: how long the device held the
  * URB before it had a report) and the polling interval asked, as Linux's vhci or usbip-win2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_int.h -- what the class-level view's modules share (classview.c dispatches, one
  * module per class): the bounds-checked readers for class payloads and each module's entry points. */
 #ifndef ANALYZE_CLASSVIEW_INT_H

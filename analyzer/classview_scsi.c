@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_scsi.c -- the mass-storage view's transport side: each bulk-only transport command
  * (CBW, data, CSW) becomes one SCSI command (opcode, LBA, blocks, bytes, latency, URBs, serial
  * round trips, CSW status), summed per opcode (outputs in classview_scsi_report.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_scsi.h -- the mass-storage view's state, shared by its transport side (classview_scsi.c:
  * CBW, data and CSW into commands and sums) and its outputs (classview_scsi_report.c). */
 #ifndef ANALYZE_CLASSVIEW_SCSI_H

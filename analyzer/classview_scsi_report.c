@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_scsi_report.c -- the mass-storage view's outputs: the --scsi CSV rows, the per-opcode
  * text table with the slowest commands, and the "mass_storage" JSON object. */
 #include <inttypes.h>

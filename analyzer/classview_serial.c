@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_serial.c -- the serial view of an FTDI (vendor 0x0403, as qemu's usb-serial) or
  * CDC-ACM device: payload bytes each way, line rate and control-line changes (a programmer's
  * reset pulse), write-to-answer exchanges with the polls between them counted, and avrdude's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_serial.h -- the serial view's state, shared by its input side (classview_serial.c:
  * line settings, control lines, payload, exchanges) and its outputs (classview_serial_report.c). */
 #ifndef ANALYZE_CLASSVIEW_SERIAL_H

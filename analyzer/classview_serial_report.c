@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_serial_report.c -- the serial view's outputs: the text section (totals, the
  * conversation with polls counted, the STK500v1 table) and the "serial" JSON object. */
 #include <inttypes.h>

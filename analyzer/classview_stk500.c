@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_stk500.c -- avrdude's STK500v1 commands, answers and turnarounds in a serial view,
  * judged against avrdude's own timeouts (see classview_stk500.h). */
 #include <glib.h>

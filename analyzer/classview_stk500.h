@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview_stk500.h -- avrdude's STK500v1 exchange inside a serial view: which writes are
  * STK500v1 commands, and per command how many were sent, answered in sync and out of step, and how
  * long the answers took beside the time avrdude allows them. */

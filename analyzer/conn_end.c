@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conn_end.c -- how each USB/IP connection ended (contract in conn_end.h). The transport facts
  * come from the core (uip_conn_info.end: first FIN or RST, its sender and time); this module
  * adds what the URBs say (the last answer, the URBs caught outstanding) and the meaning: Linux's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conn_end.h -- how each USB/IP connection ended, in words: who closed or reset it, when against
  * its last answer, which URBs it left outstanding, what that means for USB/IP, and a busid
  * imported again with another VID:PID (the device re-enumerated). */

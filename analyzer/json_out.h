@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json_out.h -- the one JSON string writer the analyzer's documents share. */
 #ifndef ANALYZE_JSON_OUT_H
 #define ANALYZE_JSON_OUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c -- usbip-analyze: argument parsing and wiring of the core session to the reports. */
 #include <errno.h>
 #include <getopt.h>

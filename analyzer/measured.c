@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* measured.c -- usbip-analyze --measured CAPTURE: another capture's main bulk stream, measured, as
  * a point for the what-if curves (its throughput as captured, at its own base round trip). */
 #include "measured.h"

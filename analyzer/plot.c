@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plot.c -- usbip-analyze --plot: per-device data files and a gnuplot script drawing URB latency,
  * queue depth, throughput over time and the what-if curve as SVG (see plot.h). */
 #include <errno.h>

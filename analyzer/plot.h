@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plot.h -- usbip-analyze --plot DIR: per device, gnuplot data files and SVG (or PNG) charts of URB latency,
  * queue depth and throughput over time, and the what-if curve. */
 #ifndef ANALYZE_PLOT_H

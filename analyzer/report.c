@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c -- text and JSON reports of usbip-analyze (schema in analyzer/README.md). */
 #include <arpa/inet.h>
 #include <inttypes.h>

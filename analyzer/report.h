@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.h -- usbip-analyze output: the text report, the JSON document, the enumeration
  * diagnosis they share, and the accounting of what could not be used. */
 #ifndef ANALYZE_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stats.c -- aggregation of tracked URBs and events for usbip-analyze (see stats.h). */
 #include <glib.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stats.h -- per-endpoint and per-device aggregation for usbip-analyze, in memory bounded by
  * the number of endpoints (latency quantiles from a log-linear histogram). */
 #ifndef ANALYZE_STATS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* timeline.c -- per-interval throughput and queue depth, per device (see timeline.h). */
 #include <glib.h>
 #include <inttypes.h>

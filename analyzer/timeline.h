@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* timeline.h -- queue depth and throughput over time for usbip-analyze --timeline: one row per
  * device and interval (memory grows with the capture's duration, not its size). */
 #ifndef ANALYZE_TIMELINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* whatif.c -- the what-if latency model: a session's dependency structure recovered from its
  * URBs and replayed at another round trip along its critical path (see whatif.h, analyzer/README.md). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* whatif.h -- the what-if latency model of one device: recover a session's structure from its
  * URBs (who waited on whom, think and service times, base round trip), then replay it at another
  * network round trip as a critical-path simulation. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* whatif_report.c -- usbip-analyze --what-if: delay list parsing, one model per device, and the
  * predictions as text and JSON (see whatif_report.h, analyzer/README.md). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* whatif_report.h -- usbip-analyze --what-if: the delay list, one what-if model per device fed
  * from the tracker's URBs, and the predictions as a text table and as JSON. */
 #ifndef ANALYZE_WHATIF_REPORT_H

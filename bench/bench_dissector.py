@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """bench_dissector.py -- tshark with the usbipx plugin against tshark with its built-in usbip
 dissector on the same capture, in one run (issue 4's target: at most 1.3 times as long).
 Both runs load the plugin (same start-up cost) and make two passes with the packet list

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh -- the benchmarks, in one run: usbip-analyze against tshark's field extraction and the
 # tcpdump read floor on a bundled capture and on the lab's big data sets (recorded by
 # bench/lab-datasets.sh the first time, then reused), usbip-replay's pair round trips and serve's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp_pingpong.c -- the floor for usbip-replay pair's round trips: two threads of one process
  * exchange fixed-size messages over loopback TCP (TCP_NODELAY, blocking send and recv), one
  * request and one answer at a time, as a serial chain of URBs does. Prints round trips per second.

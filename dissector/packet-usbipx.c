@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* packet-usbipx.c -- the plugin's USB/IP protocol: TCP framing with the core's PDU lengths
  * and resynchronization rule, every field of every message, links between CMD, RET and
  * UNLINK, URB latency, queue depth and expert info. Filter prefix "usbipx". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plugin.c -- the entry points Wireshark looks for in an epan plugin: the exported version
  * symbols, plugin_register(), and from 4.4 on plugin_describe() (what kind of plugin it is). */
 #include "usbipx.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipx-compat.h -- the few places where Wireshark's plugin API differs between the releases the
  * plugin builds against (4.0 to 4.6), keyed on Wireshark's version macros, so that one source
  * builds without warnings on each. The plugin is written against the newest API; this header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipx-connend.c -- how a USB/IP connection ended, shown on the TCP segment that ended it.
  * TCP hands a protocol only the segments that carry payload, so a postdissector watches for
  * TCP's own FIN and RST items (tcp.connection.fin, tcp.connection.rst) in USB/IP conversations.

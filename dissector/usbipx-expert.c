@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipx-expert.c -- the plugin's judgement of each URB as expert info: what went wrong, with a
  * severity that follows it. A control request answered after Linux's 5 s control timeout, or given
  * up by the host at that timeout, is what breaks enumeration over a slow link; slow control answers

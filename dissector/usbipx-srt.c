@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipx-srt.c -- the URB latency statistic: a service response time table with one row per
  * device, endpoint and direction (count, min, max, average), for tshark -z usbipx,srt and
  * Wireshark's Statistics > Service Response Time > USBIPX. */

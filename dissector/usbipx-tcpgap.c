@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipx-tcpgap.c -- bytes of a USB/IP stream that TCP never handed to the plugin: each direction's
  * sequence numbers are followed, and a jump past everything seen so far is shown on the segment
  * after it, with the likely reason. With Wireshark's default preferences (4.0 to 4.6) TCP keeps

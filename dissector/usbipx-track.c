@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipx-track.c -- the plugin's first pass: every PDU goes once through the core's URB
  * tracker (the same table usbip-analyze uses), and what it reports (links, latency, queue
  * depth, outcomes, anomalies) is kept per PDU for every later pass. Each URB's record hangs

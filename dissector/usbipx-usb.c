@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipx-usb.c -- hands each URB's setup packet and data to Wireshark's own USB dissector,
  * dressed as a Linux usbmon record (64-byte "mmapped" header, URB id = connection and
  * seqnum), so the USB class dissectors (mass storage/SCSI, HID, CDC, ...) decode the payloads. */

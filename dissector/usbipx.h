@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipx.h -- what the modules of the Wireshark plugin share: the protocol id, the record
  * kept for every PDU on the first pass, and the entry points of each module. */
 #ifndef USBIPX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_capture.c -- libFuzzer target: arbitrary bytes as a capture file through the whole
  * session (libpcap, link layers, TCP reassembly, framers, tracker). Must never crash or hang. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_framer.c -- libFuzzer target: arbitrary bytes, split at fuzzer-chosen points and
  * interleaved with gaps, into a framer of either side; every byte must be accounted for. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_pcapng.c -- libFuzzer target: arbitrary bytes as a pcapng file through the core's block
  * reader in memory, each record then through usbipd-win's decoders (usbmon and unlink records)
  * and the generic usbmon one. Must never crash, hang or read outside the input. */

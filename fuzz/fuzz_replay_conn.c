@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_replay_conn.c -- libFuzzer target: usbip-replay's server-side request handling (one
  * client connection: OP phase, CMD_SUBMIT/CMD_UNLINK, the matcher and the mass-storage model)
  * fed arbitrary client bytes over a socketpair, in fuzzer-chosen chunks, with time advancing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* connection.c -- one client connection of the replay server: the OP phase (devlist, import),
  * then CMD_SUBMIT/CMD_UNLINK answered from the recording, with held and delayed answers. */
 #include "connection.h"

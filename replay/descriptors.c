@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* descriptors.c -- a USB/IP device record and interface list built from the standard descriptors
  * a recording holds, for captures that start after the import. */
 #include "descriptors.h"

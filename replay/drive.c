@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drive.c -- usbip-replay drive: a USB/IP client that imports a device from a real server, sends it
  * the recorded host requests with their recorded concurrency and compares every answer. */
 #define _GNU_SOURCE

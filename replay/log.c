@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.c -- usbip-replay's one-line messages on stderr, and the divergence log with its cap. */
 #include "log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.h -- usbip-replay's one-line messages on stderr, and the divergence log with its cap. */
 #ifndef REPLAY_LOG_H
 #define REPLAY_LOG_H

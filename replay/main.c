@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c -- usbip-replay: command line, modes (serve, drive, pair, proxy) and exit codes over the replay modules. */
 #include <errno.h>
 #include <getopt.h>

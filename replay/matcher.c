@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* matcher.c -- which recorded URB answers a live CMD_SUBMIT: control requests by endpoint and
  * setup packet (repeats in recorded order), other endpoints in the endpoint's recorded order. */
 #include "matcher.h"

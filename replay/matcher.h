@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* matcher.h -- which recorded URB answers a live CMD_SUBMIT: control requests by endpoint and
  * setup packet (repeats in recorded order), other endpoints in the endpoint's recorded order. */
 #ifndef REPLAY_MATCHER_H

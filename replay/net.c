@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* net.c -- the sockets usbip-replay needs: listen on / connect to "ADDR:PORT", name a peer,
  * the monotonic clock its deadlines use, and a poll that spins before it sleeps. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pair.h -- usbip-replay pair: serve and drive of one recording against each other over loopback,
  * in two threads of one process: the replayed session must reproduce the recorded URB sequence. */
 #ifndef REPLAY_PAIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pcap_writer.h -- write live USB/IP sessions as a pcap that usbip-analyze and Wireshark read:
  * each connection as an Ethernet/IPv4/TCP flow (handshake, data segments both ways, FIN). */
 #ifndef REPLAY_PCAP_WRITER_H

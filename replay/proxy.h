@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proxy.h -- forward live USB/IP sessions between a real client and a real server, adding a
  * delay per direction, and record them as they reach the client (--write). */
 #ifndef REPLAY_PROXY_H

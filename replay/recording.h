@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* recording.h -- the recorded device of a capture, loaded through the core's session: its
  * device record and interfaces, and its URBs in submit order with their recorded answers. */
 #ifndef REPLAY_RECORDING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* serial.h -- a model of a recorded USB serial adapter (FTDI, CDC-ACM): what came back on the bulk
  * IN endpoint after each bulk OUT write, and how long after, so that a live session gets each
  * recorded response after the live write it answers, whatever the live reads look like. */

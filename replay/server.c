@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* server.c -- the replay server's socket loop: listen, accept, poll the connections, run
  * their deadlines, stop on a signal (or after the first imported session with once). */
 #define _GNU_SOURCE

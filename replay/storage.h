@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* storage.h -- a model of a recorded USB mass-storage (bulk-only transport) device: the blocks
  * the recording read and the answers to its other SCSI commands, for when the live kernel's
  * I/O pattern (request sizes, readahead) departs from the recorded one. */

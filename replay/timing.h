@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* timing.h -- when a recorded answer is sent: --timing recorded|fast|scale=F|add=MS. */
 #ifndef REPLAY_TIMING_H
 #define REPLAY_TIMING_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # demo.sh -- set up (Debian packages, build) and run usbip-analyze on a bundled real capture.
 # Usage: scripts/demo.sh [CAPTURE] [usbip-analyze options...]
 set -euo pipefail

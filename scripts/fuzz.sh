@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fuzz.sh -- build the libFuzzer targets with clang-14 (ASan+UBSan) and run each for SECONDS
 # (default 60), seeded with the real captures. Fails on the first crash, leak or hang.
 # Usage: scripts/fuzz.sh [SECONDS]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # screenshot.sh -- the Wireshark GUI with the usbipx plugin on the bundled captures, as a user sees
 # it: Debian's wireshark under Xvfb, run as an unprivileged user (Wireshark as root ignores
 # personal plugin folders), natively (Debian 12's 4.0) or inside a release's root made by
@@ -35,7 +36,7 @@ trixie|sid)
   sysroot=$("$root_sh" make "$release") || die "no $release root"
   in_env() { "$root_sh" run "$release" "$@"; }
   ;;
-*) sed -n '7,8p' "$0" >&2; exit 2 ;;
+*) sed -n '8,9p' "$0" >&2; exit 2 ;;
 esac
 
 in_env sh -c "command -v wireshark >/dev/null && command -v Xvfb >/dev/null && command -v xdotool >/dev/null &&

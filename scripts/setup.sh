@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # setup.sh -- install the Debian packages the project needs (scripts/packages/*.txt) and build it.
 # Usage: scripts/setup.sh [--no-build]      Run as root on Debian 12. Idempotent.
 set -euo pipefail

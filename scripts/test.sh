@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test.sh -- set up and run the whole test suite: warnings-as-errors build with every unit,
 # integration, tshark (Wireshark 4.0, 4.4 and 4.6) and replay test; an ASan+UBSan build of the
 # core, the analyzer and the plugin; each fuzz target for a while; the real-kernel lab. Ends with "N passed, N failed".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* capture.c -- read a capture and turn it into per-direction TCP byte streams (or usbmon
  * records): a pcapng file (its first byte 0x0A) goes through the core's own block reader
  * (pcapng.c), which lets each interface have its own link type; any other file through libpcap,

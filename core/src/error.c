@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* error.c -- names and messages of the core's error codes (see uip/error.h). */
 #include <stddef.h>
 #include "uip/error.h"

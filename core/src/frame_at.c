@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* frame_at.c -- the boundary rules of USB/IP framing over bytes held whole (contract in
  * uip/frame_at.h): which headers fit a side, the resynchronization search and its
  * confirmation, and the length and direction of one PDU at the start of a buffer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* framer.c -- incremental USB/IP framer for one TCP direction (contract in uip/framer.h).
  * A state machine: header bytes are gathered, transfer data is counted down (only a
  * bounded prefix is copied), isochronous descriptors are gathered whole. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlayer.c -- link layers (Ethernet+VLAN, SLL, SLL2, null/loop, raw IP), IPv4/IPv6 and TCP
  * header decoding; every read is bounds-checked against the captured length. */
 #include <pcap/pcap.h>

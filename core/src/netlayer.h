@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlayer.h -- link-layer, IPv4/IPv6 and TCP header decoding for capture.c (bounds-checked). */
 #ifndef UIP_NETLAYER_H
 #define UIP_NETLAYER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pcap_map.c -- classic pcap files read in place (see pcap_map.h): a 24-byte file header, then
  * records of a 16-byte header (seconds, micro- or nanoseconds, caplen, len) and caplen bytes.
  * The file is mapped a window at a time, so memory stays flat however big the file is. */

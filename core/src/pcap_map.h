@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pcap_map.h -- classic pcap files read in place: each record is handed out as a pointer into a
  * read-only mapping of the file, so the bulk data the framer skips is never copied or touched. */
 #ifndef UIP_PCAP_MAP_H

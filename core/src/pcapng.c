@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pcapng.c -- pcapng files read block by block (IETF draft-ietf-opsawg-pcapng): sections in
  * either byte order, interfaces each with their own link type, snaplen and time resolution,
  * enhanced, simple and obsolete packet blocks; every other block read, counted and skipped.

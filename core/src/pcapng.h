@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pcapng.h -- the core's pcapng reader: blocks read one by one from a stream or from memory,
  * each interface with its own link type, records up to UIP_PCAPNG_MAX_RECORD bytes. */
 #ifndef UIP_PCAPNG_H

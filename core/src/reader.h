@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* reader.h -- bounds-checked byte access for the core: the only way wire bytes are read or
  * written. The byte order is in the name; callers check the length once, then read. */
 #ifndef UIP_READER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* session.c -- the pipeline the tools share (contract in uip/session.h): capture ->
  * two framers per connection -> URB tracker, with every byte accounted for. */
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp_stream.c -- per-connection TCP reassembly for capture.c: in-order bytes are passed on
  * without copying; only out-of-order segments are copied, up to a bound, then a gap is declared.
  * Also reports a sender's bytes that waited for the peer's receive window to open. */

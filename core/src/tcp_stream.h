@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp_stream.h -- TCP connections of a capture: roles (client/server), per-direction
  * reassembly with bounded out-of-order buffering, gaps and retransmissions counted, waits for
  * the peer's receive window. */

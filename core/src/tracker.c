@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tracker.c -- the URB transaction table (contract in uip/tracker.h): submits matched with
  * completions by (connection, seqnum or usbmon URB id), unlinks, queue depth, endpoint types. */
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usb.c -- USB names and small parsers shared by the tools (see uip/usb.h). */
 #include <errno.h>
 #include "uip/usb.h"

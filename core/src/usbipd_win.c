@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipd_win.c -- usbipd-win's own captures (`usbipd server usbipd:PcapNg:Path=x.pcapng`),
  * read as Usbipd/PcapNg.cs of dorssel/usbipd-win writes them (line numbers at 7295216a):
  * interface 0 holds usbmon records it synthesizes from the USB/IP traffic it serves, interface 1

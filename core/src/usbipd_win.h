@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbipd_win.h -- the records of usbipd-win's own captures (dorssel/usbipd-win, Usbipd/PcapNg.cs):
  * synthesized usbmon records on one interface, unlinks as IPv4/TCP packets on another. */
 #ifndef UIP_USBIPD_WIN_H

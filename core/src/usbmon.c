@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbmon.c -- usbmon records as written by tcpdump/Wireshark on Linux usbmonN: a 48-byte
  * (189) or 64-byte (220) header in the writing host's byte order, then iso descriptors, data.
  * libpcap converts the header of a file written on the other byte order to this host's; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usbmon.h -- decode Linux usbmon records (LINKTYPE_USB_LINUX 189, USB_LINUX_MMAPPED 220). */
 #ifndef UIP_USBMON_H
 #define UIP_USBMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* wire.c -- decode, encode, check and measure USB/IP messages (layout in uip/wire.h). */
 #include <string.h>
 #include "uip/error.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """run_catalogue.py -- the bad-input catalogue: code-built (synthetic) captures, each broken in one
 way, run through usbip-analyze. Each must give its documented exit code, a one-line message where
 the input is unusable, and no crash or hang (a signal or a timeout fails the case).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_badinput.py -- the plugin inside the real tshark on broken input: the bad-input
 catalogue (code-built captures, each broken in one way) and mutated copies of real captures
 (bytes flipped, runs deleted or duplicated, with a fixed seed). No crash, no "Dissector bug",

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_captures.py -- the plugin inside the real tshark on a real capture, against usbip-analyze.
 
 usage: check_captures.py USBIP_ANALYZE PLUGIN CAPTURE [CLASS_FILTER...]

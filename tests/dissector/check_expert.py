@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_expert.py -- Expert Information as a Wireshark user meets it (default preferences), on
 every bundled capture: normal sessions raise no USBIPX warning or error; on a failing session the
 first USBIPX warning or error names what went wrong.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_misframing.py -- code-built (synthetic) captures, each framed in a way Wireshark 4.0's
 built-in usbip dissector gets wrong, decoded by the plugin inside the real tshark.
 

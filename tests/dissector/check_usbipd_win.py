@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_usbipd_win.py -- the plugin inside the real tshark on a usbipd-win capture file
 (synthetic: made from a real Linux session by tests/synthetic/usbipd_win/make_usbipd_win.py, which
 follows usbipd-win's Usbipd/PcapNg.cs). Wireshark's USB dissector decodes the usbmon records of the

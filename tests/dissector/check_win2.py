@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_win2.py -- the plugin inside the real tshark on a synthetic usbip-win2 session (a real
 capture rewritten by tests/synthetic/usbip_win2/win2_rewrite.py as usbip-win2 sends it).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tshark_plugin.py -- run the real tshark with the usbipx plugin, as the tests need it.
 
 tshark run as root ignores plugin folders (it treats uid 0 as privileged), so as root it is run

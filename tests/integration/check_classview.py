@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_classview.py -- usbip-analyze's class-level view on the real captures, against what
 tshark's own dissectors (usbms and scsi, ftdi-ft, usbip) decode from the same packets:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_conn_end.py -- how each connection ended, in usbip-analyze's text and JSON: on the real
 unbind capture (usbip-host closed the socket under a read, one URB outstanding) and on code-built
 (synthetic) sessions of what the lab has not recorded: a phone re-enumerating with another

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_crossformat.py -- one real session recorded twice by the lab (USB/IP on lo, and usbmon on
 the client's vhci_hcd bus) must give usbip-analyze the same URBs in both formats: per endpoint and
 direction, the same URB count, bytes and statuses.

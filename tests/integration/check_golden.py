@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_golden.py -- usbip-analyze's JSON summary of a real capture must equal the reviewed one
 committed in tests/golden/NAME.json (every count, length, status, latency and diagnosis), so that
 any change in what the analyzer reports about a real session is seen and reviewed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_readers.py -- the ways the core reads a capture must agree: a classic pcap file is read
 in place (mapped), the same bytes on stdin go through libpcap, and the same capture written as
 pcapng by Wireshark's editcap goes through the core's pcapng reader. usbip-analyze's JSON report

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_timeline.py -- usbip-analyze --timeline must account for the same URBs and bytes as the
 per-device report: the intervals' submits add up to the device's URBs and their bytes to the bytes
 moved both ways, and every interval lies inside the capture. The timeline counts bytes when they

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """compare_tshark.py -- check usbip-analyze's per-URB account of a real capture against the
 fields of tshark's built-in `usbip` dissector (a real, independent peer), or for a usbmon capture
 (link types 189 and 220) against tshark's `usb` fields.

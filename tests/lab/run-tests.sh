@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run-tests.sh -- the lab's checks against the real kernel: boots every scenario in
 # tests/lab/scenarios and asserts what the real stack did, and what usbip-analyze makes of the
 # recordings (against tshark, and the lo recording against the usbmon one of the same session).

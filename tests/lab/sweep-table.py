@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """sweep-table.py -- the storage delay sweep's throughput table, in the seed article's form
 ("  100ms : 177 kB/s"), with the article's own figures (a Kingston pendrive over a Raspberry Pi's
 Ethernet, USB 2.0) beside the lab's. Input: the sweep.txt a storage-sweep run writes

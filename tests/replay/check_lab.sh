@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check_lab.sh -- boot the lab scenario replay-NAME (replay-serve for storage; usbip-replay serving a recorded device
 # to the guest's real vhci-hcd, or driving the guest's real usbip-host) and check what the real kernel did.
 #   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast, proxy,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """proxy_bound.py -- what a run of usbip-replay proxy at an added delay must show, whatever the load
 on the machine: checks that a busy machine can only pass more easily, never fail.
 

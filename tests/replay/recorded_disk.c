@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* recorded_disk.c -- test helper: a disk as a recorded usb-storage session read it (SCSI READ(10)
  * commands in bulk-only CBWs and the bulk IN data after them).
  *   recorded_disk CAPTURE BYTES              the md5 of its first BYTES (all read in the recording)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* recorded_sketch.c -- test helper: the flash image an STK500v1 programmer (avrdude -c arduino)
  * wrote in a recorded serial session, rebuilt from the recorded bulk OUT writes: each
  * LOAD_ADDRESS (0x55 lo hi 0x20, a word address) followed by PROG_PAGE (0x64 size_hi size_lo 'F'

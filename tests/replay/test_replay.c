@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_replay.c -- usbip-replay over loopback, driven by a client built on the core's encoders.
  * serve: devlist, import, recorded answers with remapped seqnums, held interrupt URBs, unlinks
  * and their races, timing, the mass-storage model, --write, exit codes, hostile clients.

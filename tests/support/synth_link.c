@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* synth_link.c -- code-built pcap/pcapng files, frames and usbmon records (see synth_link.h). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* synth_link.h -- code-built captures for tests (synthetic, never captures): pcap and pcapng
  * files, link-layer headers, IPv4/IPv6 + TCP/UDP packets and usbmon records, byte by byte. */
 #ifndef SYNTH_LINK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* synth_pcap.c -- code-built pcap files for tests (see synth_pcap.h). */
 #include <string.h>
 #include "synth_pcap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* synth_pcap.h -- code-built pcap files for tests (synthetic, never captures): Ethernet/IPv4/TCP
  * frames of a USB/IP conversation with chosen sequence numbers, for gaps and reordering. */
 #ifndef SYNTH_PCAP_H

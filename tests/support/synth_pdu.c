@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* synth_pdu.c -- code-built USB/IP byte streams for tests (see synth_pdu.h). */
 #include <stdlib.h>
 #include <string.h>

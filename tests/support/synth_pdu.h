@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* synth_pdu.h -- code-built USB/IP byte streams for tests (synthetic, never captures):
  * append OP and URB messages to a growable buffer with the core's encoders. */
 #ifndef SYNTH_PDU_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """synthcap.py -- code-built (synthetic) USB/IP captures for tests, never real traffic: pcap
 records of a TCP conversation (client port 40000 to 3240) carrying USB/IP messages built here,
 the bad-input catalogue (each capture broken in one way) and the misframing set (each capture

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* urb_log.c -- the URBs a tracker delivers, kept for tests (see urb_log.h). */
 #include <stdlib.h>
 #include "urb_log.h"

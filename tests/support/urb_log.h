@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* urb_log.h -- the URBs a tracker delivers, kept for tests to look up by id. */
 #ifndef URB_LOG_H
 #define URB_LOG_H

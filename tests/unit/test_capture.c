@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_capture.c -- synthetic pcap/pcapng files through uip_capture: link types, times, ignores. */
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>

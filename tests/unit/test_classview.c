@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_classview.c -- the class-level view on URBs built by code: bulk-only transport CBW, data
  * and CSW become SCSI command rows (names, LBA, bytes, latency, URBs, serial round trips, CSW
  * status); FTDI and CDC-ACM serial payload, line settings, control-line pulses, write-to-answer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_error.c -- every error code has a distinct name and a message; unknown codes are named so. */
 #include <criterion/criterion.h>
 #include <string.h>

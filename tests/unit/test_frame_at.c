@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_frame_at.c -- framing over bytes held whole (what the Wireshark plugin does over TCP's
  * reassembly) gives the PDUs, directions, skips and header verdicts of the incremental framer
  * that usbip-analyze uses, on the same code-built (synthetic) streams. */

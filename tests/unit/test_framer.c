@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_framer.c -- the incremental framer: any chunking gives the same PDUs, quirks framed
  * right, gaps and mid-stream starts resynchronize, and every byte is accounted for. */
 #include <criterion/criterion.h>

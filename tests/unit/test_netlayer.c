@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_netlayer.c -- uip_net_decode on synthetic frames: each link layer to TCP, each refusal,
  * the acknowledgment, window and window scale option. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_pcap_map.c -- the in-place pcap reader on synthetic files: both byte orders and timestamp
  * resolutions, records that cross mapping windows, and every way a file can be corrupt. */
 #include <criterion/criterion.h>

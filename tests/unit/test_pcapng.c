@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_pcapng.c -- the pcapng reader on code-built (synthetic) files: sections of both byte
  * orders, interfaces of different link types and time resolutions, every block type, records
  * above libpcap's limit, and broken blocks reported with their offset; then usbipd-win's two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_session.c -- the whole pipeline on code-built pcaps: TCP reassembly into the framers,
  * URBs matched with latency and queue depth, unlinks, pending at end, gaps counted; on the lab's
  * real captures, the waits for a receive window where tshark finds them. */

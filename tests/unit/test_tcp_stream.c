@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_tcp_stream.c -- TCP reassembly: order, holes, retransmissions, overlaps, gaps, closes;
  * waits for the peer's receive window. */
 #include <criterion/criterion.h>

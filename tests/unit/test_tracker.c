@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_tracker.c -- the URB tracker: submits matched with completions by seqnum whatever the
  * order, queue depth per device and endpoint, unlinks and their races, answers without
  * requests, reused seqnums, URBs left pending, endpoint types from the configuration. */

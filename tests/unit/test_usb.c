@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_usb.c -- USB knowledge of the core: status names, request and descriptor names, setup
  * packet decoding (little-endian), and the bounds of the configuration descriptor walk. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_usbmon.c -- uip_usbmon_packet on synthetic usbmon records (189, 220), both byte orders. */
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_whatif.c -- the what-if latency model on URB sequences built by code: a serial chain pays
  * one round trip per URB, URBs in flight together one per batch, think and service times are
  * kept, whole extra round trips (TCP window growth) scale with the round trip, so does a wait for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_win2.c -- usbip-win2 as a client (vadimgrn/usbip-win2, drivers/ude/): each PDU it sends, built
  * as its source builds it, passes the header checks, is framed in sync, is found again when the
  * framer resynchronizes (mid-stream and after a gap), and its session is tracked URB by URB; what

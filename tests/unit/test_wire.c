@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_wire.c -- USB/IP wire format: round trips, byte layout, checks and PDU lengths. */
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_cli.py -- usbip-analyze --what-if: malformed delay lists are usage errors (exit 2, one
 line on stderr); the text report gains a table in the seed's form and the JSON a "what_if" key
 with the documented fields; without --what-if the JSON is exactly what it was.

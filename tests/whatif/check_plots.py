@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_plots.py -- usbip-analyze --plot DIR: per device, four SVG charts (URB latency, queue
 depth, throughput over time, the what-if curve) that parse as SVG, with their titles and axis
 labels, beside the gnuplot script and data files they were drawn from; with --plot-format svg,png

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_serial.py -- the what-if model against the real stack, serial case: the lab's Arduino
 scenario timed Debian's avrdude programming an STK500v1 bootloader through qemu's FTDI at each added
 delay (captures/arduino.txt, "delay_ms avrdude_exit elapsed_ms", timed in the guest); from the

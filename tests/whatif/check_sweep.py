@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_sweep.py -- the what-if model against the real stack: the lab's storage sweep timed the
 same 2 MiB `dd` read at each added delay (captures/sweep.txt, in the guest); from the 0 ms capture
 alone every other delay's predicted throughput must be within 25% of the measured one, and from the

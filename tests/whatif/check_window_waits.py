@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_window_waits.py -- the what-if model counts the round trips TCP itself adds: each time the
 server's answer filled the client's receive window and waited for its update (tshark marks the
 segment tcp.analysis.window_full) costs one more round trip. usb-storage keeps one URB in flight,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check_install.sh -- `cmake --install` puts the plugin where this system's tshark looks for it: the
 # personal folder of the user who installs, and with -DUIP_PLUGIN_INSTALL=global the global one.
 # Each is checked by tshark itself (-G plugins, as an unprivileged user, no WIRESHARK_PLUGIN_DIR).

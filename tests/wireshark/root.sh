@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # root.sh -- a Debian release's own Wireshark, in a chroot made with debootstrap and cached, so that
 # the plugin is built against that release's headers and tested inside that release's tshark.
 #
@@ -20,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 roots=${UIP_ROOTS:-/var/cache/usbip-toolkit/roots}
 mirror=${UIP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-usage() { sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "root.sh: $*" >&2; exit 1; }
 
 # Run a command inside ROOT with /proc and, optionally, a directory bound read-only at /src; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* capture.h -- capture ingestion: pcap files or stdin (libpcap, or in place), pcapng (the core's
  * own block reader: one link type per interface), link layers, IPv4/IPv6, TCP reassembly per
  * direction; also usbmon captures and usbipd-win's own. Streams out, no PDU logic. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* error.h -- the one error enum of the protocol core, with a name and a message for each code. */
 #ifndef UIP_ERROR_H
 #define UIP_ERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* frame_at.h -- where a USB/IP PDU begins and how long it is, in bytes held whole: the
  * boundary rules that the incremental framer applies to a stream and that a program holding
  * the bytes itself (the Wireshark plugin, over TCP's reassembly) applies to a buffer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* framer.h -- incremental USB/IP framer for one TCP direction: bytes in arbitrary
  * chunks in, complete PDUs out; resynchronizes after gaps and mid-stream starts. */
 #ifndef UIP_FRAMER_H

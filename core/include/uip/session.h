@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* session.h -- the pipeline the tools share: capture -> per-direction framers -> URB tracker,
  * with the accounting of every byte and packet that could not be used. */
 #ifndef UIP_SESSION_H

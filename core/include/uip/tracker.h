@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tracker.h -- the one URB transaction table: CMD_SUBMIT/RET_SUBMIT matched by connection
  * and seqnum (or usbmon URB id), unlinks with their victims, queue depth, endpoint types. */
 #ifndef UIP_TRACKER_H

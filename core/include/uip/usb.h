@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usb.h -- USB knowledge shared by the tools: status (errno) names, standard requests,
  * descriptor types, class names, and a bounds-checked configuration descriptor walk. */
 #ifndef UIP_USB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* wire.h -- the USB/IP wire format, written once: constants, field offsets, decoded
  * message structs, decode/encode and the length of a PDU from its header. */
 #ifndef UIP_WIRE_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # common.sh -- steps the lab scenarios share (sourced in the guest).
 
 fail() { echo "$*" > /out/FAILED; echo "FAILED: $*"; exit 1; }

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # arduino -- the seed's Arduino case: Debian's avrdude programs and verifies a 4 KiB sketch
 # through qemu's FTDI usb-serial attached over USB/IP; behind the serial port sits an STK500v1
 # bootloader (tests/lab/fixtures/serial_peer.py stk500). One attach, avrdude run and capture per

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # audio -- qemu's usb-audio (a USB Audio Class 1 speaker, full speed) exported and attached over
 # loopback; snd-usb-audio binds on the client and aplay plays 2 s of 48 kHz stereo through it:
 # isochronous OUT URBs with their packet descriptors. Recorded on lo and usbmon.

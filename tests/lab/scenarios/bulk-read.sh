@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bulk-read -- a benchmark data set, not a test: one long usb-storage read over USB/IP on lo
 # (LAB_ARGS: MiB, default 256; LAB_DISK should be an image at least that big), recorded with
 # tcpdump straight into the host's OUTDIR over 9p (bulk-read.pcap), too big for the serial port.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # composite -- qemu's usb-net (a composite device: an RNDIS and a CDC Ethernet configuration,
 # each with a communication and a data interface, as on an Android phone's tethering) exported
 # and attached over loopback; the client's cdc_ether or rndis_host binds it and pings cross it.

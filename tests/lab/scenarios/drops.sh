@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # drops -- a capture with real gaps: tcpdump on lo with a small kernel buffer (-B 128, in KiB)
 # while a usb-storage read runs at full speed drops 64 KiB loopback segments, as the note
 # on -B warns. The capture's TCP stream has holes in the middle of bulk data and of PDU headers:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # enum-recover -- the same 6 s delay as enum-timeout, cleared about 20 s after the attach: the
 # first attempts time out (error -110), a later retry of the hub driver succeeds, and the disk
 # appears. The capture holds both the failures and every answer the device gives.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # enum-timeout -- an enumeration that fails: usb-storage attached with 6 s of netem delay on the
 # server-to-client path, above Linux's 5 s control timeout. The client's hub driver gives up on
 # each GET_DESCRIPTOR (dmesg: "device descriptor read/..., error -110"), unlinks it, and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hid -- usb-kbd exported and attached over loopback: interrupt IN URBs stay pending while
 # nothing is typed, and are unlinked when the device is detached. Recorded on lo and on the vhci_hcd bus's usbmon.
 # qemu: -device usb-kbd,bus=xhci.0

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hostnet -- the networking usbip-replay needs, both ways at once: the guest exports usb-storage
 # with usbipd, and its own vhci-hcd attaches it through the host: guest -> 10.0.2.2:LAB_PORT
 # (qemu user networking to host loopback) -> a relay on the host (fixtures/tcp_relay.py) ->

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lan -- the seed's setup, two machines on a LAN: guest "server" has the usb-storage and exports
 # it with usbipd; guest "client" attaches it across an emulated Ethernet link (virtio-net, MTU
 # 1500; qemu's socket netdev over host loopback) and reads it. qemu's filter-dump on the client's

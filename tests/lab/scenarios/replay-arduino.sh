@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-arduino -- usbip-replay on the host serves the lab's two Arduino recordings one after the
 # other, each with its recorded timing, to the guest's real vhci-hcd: ftdi_sio binds and Debian's
 # avrdude programs the sketch of the recording (rebuilt from its writes by

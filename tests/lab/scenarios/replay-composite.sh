@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-composite -- usbip-replay on the host serves the usb-net device recorded in
 # captures/composite.pcap (RNDIS + CDC Ethernet configurations) with its recorded timing; the
 # guest's vhci-hcd attaches it through 10.0.2.2: the real kernel picks the recorded

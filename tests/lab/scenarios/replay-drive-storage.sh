@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-drive-storage -- usbip-replay drive on the host plays the host requests recorded in
 # captures/storage.pcap to the guest's real usbip-host exporting two qemu usb-storage sticks
 # (ports 1 and 2 of the xHCI): LAB_DISK, an image of the blocks the recording read

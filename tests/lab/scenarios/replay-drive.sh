@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-drive -- usbip-replay drive on the host plays the host requests recorded in
 # captures/hid.pcap to the guest's real usbip-host: the guest exports qemu's usb-kbd (the device
 # the capture was recorded from) with usbipd, reached through qemu's port forward

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-enum-fast -- usbip-replay serves captures/enum-recover.pcap with --timing fast: the same
 # recorded device, answered at once, enumerates at the first try with no timeout (no error -110):
 # the failure in the recording was the latency, not the device.

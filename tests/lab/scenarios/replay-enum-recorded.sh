@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-enum-recorded -- usbip-replay serves captures/enum-recover.pcap with its recorded timing: the
 # recorded device answered its first descriptor requests after about 6 s, so the real kernel's
 # hub driver times out the same way (dmesg: error -110) and unlinks them; the recorded quick

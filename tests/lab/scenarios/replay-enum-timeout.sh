@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-enum-timeout -- usbip-replay serves captures/enum-timeout.pcap with its recorded timing: a
 # session that never got past the device descriptor (every answer came after 6 s, the last never).
 # The real kernel times out the same way (dmesg: error -110), and once its requests go past the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-hid -- usbip-replay on the host serves the keyboard recorded in captures/hid.pcap; the
 # guest's vhci-hcd attaches it through 10.0.2.2: the real kernel enumerates it, usbhid binds,
 # and its interrupt IN URB stays pending as it did in the recording until the detach unlinks it.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-proxy -- usbip-replay proxy on the host between the guest's vhci-hcd and the guest's own
 # usbipd (as in hostnet: guest -> 10.0.2.2:LAB_PORT -> the proxy -> qemu's host port forward ->
 # usbipd on 3240), adding 20 ms (LAB_ARGS=MS: MS) to the server-to-client direction and recording

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # replay-serve -- usbip-replay on the host serves the device recorded in captures/storage.pcap; the
 # guest's vhci-hcd lists and attaches it through qemu user networking (10.0.2.2 is host loopback):
 # the real kernel enumerates the recorded device, usb-storage binds, and the blocks the recording

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # serial -- qemu's usb-serial (an FTDI FT232, as on older Arduinos) exported and attached over
 # loopback; the client's ftdi_sio binds it as /dev/ttyUSB0, and 16 KiB written to it come back
 # from an echo peer on the host (tests/lab/fixtures/serial_peer.py). Recorded on lo and usbmon.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # small-reads -- a benchmark data set, not a test: many small URBs. 512-byte direct reads of the
 # usb-storage disk attached over USB/IP on lo, each a bulk-only transport exchange of three small
 # URBs (31-byte command block OUT, 512 bytes IN, 13-byte status IN; coreutils dd, as busybox's

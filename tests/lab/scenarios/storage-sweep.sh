@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # storage-sweep -- the seed's experiment: usb-storage read over USB/IP with tc netem delay on the
 # server-to-client path only (packets from port 3240 on lo). Per delay: one attach, a wait until
 # the kernel's own commands to the new disk are over (sd's "Attached SCSI disk": its revalidation,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # storage -- usb-storage bound to usbip-host, attached over loopback with vhci-hcd, dd read;
 # recorded twice: USB/IP on lo and the client's usbmon for the vhci_hcd bus.
 # qemu: -drive if=none,id=stick,format=raw,readonly=on,file=${LAB_DISK} -device usb-storage,bus=xhci.0,drive=stick

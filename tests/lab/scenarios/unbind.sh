@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # unbind -- a device unbound on the server in the middle of a transfer: a dd read of the
 # usb-storage disk runs (20 ms netem delay on the server-to-client path keeps it going), and
 # `usbip unbind` on the server side pulls the device away; the client sees the connection end.

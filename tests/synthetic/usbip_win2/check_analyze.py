@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_analyze.py -- usbip-analyze on a synthetic usbip-win2 session (win2_rewrite.py of a real
 capture) must report the session it came from: no skipped byte, gap or anomaly; every URB of the
 generator's manifest (worked out from the source session's bytes) with its seqnum, endpoint,

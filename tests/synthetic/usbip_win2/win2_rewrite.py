@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """win2_rewrite.py -- synthetic usbip-win2 sessions, never captures: a real Linux USB/IP session
 from captures/ with its client side rewritten the way usbip-win2 (vadimgrn/usbip-win2, the Windows
 client; paths below are in that repository) encodes the same URBs, and the server's answers as

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """check_usbipd_win.py -- usbip-analyze must read a usbipd-win capture of a session as it reads
 the Linux capture of that session. make_usbipd_win.py writes the synthetic usbipd-win file from
 the real Linux session; then:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """make_usbipd_win.py -- a synthetic usbipd-win capture from a real Linux USB/IP session: the same
 URBs, with the same times and bytes, written as usbipd-win writes its own captures (`usbipd server
 usbipd:PcapNg:Path=x.pcapng`). The session's USB/IP stream is reassembled and framed from the
