@@ -24,7 +24,7 @@ static const struct {
     {UIP_ANOM_ISO_MISMATCH, "isochronous lengths inconsistent"},
     {UIP_ANOM_BAD_HEADER, "impossible header values"},
     {UIP_ANOM_UNLINK_UNKNOWN, "unlink of an unknown URB"},
-    {UIP_ANOM_DATA_MISSING, "transfer data lost in TCP gaps"},
+    {UIP_ANOM_DATA_MISSING, "transfer data missing (a TCP gap or the capture's end)"},
 };
 
 static void conn_label(const struct uip_session *s, const struct dev_stats *d, char *buf, size_t n)

@@ -29,6 +29,7 @@ struct uip_framer {
     enum uip_framer_state state;
     bool urb_phase;
     uint64_t offset; /* stream offset of the next byte fed */
+    uint64_t last_ts, last_frame; /* the packet of the last bytes fed */
 
     /* the PDU being assembled: buf = [fixed part][kept data][iso descriptors] */
     uint8_t *buf;
@@ -525,6 +526,8 @@ void uip_framer_free(struct uip_framer *f)
 void uip_framer_feed(struct uip_framer *f, const uint8_t *bytes, size_t len, uint64_t ts_ns,
                      uint64_t frame)
 {
+    f->last_ts = ts_ns;
+    f->last_frame = frame;
     uip_feed_bytes(f, bytes, len, ts_ns, frame);
 }
 
@@ -567,6 +570,14 @@ void uip_framer_gap(struct uip_framer *f, uint64_t nbytes, uint64_t ts_ns, uint6
 void uip_framer_finish(struct uip_framer *f, uint64_t ts_ns, uint64_t frame)
 {
     uip_settle(f, ts_ns, frame);
+    if (f->state == UIP_FS_DATA && !f->pdu.iso_count) {
+        /* The header came whole, the data was cut by the end: the message was sent (an answer
+         * was given), at the time of the last bytes seen; the rest of its data is missing. */
+        f->pdu.data_missing += f->data_left;
+        f->pdu.cut_at_end = true;
+        f->data_left = 0;
+        uip_deliver(f, f->last_ts, f->last_frame);
+    }
     if (f->state != UIP_FS_RESYNC && f->consumed)
         uip_drop_pdu(f, UIP_SKIP_TRUNCATED_END);
     uip_flush_skip(f);

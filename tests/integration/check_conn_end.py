@@ -4,12 +4,15 @@
 unbind capture (usbip-host closed the socket under a read, one URB outstanding) and on code-built
 (synthetic) sessions of what the lab has not recorded: a phone re-enumerating with another
 product ID (the server closes, the client imports the busid again), a reset, a session cut by
-the capture's end.
+the capture's end, a capture stopped in the middle of an answer.
 
 usage: check_conn_end.py USBIP_ANALYZE CAPTURES_DIR WORK_DIR
 """
+import csv
+import io
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -46,6 +49,15 @@ def reset_by_client(path):
     a.send(0, cmd_submit(1, 1, 1, 64))
     a.frame(0, b"", RST, advance=0)
     open(path, "wb").write(bytes(a.out))
+
+
+def cut_after(src, dst, frames):
+    """The first frames records of a classic pcap file (a capture stopped there)."""
+    data = open(src, "rb").read()
+    off = 24
+    for _ in range(frames):
+        off += 16 + struct.unpack_from("<I", data, off + 8)[0]
+    open(dst, "wb").write(data[:off])
 
 
 def main():
@@ -86,6 +98,18 @@ def main():
     expect(ends and ends[0]["how"] == "reset" and ends[0]["by"] == "client" and ends[0]["outstanding"] == 1,
            f"reset: {ends}")
     expect("the client reset the connection with 1 URB outstanding" in text, "reset: not said in the text")
+
+    # storage.pcap stopped in the middle of seqnum 56's 128 KiB answer (frames 128-136): the URB
+    # was answered, at its last bytes seen, and the rest of its data is missing.
+    cap = os.path.join(work, "storage-cut-synthetic.pcap")
+    cut_after(os.path.join(captures, "storage.pcap"), cap, 130)
+    rows = subprocess.run([tool, "--urbs", "-", cap], capture_output=True, text=True).stdout
+    row = next((r for r in csv.DictReader(io.StringIO(rows)) if r["seqnum"] == "56"), None)
+    expect(row and row["outcome"] == "completed" and row["complete_frame"] == "130" and row["latency"],
+           f"cut answer: {row}")
+    doc = json.loads(subprocess.run([tool, "--json", cap], capture_output=True, text=True).stdout)
+    expect(doc["accounting"]["data_bytes_missing"] > 0 and not any(doc["accounting"]["skipped_bytes"].values()),
+           f"cut answer: accounting {doc['accounting']}")
 
     for e in errors:
         print("FAIL:", e)

@@ -308,10 +308,32 @@ Test(framer, truncated_end_is_counted)
     struct ctx c = {0};
     synth_cmd_submit(&b, 1, UIP_DIR_OUT, 2, 100, 0, NULL, NULL);
     struct uip_framer *f = new_framer(&c, UIP_SIDE_CLIENT, false);
-    feed_chunks(f, b.data, b.len - 10, 0);
+    feed_chunks(f, b.data, 40, 0); /* cut inside the header */
     cr_assert_eq(c.n, 0);
-    cr_assert_eq(c.skipped[UIP_SKIP_TRUNCATED_END], b.len - 10);
-    assert_accounting(f, b.len - 10);
+    cr_assert_eq(c.skipped[UIP_SKIP_TRUNCATED_END] + c.skipped[UIP_SKIP_MID_STREAM], 40);
+    assert_accounting(f, 40);
+    uip_framer_free(f);
+    synth_buf_free(&b);
+}
+
+/* A capture that ends in the middle of an answer: its header is whole, so the URB was answered;
+ * the PDU comes with the rest of its data counted missing, at the time of its last bytes. */
+Test(framer, an_answer_cut_by_the_end_is_delivered_with_its_data_missing)
+{
+    struct synth_buf b = {0};
+    struct ctx c = {0};
+    synth_ret_submit(&b, 7, 0, 512, 0, NULL, 512);
+    c.known[7] = 2; /* IN */
+    struct uip_framer *f = new_framer(&c, UIP_SIDE_SERVER, true);
+    uip_framer_feed(f, b.data, 48 + 100, 5, 5);
+    uip_framer_feed(f, b.data + 148, 100, 6, 6);
+    uip_framer_finish(f, 9, 9);
+    cr_assert_eq(c.n, 1);
+    cr_assert_eq(c.pdus[0].seqnum, 7);
+    cr_assert_eq(c.pdus[0].data_len, 512);
+    cr_assert_eq(c.pdus[0].data_missing, 512 - 200);
+    cr_assert_eq(c.skipped[UIP_SKIP_TRUNCATED_END], 0);
+    assert_accounting(f, 248);
     uip_framer_free(f);
     synth_buf_free(&b);
 }

@@ -37,7 +37,9 @@ struct uip_pdu {
     uint32_t data_len;         /* bytes of data on the wire */
     uint32_t data_kept;        /* the first data_kept bytes are in data (see keep limits) */
     const uint8_t *data;
-    uint32_t data_missing;     /* data bytes lost in TCP gaps (the PDU is still framed) */
+    uint32_t data_missing;     /* data bytes lost in TCP gaps or cut by the end of the stream
+                                  (the PDU is still framed) */
+    bool cut_at_end;           /* the stream ended inside its data (its header came whole) */
     /* isochronous descriptors, always kept whole */
     const struct uip_iso_desc *iso;
     uint32_t iso_count;
@@ -93,7 +95,8 @@ void uip_framer_feed(struct uip_framer *f, const uint8_t *bytes, size_t len, uin
                      uint64_t frame);
 /* nbytes of the stream are missing (TCP gap). */
 void uip_framer_gap(struct uip_framer *f, uint64_t nbytes, uint64_t ts_ns, uint64_t frame);
-/* End of stream: a partial PDU is reported as skipped (UIP_SKIP_TRUNCATED_END). */
+/* End of stream: a PDU whose header came whole but whose data was cut is delivered (cut_at_end,
+ * the rest counted in data_missing); any other partial PDU is skipped (UIP_SKIP_TRUNCATED_END). */
 void uip_framer_finish(struct uip_framer *f, uint64_t ts_ns, uint64_t frame);
 
 const struct uip_framer_stats *uip_framer_stats(const struct uip_framer *f);

@@ -40,7 +40,7 @@ enum uip_anomaly {
     UIP_ANOM_BAD_HEADER = 1u << 4,         /* uip_check_header failed (see uip_urb.check) */
     UIP_ANOM_UNLINK_UNKNOWN = 1u << 5,     /* CMD_UNLINK of a seqnum not outstanding (nor one of the
                                               device's last finished URBs, whose answer it crossed) */
-    UIP_ANOM_DATA_MISSING = 1u << 6,       /* transfer data partly lost in a TCP gap */
+    UIP_ANOM_DATA_MISSING = 1u << 6,       /* transfer data partly lost in a TCP gap or cut by the end */
 };
 
 /* A finished URB, delivered once. Pointers valid only during the callback. */
