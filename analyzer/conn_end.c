@@ -160,6 +160,20 @@ static bool was_imported(const struct analysis *a, uint32_t conn_id)
 
 static double secs(uint64_t ns) { return (double)ns / 1e9; }
 
+/* What the URBs say about connection ci's end, and its meaning in words into buf. */
+static const struct conn_end_state *conn_end_describe(const struct conn_ends *e,
+                                                      const struct analysis *a,
+                                                      const struct uip_conn_info *ci, char *buf,
+                                                      size_t n)
+{
+    static const struct conn_end_state none;
+    const struct conn_end_state *c = g_hash_table_lookup(e->conns, GUINT_TO_POINTER(ci->conn_id));
+    if (!c)
+        c = &none;
+    conn_end_meaning(&ci->end, was_imported(a, ci->conn_id), c->outstanding, buf, n);
+    return c;
+}
+
 void conn_ends_text(FILE *out, const struct conn_ends *e, const struct uip_session *s,
                     const struct analysis *a, uint32_t conn_id, uint64_t capture_first_ns)
 {
@@ -176,12 +190,8 @@ void conn_ends_text(FILE *out, const struct conn_ends *e, const struct uip_sessi
                 was->conn_id, d->info.record.id_vendor, d->info.record.id_product);
     if (ci->end.kind == UIP_END_NONE)
         return;
-    const struct conn_end_state *c = g_hash_table_lookup(e->conns, GUINT_TO_POINTER(conn_id));
-    struct conn_end_state none = {0};
-    if (!c)
-        c = &none;
     char meaning[512];
-    conn_end_meaning(&ci->end, was_imported(a, conn_id), c->outstanding, meaning, sizeof meaning);
+    const struct conn_end_state *c = conn_end_describe(e, a, ci, meaning, sizeof meaning);
     fprintf(out, "  connection end: %s\n", meaning);
     fprintf(out, "    %s at %.3f s (frame %" PRIu64 ")", uip_conn_end_name(ci->end.kind),
             ci->end.ts_ns >= capture_first_ns ? secs(ci->end.ts_ns - capture_first_ns) : 0.0,
@@ -211,12 +221,8 @@ void conn_ends_json(FILE *out, const struct conn_ends *e, const struct uip_sessi
         const struct uip_conn_info *ci = uip_session_conn(s, id);
         if (ci->end.kind == UIP_END_NONE)
             continue;
-        const struct conn_end_state *c = g_hash_table_lookup(e->conns, GUINT_TO_POINTER(id));
-        struct conn_end_state none = {0};
-        if (!c)
-            c = &none;
         char meaning[512];
-        conn_end_meaning(&ci->end, was_imported(a, id), c->outstanding, meaning, sizeof meaning);
+        const struct conn_end_state *c = conn_end_describe(e, a, ci, meaning, sizeof meaning);
         fprintf(out, "%s{\"connection\":%u,\"how\":\"%s\",\"by\":", first ? "" : ",", id,
                 uip_conn_end_name(ci->end.kind));
         if (ci->end.by >= 0)
