@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +47,23 @@ struct run {
     FILE *scsi_csv;
 };
 
+/* Long options without a short one. */
+enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF };
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: usbip-analyze [options] CAPTURE\n"
+            "       usbip-analyze [options] -i IFACE [-f FILTER] [-w FILE] [-c COUNT] [-a duration:S]\n"
             "Account for every USB/IP URB in a pcap/pcapng capture ('-' for stdin): USB/IP over\n"
-            "TCP, Linux usbmon, or a capture usbipd-win wrote itself.\n\n"
+            "TCP, Linux usbmon, or a capture usbipd-win wrote itself; or watch an interface live.\n\n"
+            "  -i, --interface IFACE  capture live on IFACE (usbmonN for usbmon) until SIGINT or\n"
+            "                  SIGTERM or a stop condition, then report\n"
+            "  -f, --filter FILTER  BPF filter of the live capture (default: tcp port PORT; with\n"
+            "                  --any-port, tcp; none on usbmon)\n"
+            "  -w, --write FILE  also save what is captured live to FILE (pcap)\n"
+            "  -c, --count N   stop the live capture after N packets\n"
+            "  -a, --autostop duration:S  stop the live capture after S seconds\n"
             "  --json          one JSON document on stdout instead of the text report\n"
             "  --urbs FILE     write one CSV row per URB to FILE ('-' for stdout)\n"
             "  --scsi FILE     write one CSV row per SCSI command (mass storage) to FILE ('-' for\n"
@@ -71,7 +83,8 @@ static void usage(FILE *out)
             "  --version       the version\n\n"
             "exit codes: 0 clean; 1 problems in the traffic (skipped bytes, TCP gaps, anomalies)\n"
             "            or no USB/IP traffic at all;\n"
-            "            2 usage; 3 capture unreadable; 4 capture corrupt part-way;\n"
+            "            2 usage (also a live filter that does not compile); 3 capture unreadable\n"
+            "            (live: no permission, no such interface); 4 capture corrupt part-way;\n"
             "            5 --plot could not draw its charts\n");
 }
 
@@ -186,15 +199,51 @@ static bool csv_close(FILE *f, const char *path)
     return false;
 }
 
+/* Set by SIGINT and SIGTERM: a live capture stops and reports. */
+static volatile sig_atomic_t live_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    live_stop = 1;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal; /* no SA_RESTART: the capture's wait ends at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* -a duration:S (tcpdump's and tshark's autostop) into *ns; false when it is not that. */
+static bool parse_autostop(const char *arg, uint64_t *ns)
+{
+    static const char key[] = "duration:";
+    char *end;
+    if (strncmp(arg, key, sizeof key - 1) != 0)
+        return false;
+    double s = strtod(arg + sizeof key - 1, &end);
+    if (*end || !(s > 0 && s <= 31536000))
+        return false;
+    *ns = (uint64_t)(s * 1e9);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},     {"urbs", required_argument, NULL, 'u'},
         {"scsi", required_argument, NULL, 's'},
-        {"port", required_argument, NULL, 'p'}, {"any-port", no_argument, NULL, 'a'},
+        {"port", required_argument, NULL, 'p'}, {"any-port", no_argument, NULL, OPT_ANY_PORT},
         {"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
-        {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, 'i'},
-        {"what-if", required_argument, NULL, 'w'}, {"plot", required_argument, NULL, 'P'},
+        {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"what-if", required_argument, NULL, OPT_WHAT_IF}, {"plot", required_argument, NULL, 'P'},
+        {"interface", required_argument, NULL, 'i'}, {"filter", required_argument, NULL, 'f'},
+        {"write", required_argument, NULL, 'w'}, {"count", required_argument, NULL, 'c'},
+        {"autostop", required_argument, NULL, 'a'},
         {"plot-format", required_argument, NULL, 'F'}, {"measured", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
@@ -209,16 +258,36 @@ int main(int argc, char **argv)
     const char *measured_paths[MAX_MEASURED];
     size_t n_measured = 0;
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
+    struct uip_live_config live = {.stop = &live_stop};
     int c;
 
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:f:w:c:a:", opts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'u': urbs_path = optarg; break;
         case 's': scsi_path = optarg; break;
-        case 'a': cfg.capture.detect_any_port = true; break;
+        case OPT_ANY_PORT: cfg.capture.detect_any_port = true; break;
         case 't': timeline = true; break;
-        case 'i': {
+        case 'i': live.interface = optarg; break;
+        case 'f': live.filter = optarg; break;
+        case 'w': live.write_path = optarg; break;
+        case 'c': {
+            char *end;
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (*end || !n || optarg[0] == '-') {
+                fprintf(stderr, "usbip-analyze: -c wants a packet count above 0, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            live.count = n;
+            break;
+        }
+        case 'a':
+            if (!parse_autostop(optarg, &live.duration_ns)) {
+                fprintf(stderr, "usbip-analyze: -a wants duration:SECONDS, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_INTERVAL: {
             char *end;
             interval = strtod(optarg, &end);
             if (*end || !(interval >= 1e-6 && interval <= 86400)) {
@@ -227,7 +296,7 @@ int main(int argc, char **argv)
             }
             break;
         }
-        case 'w': {
+        case OPT_WHAT_IF: {
             char why[160];
             if (!whatif_parse_delays(optarg, whatif_rtts, WHATIF_MAX_DELAYS, &n_whatif_rtts, why, sizeof why)) {
                 fprintf(stderr, "usbip-analyze: %s\n", why);
@@ -267,12 +336,19 @@ int main(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "usbip-analyze: %s\n", optind >= argc ? "no capture given" : "one capture at a time");
+    if (live.interface ? optind != argc : optind != argc - 1) {
+        fprintf(stderr, "usbip-analyze: %s\n", live.interface ? "-i captures live: no capture file too"
+                                                : optind >= argc ? "no capture given" : "one capture at a time");
         usage(stderr);
         return EXIT_USAGE;
     }
-    const char *path = argv[optind];
+    if (!live.interface && (live.filter || live.write_path || live.count || live.duration_ns)) {
+        fprintf(stderr, "usbip-analyze: -f, -w, -c and -a apply to a live capture (-i IFACE)\n");
+        return EXIT_USAGE;
+    }
+    char live_label[160];
+    snprintf(live_label, sizeof live_label, "%s (live)", live.interface ? live.interface : "");
+    const char *path = live.interface ? live_label : argv[optind];
     bool urbs_stdout = urbs_path && !strcmp(urbs_path, "-");
     bool scsi_stdout = scsi_path && !strcmp(scsi_path, "-");
     if (urbs_stdout && scsi_stdout) {
@@ -316,13 +392,17 @@ int main(int argc, char **argv)
                                        .window_wait = on_window_wait};
     char err[512] = "";
     int code = 0;
-    struct uip_session *s = uip_session_open(path, &cfg, &cb, &run, &code, err, sizeof err);
+    if (live.interface)
+        catch_stop_signals();
+    struct uip_session *s = live.interface
+                                ? uip_session_open_live(&live, &cfg, &cb, &run, &code, err, sizeof err)
+                                : uip_session_open(path, &cfg, &cb, &run, &code, err, sizeof err);
     if (!s) {
         fprintf(stderr, "usbip-analyze: %s\n", err);
         csv_close(run.urbs_csv, urbs_path);
         csv_close(run.scsi_csv, scsi_path);
         run_free(&run);
-        return code == UIP_ERR_BAD_ARGUMENT ? EXIT_USAGE : EXIT_UNREADABLE;
+        return code == UIP_ERR_BAD_ARGUMENT || code == UIP_ERR_BAD_FILTER ? EXIT_USAGE : EXIT_UNREADABLE;
     }
     int rc = uip_session_run(s, err, sizeof err);
     struct uip_session_stats st;

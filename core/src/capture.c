@@ -7,9 +7,11 @@
  * tcp_stream.c, usbipd-win's own records in usbipd_win.c. */
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "uip/capture.h"
 #include "uip/error.h"
 #include "netlayer.h"
@@ -35,6 +37,12 @@ struct uip_capture {
     struct uip_tcp_table *tcp;
     struct uip_capture_callbacks cb;
     void *user;
+    /* live captures */
+    pcap_dumper_t *dump;    /* what is captured, saved (-w) */
+    uint64_t count;         /* stop conditions (0: none) */
+    uint64_t deadline_ns;   /* CLOCK_MONOTONIC */
+    int live_fd;            /* the descriptor the run loop waits on (live: >= 0) */
+    volatile sig_atomic_t *stop;
 };
 
 const char *uip_ignore_reason_name(enum uip_ignore_reason r)
@@ -176,34 +184,147 @@ static int uip_capture_open_file(struct uip_capture *c, const char *path, char *
     return uip_capture_open_libpcap(c, msg, n);
 }
 
-struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_config *cfg,
-                                     const struct uip_capture_callbacks *cb, void *user,
-                                     int *code, char *err, size_t errlen)
+static uint64_t uip_monotonic_ns(void)
 {
-    char msg[PCAP_ERRBUF_SIZE + 64] = "out of memory";
-    struct uip_capture *c = calloc(1, sizeof *c);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
-    *code = UIP_ERR_NO_MEMORY;
+/* The live capture's pcap handle, activated, filtered, and its file to write. */
+static int uip_capture_open_iface(struct uip_capture *c, const struct uip_live_config *live,
+                                  char *msg, size_t n)
+{
+    char pcap_err[PCAP_ERRBUF_SIZE] = "";
+    c->pcap = pcap_create(live->interface, pcap_err);
+    if (!c->pcap) {
+        snprintf(msg, n, "%s", pcap_err);
+        return UIP_ERR_IO;
+    }
+    /* The timeout wakes the loop up to see the stop conditions. */
+    if (pcap_set_snaplen(c->pcap, 262144) != 0 || pcap_set_timeout(c->pcap, 100) != 0 ||
+        pcap_set_immediate_mode(c->pcap, 1) != 0) {
+        snprintf(msg, n, "cannot set the capture up: %s", pcap_geterr(c->pcap));
+        return UIP_ERR_IO;
+    }
+    if (pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_NANO) != 0) {
+        /* not offered: microseconds, which uip_capture_run converts */
+    }
+    int rc = pcap_activate(c->pcap);
+    if (rc == PCAP_ERROR_PERM_DENIED) {
+        snprintf(msg, n, "no permission to capture (%s): run as root, give the program "
+                         "CAP_NET_RAW and CAP_NET_ADMIN (setcap cap_net_raw,cap_net_admin=eip), or "
+                         "join the group allowed to capture (wireshark)", pcap_geterr(c->pcap));
+        return UIP_ERR_PERMISSION;
+    }
+    if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+        snprintf(msg, n, "no such interface (%s); tcpdump -D lists them", pcap_geterr(c->pcap));
+        return UIP_ERR_NO_INTERFACE;
+    }
+    if (rc < 0) {
+        snprintf(msg, n, "cannot capture: %s", pcap_geterr(c->pcap));
+        return UIP_ERR_IO;
+    }
+    c->dlt = pcap_datalink(c->pcap);
+    c->usbmon = uip_linktype_is_usbmon(c->dlt);
+    if (!uip_linktype_supported(c->dlt))
+        return uip_unsupported(c->dlt, "the interface's", msg, n);
+    char deflt[32];
+    const char *filter = live->filter;
+    if (!filter && !c->usbmon) {
+        snprintf(deflt, sizeof deflt, c->cfg.detect_any_port ? "tcp" : "tcp port %u", c->cfg.port);
+        filter = deflt;
+    }
+    if (filter) {
+        struct bpf_program prog;
+        if (pcap_compile(c->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+            snprintf(msg, n, "filter '%s' does not compile: %s", filter, pcap_geterr(c->pcap));
+            return UIP_ERR_BAD_FILTER;
+        }
+        rc = pcap_setfilter(c->pcap, &prog);
+        pcap_freecode(&prog);
+        if (rc < 0) {
+            snprintf(msg, n, "cannot set filter '%s': %s", filter, pcap_geterr(c->pcap));
+            return UIP_ERR_IO;
+        }
+    }
+    if (live->write_path && !(c->dump = pcap_dump_open(c->pcap, live->write_path))) {
+        snprintf(msg, n, "cannot write %s: %s", live->write_path, pcap_geterr(c->pcap));
+        return UIP_ERR_IO;
+    }
+    /* Non-blocking, so that the run loop waits on the descriptor itself, 100 ms at a time, and
+     * sees the stop conditions (libpcap's own timeout does not wake it in immediate mode). */
+    c->live_fd = pcap_get_selectable_fd(c->pcap);
+    if (c->live_fd < 0 || pcap_setnonblock(c->pcap, 1, pcap_err) < 0) {
+        snprintf(msg, n, "cannot wait on the capture: %s", pcap_err[0] ? pcap_err : "no descriptor");
+        return UIP_ERR_IO;
+    }
+    c->count = live->count;
+    c->deadline_ns = live->duration_ns ? uip_monotonic_ns() + live->duration_ns : 0;
+    c->stop = live->stop;
+    return UIP_OK;
+}
+
+/* The common tail of both opens: configuration, callbacks and the TCP table. */
+static int uip_capture_setup(struct uip_capture *c, const struct uip_capture_callbacks *cb,
+                             void *user)
+{
+    c->stats.linktype = c->dlt;
+    c->cb = *cb;
+    c->user = user;
+    c->tcp = uip_tcp_table_new(&c->cfg, cb, user, &c->stats);
+    return c->tcp ? UIP_OK : UIP_ERR_NO_MEMORY;
+}
+
+static struct uip_capture *uip_capture_new(const struct uip_capture_config *cfg)
+{
+    struct uip_capture *c = calloc(1, sizeof *c);
     if (!c)
-        goto err;
-    *code = uip_capture_open_file(c, path, msg, sizeof msg);
-    if (*code != UIP_OK)
-        goto err;
+        return NULL;
+    c->live_fd = -1;
     c->cfg = *cfg;
     if (!c->cfg.port)
         c->cfg.port = UIP_TCP_PORT;
     if (!c->cfg.ooo_limit)
         c->cfg.ooo_limit = 4u * 1024 * 1024;
-    c->stats.linktype = c->dlt;
-    c->cb = *cb;
-    c->user = user;
-    c->tcp = uip_tcp_table_new(&c->cfg, cb, user, &c->stats);
-    if (c->tcp)
-        return c;
+    return c;
+}
+
+struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_config *cfg,
+                                     const struct uip_capture_callbacks *cb, void *user,
+                                     int *code, char *err, size_t errlen)
+{
+    char msg[PCAP_ERRBUF_SIZE + 64] = "out of memory";
+    struct uip_capture *c = uip_capture_new(cfg);
+
     *code = UIP_ERR_NO_MEMORY;
-    snprintf(msg, sizeof msg, "out of memory");
-err:
+    if (c)
+        *code = uip_capture_open_file(c, path, msg, sizeof msg);
+    if (*code == UIP_OK && (*code = uip_capture_setup(c, cb, user)) == UIP_OK)
+        return c;
+    if (*code == UIP_ERR_NO_MEMORY)
+        snprintf(msg, sizeof msg, "out of memory");
     uip_set_err(err, errlen, path, msg);
+    uip_capture_close(c);
+    return NULL;
+}
+
+struct uip_capture *uip_capture_open_live(const struct uip_live_config *live,
+                                          const struct uip_capture_config *cfg,
+                                          const struct uip_capture_callbacks *cb, void *user,
+                                          int *code, char *err, size_t errlen)
+{
+    char msg[PCAP_ERRBUF_SIZE + 300] = "out of memory";
+    struct uip_capture *c = uip_capture_new(cfg);
+
+    *code = UIP_ERR_NO_MEMORY;
+    if (c)
+        *code = uip_capture_open_iface(c, live, msg, sizeof msg);
+    if (*code == UIP_OK && (*code = uip_capture_setup(c, cb, user)) == UIP_OK)
+        return c;
+    if (*code == UIP_ERR_NO_MEMORY)
+        snprintf(msg, sizeof msg, "out of memory");
+    uip_set_err(err, errlen, live->interface, msg);
     uip_capture_close(c);
     return NULL;
 }
@@ -323,11 +444,29 @@ int uip_capture_run(struct uip_capture *c, char *err, size_t errlen)
         return uip_capture_run_map(c, err, errlen);
     struct pcap_pkthdr *hdr;
     const u_char *data;
-    while ((rc = pcap_next_ex(c->pcap, &hdr, &data)) == 1) {
-        ts = (uint64_t)hdr->ts.tv_sec * 1000000000u + (uint64_t)hdr->ts.tv_usec;
+    uint64_t sub_ns = pcap_get_tstamp_precision(c->pcap) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+    for (;;) {
+        if ((c->stop && *c->stop) || (c->count && frame >= c->count) ||
+            (c->deadline_ns && uip_monotonic_ns() >= c->deadline_ns)) {
+            rc = PCAP_ERROR_BREAK;
+            break;
+        }
+        rc = pcap_next_ex(c->pcap, &hdr, &data);
+        if (rc == 0) { /* live: nothing yet; wait a little for more (a signal ends the wait) */
+            struct pollfd pfd = {.fd = c->live_fd, .events = POLLIN};
+            poll(&pfd, 1, 100);
+            continue;
+        }
+        if (rc != 1)
+            break;
+        if (c->dump)
+            pcap_dump((u_char *)c->dump, hdr, data);
+        ts = (uint64_t)hdr->ts.tv_sec * 1000000000u + (uint64_t)hdr->ts.tv_usec * sub_ns;
         uip_count_packet(c, ts);
         uip_capture_packet(c, c->dlt, host_big, data, hdr->caplen, hdr->len, ts, ++frame);
     }
+    if (c->dump)
+        pcap_dump_flush(c->dump);
     uip_tcp_table_finish(c->tcp, ts, frame);
     return rc == PCAP_ERROR ? uip_capture_corrupt(c, frame, pcap_geterr(c->pcap), err, errlen)
                             : UIP_OK;
@@ -350,6 +489,8 @@ void uip_capture_close(struct uip_capture *c)
     uip_tcp_table_free(c->tcp);
     uip_pcap_map_close(c->map);
     uip_pcapng_close(c->ng);
+    if (c->dump)
+        pcap_dump_close(c->dump);
     if (c->pcap)
         pcap_close(c->pcap);
     if (c->fp && c->own_fp)

@@ -164,9 +164,11 @@ static void uip_s_usbipd_unlink(void *user, const struct uip_usbipd_unlink *u)
 
 /* ---- public API ----------------------------------------------------------------------- */
 
-struct uip_session *uip_session_open(const char *path, const struct uip_session_config *cfg,
-                                     const struct uip_session_callbacks *cb, void *user,
-                                     int *code, char *err, size_t errlen)
+/* A session over a capture opened live (live) or from a file (path). */
+static struct uip_session *uip_session_start(const char *path, const struct uip_live_config *live,
+                                             const struct uip_session_config *cfg,
+                                             const struct uip_session_callbacks *cb, void *user,
+                                             int *code, char *err, size_t errlen)
 {
     struct uip_session *s = calloc(1, sizeof *s);
     struct uip_capture_callbacks ccb = {
@@ -190,12 +192,28 @@ struct uip_session *uip_session_open(const char *path, const struct uip_session_
         uip_session_close(s);
         return NULL;
     }
-    s->capture = uip_capture_open(path, &cfg->capture, &ccb, s, code, err, errlen);
+    s->capture = live ? uip_capture_open_live(live, &cfg->capture, &ccb, s, code, err, errlen)
+                      : uip_capture_open(path, &cfg->capture, &ccb, s, code, err, errlen);
     if (!s->capture) {
         uip_session_close(s);
         return NULL;
     }
     return s;
+}
+
+struct uip_session *uip_session_open(const char *path, const struct uip_session_config *cfg,
+                                     const struct uip_session_callbacks *cb, void *user,
+                                     int *code, char *err, size_t errlen)
+{
+    return uip_session_start(path, NULL, cfg, cb, user, code, err, errlen);
+}
+
+struct uip_session *uip_session_open_live(const struct uip_live_config *live,
+                                          const struct uip_session_config *cfg,
+                                          const struct uip_session_callbacks *cb, void *user,
+                                          int *code, char *err, size_t errlen)
+{
+    return uip_session_start(NULL, live, cfg, cb, user, code, err, errlen);
 }
 
 int uip_session_run(struct uip_session *s, char *err, size_t errlen)

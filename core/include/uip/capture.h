@@ -6,6 +6,7 @@
 #define UIP_CAPTURE_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include "uip/framer.h"
@@ -161,7 +162,28 @@ struct uip_capture_stats {
     bool truncated_file;         /* the file ended inside a record */
 };
 
+/* A live capture with libpcap. */
+struct uip_live_config {
+    const char *interface;        /* as tcpdump -i names it (usbmonN for usbmon) */
+    const char *filter;           /* BPF; NULL: "tcp port PORT" ("tcp" with detect_any_port), none on usbmon */
+    const char *write_path;       /* save what is captured there as pcap (NULL: not saved) */
+    uint64_t count;               /* stop after this many packets (0: no limit) */
+    uint64_t duration_ns;         /* stop after this long (0: no limit) */
+    volatile sig_atomic_t *stop;  /* stop once this is non-zero (a signal handler sets it; may be NULL) */
+};
+
 struct uip_capture;
+
+/*
+ * Capture live on live->interface. On failure returns NULL with a one-line reason in err and
+ * *code: UIP_ERR_PERMISSION (the reason names the remedies), UIP_ERR_NO_INTERFACE,
+ * UIP_ERR_BAD_FILTER, UIP_ERR_UNSUPPORTED_LINKTYPE or UIP_ERR_IO (also: the file to write).
+ * uip_capture_run then returns when a stop condition is met.
+ */
+struct uip_capture *uip_capture_open_live(const struct uip_live_config *live,
+                                          const struct uip_capture_config *cfg,
+                                          const struct uip_capture_callbacks *cb, void *user,
+                                          int *code, char *err, size_t errlen);
 
 /*
  * Open path ("-" for stdin). On failure returns NULL and writes a one-line

@@ -36,7 +36,10 @@
     X(BAD_CAPTURE, -20, "not a readable pcap or pcapng capture")                    \
     X(UNSUPPORTED_LINKTYPE, -21, "capture link type not supported")                 \
     X(BAD_ARGUMENT, -22, "invalid argument")                                        \
-    X(UNCONFIRMED, -23, "a header, but none follows where it ends")
+    X(UNCONFIRMED, -23, "a header, but none follows where it ends")                \
+    X(PERMISSION, -24, "no permission to capture on the interface")                 \
+    X(NO_INTERFACE, -25, "no such capture interface")                               \
+    X(BAD_FILTER, -26, "the capture filter does not compile")
 
 typedef enum uip_err {
 #define UIP_ERR_ENUM_(name, value, msg) UIP_ERR_##name = (value),
@@ -46,7 +49,7 @@ typedef enum uip_err {
 
 #define UIP_OK UIP_ERR_OK
 /* Number of codes: they run from 0 down to -(UIP_ERR_COUNT - 1). */
-#define UIP_ERR_COUNT 24
+#define UIP_ERR_COUNT 27
 
 /* "UIP_ERR_TRUNCATED"-style name of a code; "UIP_ERR_UNKNOWN" for other values. */
 const char *uip_err_name(int code);

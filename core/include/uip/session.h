@@ -42,7 +42,13 @@ struct uip_session;
 struct uip_session *uip_session_open(const char *path, const struct uip_session_config *cfg,
                                      const struct uip_session_callbacks *cb, void *user,
                                      int *code, char *err, size_t errlen);
-/* Run to the end of the capture, then flush the tracker. Same returns as uip_capture_run. */
+/* The same over a live capture (uip_capture_open_live's codes). */
+struct uip_session *uip_session_open_live(const struct uip_live_config *live,
+                                          const struct uip_session_config *cfg,
+                                          const struct uip_session_callbacks *cb, void *user,
+                                          int *code, char *err, size_t errlen);
+/* Run to the end of the capture (for a live one, to a stop condition), then flush the tracker.
+ * Same returns as uip_capture_run. */
 int uip_session_run(struct uip_session *s, char *err, size_t errlen);
 /* Stats summed so far. */
 void uip_session_stats(const struct uip_session *s, struct uip_session_stats *out);
