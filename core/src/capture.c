@@ -290,23 +290,33 @@ static struct uip_capture *uip_capture_new(const struct uip_capture_config *cfg)
     return c;
 }
 
-struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_config *cfg,
-                                     const struct uip_capture_callbacks *cb, void *user,
-                                     int *code, char *err, size_t errlen)
+/* Open from a file (path) or live (live), then the set-up both share; one way out on failure. */
+static struct uip_capture *uip_capture_start(const char *path, const struct uip_live_config *live,
+                                             const struct uip_capture_config *cfg,
+                                             const struct uip_capture_callbacks *cb, void *user,
+                                             int *code, char *err, size_t errlen)
 {
-    char msg[PCAP_ERRBUF_SIZE + 64] = "out of memory";
+    char msg[PCAP_ERRBUF_SIZE + 300] = "out of memory";
     struct uip_capture *c = uip_capture_new(cfg);
 
     *code = UIP_ERR_NO_MEMORY;
     if (c)
-        *code = uip_capture_open_file(c, path, msg, sizeof msg);
+        *code = live ? uip_capture_open_iface(c, live, msg, sizeof msg)
+                     : uip_capture_open_file(c, path, msg, sizeof msg);
     if (*code == UIP_OK && (*code = uip_capture_setup(c, cb, user)) == UIP_OK)
         return c;
     if (*code == UIP_ERR_NO_MEMORY)
         snprintf(msg, sizeof msg, "out of memory");
-    uip_set_err(err, errlen, path, msg);
+    uip_set_err(err, errlen, live ? live->interface : path, msg);
     uip_capture_close(c);
     return NULL;
+}
+
+struct uip_capture *uip_capture_open(const char *path, const struct uip_capture_config *cfg,
+                                     const struct uip_capture_callbacks *cb, void *user,
+                                     int *code, char *err, size_t errlen)
+{
+    return uip_capture_start(path, NULL, cfg, cb, user, code, err, errlen);
 }
 
 struct uip_capture *uip_capture_open_live(const struct uip_live_config *live,
@@ -314,19 +324,7 @@ struct uip_capture *uip_capture_open_live(const struct uip_live_config *live,
                                           const struct uip_capture_callbacks *cb, void *user,
                                           int *code, char *err, size_t errlen)
 {
-    char msg[PCAP_ERRBUF_SIZE + 300] = "out of memory";
-    struct uip_capture *c = uip_capture_new(cfg);
-
-    *code = UIP_ERR_NO_MEMORY;
-    if (c)
-        *code = uip_capture_open_iface(c, live, msg, sizeof msg);
-    if (*code == UIP_OK && (*code = uip_capture_setup(c, cb, user)) == UIP_OK)
-        return c;
-    if (*code == UIP_ERR_NO_MEMORY)
-        snprintf(msg, sizeof msg, "out of memory");
-    uip_set_err(err, errlen, live->interface, msg);
-    uip_capture_close(c);
-    return NULL;
+    return uip_capture_start(NULL, live, cfg, cb, user, code, err, errlen);
 }
 
 static void uip_ignore(struct uip_capture *c, enum uip_ignore_reason r)
