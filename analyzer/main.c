@@ -12,6 +12,7 @@
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
+#include "urb_rows.h"
 #include "uip/error.h"
 #include "uip/session.h"
 #include "uip/usb.h"
@@ -44,11 +45,13 @@ struct run {
     bool whatif_out_of_memory;
     struct plot_set *plots;
     FILE *urbs_csv;
+    bool flush_rows; /* live: each CSV row out as its URB finishes */
+    FILE *json_lines;
     FILE *scsi_csv;
 };
 
 /* Long options without a short one. */
-enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF };
+enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF, OPT_JSON_LINES };
 
 static void usage(FILE *out)
 {
@@ -67,7 +70,9 @@ static void usage(FILE *out)
             "  --json          one JSON document on stdout instead of the text report\n"
             "  --urbs FILE     write one CSV row per URB to FILE ('-' for stdout)\n"
             "  --scsi FILE     write one CSV row per SCSI command (mass storage) to FILE ('-' for\n"
-            "                  stdout; not both --urbs and --scsi to stdout)\n"
+            "                  stdout; only one of --urbs, --scsi, --json-lines to stdout)\n"
+            "  --json-lines FILE  write one JSON object per URB, as it finishes, to FILE ('-' for\n"
+            "                  stdout; the --urbs columns as keys; flushed per line)\n"
             "  --port N        USB/IP server port (default 3240)\n"
             "  --any-port      also recognise USB/IP on other ports by content\n"
             "  --timeline      add queue depth and throughput per device and interval\n"
@@ -88,46 +93,6 @@ static void usage(FILE *out)
             "            5 --plot could not draw its charts\n");
 }
 
-static void csv_header(FILE *f)
-{
-    fprintf(f, "connection,devid,seqnum,endpoint,direction,type,setup,transfer_buffer_length,"
-               "actual_length,status,status_name,submit_time,complete_time,latency,"
-               "queue_depth_device,queue_depth_endpoint,outcome,submit_frame,complete_frame,"
-               "unlink_status\n");
-}
-
-static void csv_row(FILE *f, const struct uip_urb *u)
-{
-    char setup[17] = "";
-    if (u->has_setup)
-        for (int i = 0; i < 8; i++)
-            snprintf(setup + 2 * i, 3, "%02x", u->setup[i]);
-    fprintf(f, "%u,%u,%" PRIu64 ",%u,%s,%s,%s,%d,%d,", u->conn_id, u->devid, u->id, u->ep,
-            u->direction == 1 ? "in" : u->direction == 0 ? "out" : "?",
-            uip_xfer_type_name(u->xfer_type), setup, u->transfer_buffer_length, u->actual_length);
-    /* No completion seen (pending, or unlinked before an answer): no status to give. */
-    if (u->t_complete_ns) {
-        const char *sn = uip_status_name(u->status);
-        fprintf(f, "%d,%s,", u->status, sn ? sn : "");
-    } else {
-        fputs(",,", f);
-    }
-    if (u->t_submit_ns)
-        fprintf(f, "%" PRIu64 ".%09" PRIu64, u->t_submit_ns / 1000000000u, u->t_submit_ns % 1000000000u);
-    fputc(',', f);
-    if (u->t_complete_ns)
-        fprintf(f, "%" PRIu64 ".%09" PRIu64, u->t_complete_ns / 1000000000u,
-                u->t_complete_ns % 1000000000u);
-    fputc(',', f);
-    if (u->t_submit_ns && u->t_complete_ns >= u->t_submit_ns)
-        fprintf(f, "%.9f", (double)(u->t_complete_ns - u->t_submit_ns) / 1e9);
-    fprintf(f, ",%u,%u,%s,%" PRIu64 ",%" PRIu64 ",", u->depth_dev_at_submit, u->depth_ep_at_submit,
-            uip_urb_outcome_name(u->outcome), u->frame_submit, u->frame_complete);
-    if (u->t_unlink_ret_ns)
-        fprintf(f, "%d", u->unlink_status);
-    fputc('\n', f);
-}
-
 static void on_urb(void *user, const struct uip_urb *u)
 {
     struct run *r = user;
@@ -138,8 +103,15 @@ static void on_urb(void *user, const struct uip_urb *u)
         r->whatif_out_of_memory = true;
     if (r->plots)
         plot_urb(r->plots, u);
-    if (r->urbs_csv)
-        csv_row(r->urbs_csv, u);
+    if (r->urbs_csv) {
+        urb_rows_csv(r->urbs_csv, u);
+        if (r->flush_rows)
+            fflush(r->urbs_csv);
+    }
+    if (r->json_lines) {
+        urb_rows_json(r->json_lines, u);
+        fflush(r->json_lines); /* one object per URB as it finishes, for pipelines */
+    }
 }
 
 static void on_event(void *user, const struct uip_event *ev)
@@ -179,8 +151,8 @@ static void run_free(struct run *r)
     plot_set_free(r->plots);
 }
 
-/* Open a --urbs or --scsi file ('-': stdout); NULL with a message on stderr when it cannot be written. */
-static FILE *csv_open(const char *path)
+/* Open a --urbs, --scsi or --json-lines file ('-': stdout); NULL with a message on stderr when it cannot be written. */
+static FILE *output_open(const char *path)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
     if (!f)
@@ -188,8 +160,8 @@ static FILE *csv_open(const char *path)
     return f;
 }
 
-/* Close a --urbs or --scsi file; false (with a message) when its rows could not all be written. */
-static bool csv_close(FILE *f, const char *path)
+/* Close a --urbs, --scsi or --json-lines file; false (with a message) when its rows could not all be written. */
+static bool output_close(FILE *f, const char *path)
 {
     if (!f || f == stdout)
         return true;
@@ -244,12 +216,13 @@ int main(int argc, char **argv)
         {"interface", required_argument, NULL, 'i'}, {"filter", required_argument, NULL, 'f'},
         {"write", required_argument, NULL, 'w'}, {"count", required_argument, NULL, 'c'},
         {"autostop", required_argument, NULL, 'a'},
+        {"json-lines", required_argument, NULL, OPT_JSON_LINES},
         {"plot-format", required_argument, NULL, 'F'}, {"measured", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, timeline = false;
     double interval = 1.0;
-    const char *urbs_path = NULL, *scsi_path = NULL;
+    const char *urbs_path = NULL, *scsi_path = NULL, *lines_path = NULL;
     uint64_t whatif_rtts[WHATIF_MAX_DELAYS];
     size_t n_whatif_rtts = 0;
     bool whatif = false;
@@ -265,6 +238,7 @@ int main(int argc, char **argv)
         switch (c) {
         case 'j': json = true; break;
         case 'u': urbs_path = optarg; break;
+        case OPT_JSON_LINES: lines_path = optarg; break;
         case 's': scsi_path = optarg; break;
         case OPT_ANY_PORT: cfg.capture.detect_any_port = true; break;
         case 't': timeline = true; break;
@@ -351,8 +325,9 @@ int main(int argc, char **argv)
     const char *path = live.interface ? live_label : argv[optind];
     bool urbs_stdout = urbs_path && !strcmp(urbs_path, "-");
     bool scsi_stdout = scsi_path && !strcmp(scsi_path, "-");
-    if (urbs_stdout && scsi_stdout) {
-        fprintf(stderr, "usbip-analyze: --urbs and --scsi cannot both write to stdout\n");
+    bool lines_stdout = lines_path && !strcmp(lines_path, "-");
+    if (urbs_stdout + scsi_stdout + lines_stdout > 1) {
+        fprintf(stderr, "usbip-analyze: only one of --urbs, --scsi and --json-lines can write to stdout\n");
         return EXIT_USAGE;
     }
     char plot_err[512] = "";
@@ -378,14 +353,17 @@ int main(int argc, char **argv)
                       .timeline = timeline ? timeline_new((uint64_t)(interval * 1e9)) : NULL,
                       .whatif = whatif || plot_dir ? whatif_set_new() : NULL,
                       .plots = plot_dir ? plot_set_new() : NULL};
-    if ((urbs_path && !(run.urbs_csv = csv_open(urbs_path))) ||
-        (scsi_path && !(run.scsi_csv = csv_open(scsi_path)))) {
-        csv_close(run.urbs_csv, urbs_path);
+    run.flush_rows = live.interface != NULL;
+    if ((urbs_path && !(run.urbs_csv = output_open(urbs_path))) ||
+        (scsi_path && !(run.scsi_csv = output_open(scsi_path))) ||
+        (lines_path && !(run.json_lines = output_open(lines_path)))) {
+        output_close(run.urbs_csv, urbs_path);
+        output_close(run.scsi_csv, scsi_path);
         run_free(&run);
         return EXIT_USAGE;
     }
     if (run.urbs_csv)
-        csv_header(run.urbs_csv);
+        urb_rows_csv_header(run.urbs_csv);
     if (run.scsi_csv)
         classview_scsi_csv(run.classview, run.scsi_csv);
     struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device},
@@ -399,8 +377,9 @@ int main(int argc, char **argv)
                                 : uip_session_open(path, &cfg, &cb, &run, &code, err, sizeof err);
     if (!s) {
         fprintf(stderr, "usbip-analyze: %s\n", err);
-        csv_close(run.urbs_csv, urbs_path);
-        csv_close(run.scsi_csv, scsi_path);
+        output_close(run.urbs_csv, urbs_path);
+        output_close(run.scsi_csv, scsi_path);
+        output_close(run.json_lines, lines_path);
         run_free(&run);
         return code == UIP_ERR_BAD_ARGUMENT || code == UIP_ERR_BAD_FILTER ? EXIT_USAGE : EXIT_UNREADABLE;
     }
@@ -420,7 +399,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usbip-analyze: out of memory: the what-if model leaves out some URBs\n");
     if (json)
         report_json(stdout, &in);
-    else if (!urbs_stdout && !scsi_stdout)
+    else if (!urbs_stdout && !scsi_stdout && !lines_stdout)
         report_text(stdout, &in);
     int status = rc != UIP_OK ? EXIT_CORRUPT : report_has_problems(&in) ? EXIT_PROBLEMS : EXIT_CLEAN;
     if (rc != UIP_OK)
@@ -439,9 +418,10 @@ int main(int argc, char **argv)
             status = EXIT_NO_PLOTS;
         }
     }
-    bool urbs_written = csv_close(run.urbs_csv, urbs_path);
-    bool scsi_written = csv_close(run.scsi_csv, scsi_path);
-    if (!urbs_written || !scsi_written)
+    bool urbs_written = output_close(run.urbs_csv, urbs_path);
+    bool scsi_written = output_close(run.scsi_csv, scsi_path);
+    bool lines_written = output_close(run.json_lines, lines_path);
+    if (!urbs_written || !scsi_written || !lines_written)
         status = EXIT_USAGE;
     uip_session_close(s);
     run_free(&run);

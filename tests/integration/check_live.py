@@ -4,16 +4,21 @@
 serve plays a recorded device and usbip-replay drive sends it the recorded host requests while
 the analyzer captures with -w; SIGINT stops it, and its report must equal the report of the file
 it wrote, read back (the JSON, but for the capture's name). And the clear errors: no permission to
-capture, no such interface, a filter that does not compile. Needs the right to capture (root).
+capture, no such interface, a filter that does not compile. And for pipelines: --json-lines has
+the --urbs CSV's rows, and live it writes each URB as it finishes. Needs the right to capture
+(root).
 
 usage: check_live.py USBIP_ANALYZE USBIP_REPLAY CAPTURE WORK_DIR
 """
+import csv
+import io
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -40,6 +45,51 @@ def error_cases(analyze):
             errors.append(f"{' '.join(cmd[-3:])}: exit {p.returncode}, {p.stderr.strip()[:200]!r} "
                           f"(want exit {code} and '{words}')")
     return errors
+
+
+def lines_match_csv(analyze, capture):
+    """--json-lines gives the --urbs CSV's rows, column by column (null where the CSV is empty)."""
+    rows = list(csv.DictReader(io.StringIO(
+        subprocess.run([analyze, "--urbs", "-", capture], capture_output=True, text=True).stdout)))
+    objs = [json.loads(l) for l in subprocess.run([analyze, "--json-lines", "-", capture],
+                                                  capture_output=True, text=True).stdout.splitlines()]
+    if len(rows) != len(objs) or not rows:
+        return [f"--json-lines: {len(objs)} objects, --urbs {len(rows)} rows"]
+    for row, obj in zip(rows, objs):
+        for k, v in row.items():
+            got = obj.get(k, "missing")
+            got = "" if got is None else got
+            if str(got) != v and not (isinstance(got, float) and abs(got - float(v)) < 1e-6):
+                return [f"--json-lines seqnum {row['seqnum']}: {k} {obj.get(k)!r}, CSV {v!r}"]
+    return []
+
+
+def streamed_lines(analyze, replay, capture, port):
+    """Live with --json-lines -: every URB answered during the session is on the pipe before the
+    capture stops (a line is written and flushed as its URB finishes)."""
+    live = subprocess.Popen([analyze, "-i", "lo", "--port", str(port), "--json-lines", "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    got = []
+    reader = threading.Thread(target=lambda: got.extend(live.stdout), daemon=True)
+    reader.start()
+    serve = subprocess.Popen([replay, "serve", capture, "--listen", f"127.0.0.1:{port}",
+                              "--timing", "fast"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)
+        subprocess.run([replay, "drive", capture, "--server", f"127.0.0.1:{port}"],
+                       capture_output=True, timeout=120)
+        time.sleep(1.0)
+        before = len(got)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=30)
+        live.send_signal(signal.SIGINT)
+    live.wait(timeout=60)
+    reader.join(timeout=10)
+    answered = sum(1 for l in got if json.loads(l)["outcome"] in ("completed", "unlinked", "unlink-too-late"))
+    if not answered or before < answered:
+        return [f"--json-lines live: {before} lines before the stop, {answered} URBs answered in all"]
+    return []
 
 
 def main():
@@ -78,6 +128,8 @@ def main():
         if got != want:
             keys = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
             errors.append(f"the live report differs from the saved file's in {keys}")
+    errors += lines_match_csv(analyze, capture)
+    errors += streamed_lines(analyze, replay, capture, free_port())
     for e in errors:
         print("FAIL:", e)
     print(f"{'ok' if not errors else 'FAIL'}: live capture on lo ({len(errors)} problems)")
