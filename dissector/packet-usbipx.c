@@ -199,8 +199,8 @@ static int usbipx_ret_direction(packet_info *pinfo, uint32_t conn_id, uint32_t s
     return rec ? rec->cmd_direction : UIP_DIR_UNKNOWN;
 }
 
-/* The PDU at offset. A RET_SUBMIT is framed again with its CMD's direction when the core
- * needs it (it answers an outstanding CMD_SUBMIT) rather than inferring it. */
+/* The PDU at offset. A RET_SUBMIT answering a CMD_SUBMIT the tracker knows is framed with that
+ * CMD's direction (looked up from its header first) rather than inferred from the bytes after it. */
 static enum uip_frame_status usbipx_frame_at(tvbuff_t *tvb, int offset, int side, bool in_sync,
                                              packet_info *pinfo, uint32_t conn_id,
                                              struct uip_frame *fr)
@@ -208,12 +208,10 @@ static enum uip_frame_status usbipx_frame_at(tvbuff_t *tvb, int offset, int side
     unsigned avail = (unsigned)tvb_captured_length_remaining(tvb, offset);
     unsigned reported = (unsigned)tvb_reported_length_remaining(tvb, offset);
     const uint8_t *p = tvb_get_ptr(tvb, offset, avail);
-    enum uip_frame_status st = uip_frame_at(p, avail, reported, side, UIP_DIR_UNKNOWN, in_sync, fr);
-    if (st == UIP_FRAME_INVALID || fr->is_op || fr->hdr.command != UIP_RET_SUBMIT)
-        return st;
-    int dir = usbipx_ret_direction(pinfo, conn_id, fr->hdr.seqnum);
-    if (dir == UIP_DIR_UNKNOWN)
-        return st;
+    struct uip_header h;
+    int dir = UIP_DIR_UNKNOWN;
+    if (uip_decode_header(p, avail, &h) == UIP_OK && h.command == UIP_RET_SUBMIT)
+        dir = usbipx_ret_direction(pinfo, conn_id, h.seqnum);
     return uip_frame_at(p, avail, reported, side, dir, in_sync, fr);
 }
 
