@@ -53,7 +53,9 @@ void usbipx_expert_register(module_t *prefs, expert_module_t *em)
         {&ei_closed_outstanding, {"usbipx.expert.closed_outstanding", PI_SEQUENCE, PI_NOTE,
                                   "URB outstanding when the connection ended (the segment that "
                                   "ended it says who ended it and why)", EXPFILL}},
-        {&ei_unlink_unanswered, {"usbipx.expert.unlink_unanswered", PI_SEQUENCE, PI_WARN,
+        /* A Note: the capture ended before the answer; what made the host unlink is the item
+         * to lead with (Wireshark's GUI lists same-severity groups in its own order). */
+        {&ei_unlink_unanswered, {"usbipx.expert.unlink_unanswered", PI_SEQUENCE, PI_NOTE,
                                  "Unlinked URB whose unlink was never answered by the end of the capture",
                                  EXPFILL}},
     };
