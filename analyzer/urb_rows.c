@@ -10,13 +10,14 @@
 #include "json_out.h"
 #include "uip/usb.h"
 
-enum { URB_COLUMNS = 20 };
+enum { URB_COLUMNS = 22 };
 
 static const char *const column_names[URB_COLUMNS] = {
     "connection", "devid", "seqnum", "endpoint", "direction", "type", "setup",
     "transfer_buffer_length", "actual_length", "status", "status_name", "submit_time",
     "complete_time", "latency", "queue_depth_device", "queue_depth_endpoint", "outcome",
-    "submit_frame", "complete_frame", "unlink_status",
+    "submit_frame", "complete_frame", "unlink_status", "submit_first_byte_time",
+    "latency_from_first_byte",
 };
 
 /* The columns of u as text; a column without a value (no answer, no unlink, ...) is absent. */
@@ -78,6 +79,10 @@ static void urb_row_fill(struct urb_row *r, const struct uip_urb *u)
     put(r, 18, "%" PRIu64, u->frame_complete);
     if (u->t_unlink_ret_ns)
         put(r, 19, "%d", u->unlink_status);
+    /* from the CMD_SUBMIT's first byte: a large OUT URB's latency with its data's time on the wire */
+    put_time(r, 20, u->t_submit_first_ns);
+    if (u->t_submit_first_ns && u->t_complete_ns >= u->t_submit_first_ns)
+        put(r, 21, "%.9f", (double)(u->t_complete_ns - u->t_submit_first_ns) / 1e9);
 }
 
 void urb_rows_csv_header(FILE *f)

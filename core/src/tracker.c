@@ -440,7 +440,8 @@ void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_p
             .transfer_buffer_length = h->u.cmd_submit.transfer_buffer_length,
             .number_of_packets = h->u.cmd_submit.number_of_packets,
             .interval = h->u.cmd_submit.interval, .start_frame = h->u.cmd_submit.start_frame,
-            .t_submit_ns = pdu->ts_ns, .frame_submit = pdu->frame, .check = pdu->check,
+            .t_submit_ns = pdu->ts_ns, .t_submit_first_ns = pdu->ts_first_ns,
+            .frame_submit = pdu->frame, .check = pdu->check,
         };
         if (pdu->check != 0)
             u.anomalies |= UIP_ANOM_BAD_HEADER;
@@ -598,7 +599,7 @@ static void uip_usbmon_submit(struct uip_tracker *t, const struct uip_usbmon_eve
     u->number_of_packets = ev->xfer_type == 0 ? ev->numdesc : 0;
     u->interval = (int32_t)ev->interval;
     u->transfer_flags = ev->xfer_flags;
-    u->t_submit_ns = ev->ts_ns;
+    u->t_submit_ns = u->t_submit_first_ns = ev->ts_ns;
     u->frame_submit = ev->frame;
     u->has_setup = ev->setup_present;
     if (ev->setup_present)

@@ -123,6 +123,30 @@ Test(tracker, queued_urbs_match_by_seqnum_in_any_order_with_depth)
     uip_tracker_free(t);
 }
 
+/* A CMD_SUBMIT whose OUT data took several packets: the URB keeps the time of its first byte (when
+ * the host submitted it) beside the time the PDU was whole; latency counts from the latter. */
+Test(tracker, a_submit_keeps_the_time_of_its_first_byte)
+{
+    struct seen s;
+    struct uip_tracker *t = new_tracker(&s);
+    struct uip_pdu p = {.frame = 7, .frame_first = 3, .ts_first_ns = 100, .ts_ns = 160,
+                        .cmd_direction = UIP_DIR_UNKNOWN};
+    p.hdr.command = UIP_CMD_SUBMIT;
+    p.hdr.seqnum = 5;
+    p.hdr.devid = DEVID;
+    p.hdr.direction = UIP_DIR_OUT;
+    p.hdr.ep = 2;
+    p.hdr.u.cmd_submit.transfer_buffer_length = 1048576;
+    p.data_len = 1048576;
+    uip_tracker_pdu(t, 1, &p);
+    ret_submit(t, 5, 0, 1048576, UIP_DIR_OUT, 170, NULL, 0);
+    const struct uip_urb *u = urb_of(&s, 5);
+    cr_assert_eq(u->t_submit_first_ns, 100);
+    cr_assert_eq(u->t_submit_ns, 160);
+    cr_assert_eq(u->t_complete_ns, 170);
+    uip_tracker_free(t);
+}
+
 Test(tracker, unlink_while_pending_and_unlink_too_late)
 {
     struct seen s;
