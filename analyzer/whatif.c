@@ -27,14 +27,14 @@ struct whatif_node {
     unsigned phase;        /* transfer phase, counted from 0 */
 };
 
-/* An endpoint direction and the transfer its throughput is predicted over (find_transfers). */
+/* An endpoint direction and the transfer phase its throughput is predicted over (find_transfers). */
 struct whatif_transfer {
     uint8_t ep;
     int8_t direction;
     uint8_t xfer_type;
-    size_t first;              /* the window's first URB in submit order */
-    uint64_t start_ns, end_ns; /* the window as captured: its first submit, its last full-size answer */
-    uint64_t bytes, urbs;      /* the stream's bytes and URBs inside the window */
+    size_t first, last;        /* the phase's URBs in submit order: first .. last - 1 */
+    uint64_t start_ns, end_ns; /* the phase as captured: its first submit, its last answer */
+    uint64_t bytes, urbs;      /* the stream's bytes and URBs in the phase */
 };
 
 struct whatif_model {
@@ -182,90 +182,35 @@ static bool same_stream(const struct whatif_urb *u, const struct whatif_transfer
     return u->ep == t->ep && u->direction == t->direction;
 }
 
-/* A stream's full-size URBs carry at least half its typical URB's bytes, the typical URB being
- * the size that half of the stream's bytes came in (a byte-weighted median): a bulk transfer's
- * steady state, not the small reads and statuses around it. */
-static bool full_size(const struct whatif_urb *u, uint32_t typical)
+/* The transfer of stream t: the phase where it moved the most bytes, whole, from the phase's first
+ * submit to its last answer, as a user timing the program behind it would see it: the commands,
+ * statuses and host gaps around the stream's data are part of its time. */
+static void transfer_phase(struct whatif_model *m, struct whatif_transfer *t, uint64_t *phase_bytes)
 {
-    return u->bytes > 0 && 2 * (uint64_t)u->bytes >= typical;
-}
-
-static int by_bytes_down(const void *pa, const void *pb)
-{
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    return (a < b) - (a > b);
-}
-
-/* The size of the URB that brings the stream's bytes, counted from its largest URB down, past
- * half of its total; 0 when it moved none (or out of memory). */
-static uint32_t typical_size(const struct whatif_model *m, const struct whatif_transfer *t)
-{
-    size_t n = 0;
-    uint64_t total = 0;
-    for (size_t j = 0; j < m->n; j++)
-        if (same_stream(&m->urbs[j], t) && m->urbs[j].bytes) {
-            n++;
-            total += m->urbs[j].bytes;
-        }
-    uint32_t *sizes = malloc((n ? n : 1) * sizeof *sizes);
-    if (!sizes)
-        return 0;
-    n = 0;
-    for (size_t j = 0; j < m->n; j++)
-        if (same_stream(&m->urbs[j], t) && m->urbs[j].bytes)
-            sizes[n++] = m->urbs[j].bytes;
-    qsort(sizes, n, sizeof *sizes, by_bytes_down);
-    uint64_t sum = 0;
-    uint32_t typical = 0;
-    for (size_t k = 0; k < n && 2 * sum < total; k++) {
-        sum += sizes[k];
-        typical = sizes[k];
-    }
-    free(sizes);
-    return typical;
-}
-
-/* The window of transfer t: in the phase where the stream moved the most bytes in full-size URBs,
- * from the first submit after the stream's answer that preceded the first of them (or from the
- * phase's first submit) to the answer of the last of them. */
-static void transfer_window(struct whatif_model *m, struct whatif_transfer *t, uint64_t *phase_bytes)
-{
-    uint32_t typical = typical_size(m, t);
-    if (!typical)
-        return; /* no data: nothing to time */
     memset(phase_bytes, 0, m->n_phases * sizeof *phase_bytes);
     for (size_t j = 0; j < m->n; j++)
-        if (same_stream(&m->urbs[j], t) && full_size(&m->urbs[j], typical))
+        if (same_stream(&m->urbs[j], t))
             phase_bytes[m->nodes[j].phase] += m->urbs[j].bytes;
     unsigned best = 0;
     for (unsigned ph = 1; ph < m->n_phases; ph++)
         if (phase_bytes[ph] > phase_bytes[best])
             best = ph;
-    size_t first_full = m->n;
-    for (size_t j = 0; j < m->n; j++) {
-        const struct whatif_urb *u = &m->urbs[j];
-        if (m->nodes[j].phase != best || !same_stream(u, t) || !full_size(u, typical))
-            continue;
-        if (first_full == m->n)
-            first_full = j;
+    if (!phase_bytes[best])
+        return; /* no data: nothing to time */
+    t->first = 0;
+    while (m->nodes[t->first].phase != best)
+        t->first++;
+    t->last = t->first;
+    t->start_ns = m->urbs[t->first].submit_ns;
+    for (; t->last < m->n && m->nodes[t->last].phase == best; t->last++) {
+        const struct whatif_urb *u = &m->urbs[t->last];
         if (u->complete_ns > t->end_ns)
             t->end_ns = u->complete_ns;
-    }
-    uint64_t after = 0; /* the stream's last answer before the first full-size submit */
-    for (size_t j = 0; j < m->n; j++)
-        if (j != first_full && same_stream(&m->urbs[j], t) &&
-            m->urbs[j].complete_ns <= m->urbs[first_full].submit_ns && m->urbs[j].complete_ns > after)
-            after = m->urbs[j].complete_ns;
-    t->first = first_full;
-    while (t->first > 0 && m->nodes[t->first - 1].phase == best &&
-           m->urbs[t->first - 1].submit_ns >= after)
-        t->first--;
-    t->start_ns = m->urbs[t->first].submit_ns;
-    for (size_t j = t->first; j < m->n && m->urbs[j].submit_ns <= t->end_ns; j++)
-        if (same_stream(&m->urbs[j], t) && m->urbs[j].complete_ns <= t->end_ns) {
-            t->bytes += m->urbs[j].bytes;
+        if (same_stream(u, t)) {
+            t->bytes += u->bytes;
             t->urbs++;
         }
+    }
 }
 
 /* One transfer per endpoint direction, in the order the streams first appear. */
@@ -286,7 +231,7 @@ static void find_transfers(struct whatif_model *m)
         return;
     }
     for (unsigned s = 0; s < m->n_transfers; s++)
-        transfer_window(m, &m->transfers[s], phase_bytes);
+        transfer_phase(m, &m->transfers[s], phase_bytes);
     free(phase_bytes);
 }
 
@@ -517,7 +462,7 @@ static void walk_back(const struct whatif_model *m, const struct whatif_replay *
                 continue;
             }
             /* the answer's round trips and service after the request that bound it (its own or
-             * its trigger), clipped at the window's start */
+             * its trigger), clipped at the phase's start */
             bool triggered = r->bound[j] == BOUND_TRIGGER;
             size_t from_urb = triggered ? (size_t)nd->trigger : j;
             uint64_t service = triggered ? nd->trigger_service_ns : nd->service_ns;
@@ -565,9 +510,7 @@ static void fill_streams(const struct whatif_model *m, const struct whatif_repla
             continue;
         uint64_t first_sub = UINT64_MAX, last_done = 0;
         size_t last = t->first;
-        for (size_t j = t->first; j < m->n && m->urbs[j].submit_ns <= t->end_ns; j++) {
-            if (m->urbs[j].complete_ns > t->end_ns)
-                continue;
+        for (size_t j = t->first; j < t->last; j++) {
             if (r->submit[j] < first_sub)
                 first_sub = r->submit[j];
             if (r->complete[j] >= last_done) {

@@ -34,20 +34,20 @@ struct whatif_urb {
 
 #define WHATIF_MAX_STREAMS 32
 
-/* An endpoint direction's transfer, as captured and as predicted: its full-size URBs (at least
- * half the size half of its bytes came in) in the phase where they moved the most, from the first
- * submit after the stream's answer before them (or the phase's start) to the last one's answer. */
+/* An endpoint direction's transfer, as captured and as predicted: the transfer phase where the
+ * stream moved the most bytes, whole, from its first submit to its last answer (what a user timing
+ * the program behind it measures: the commands, statuses and host gaps around its data count). */
 struct whatif_stream {
     uint8_t ep;
     int8_t direction;
     uint8_t xfer_type;
-    uint64_t bytes;              /* the stream's bytes inside the transfer's window */
-    uint64_t urbs;               /* the stream's URBs inside it */
-    double captured_s;           /* the window's duration in the capture */
+    uint64_t bytes;              /* the stream's bytes in the phase */
+    uint64_t urbs;               /* the stream's URBs in it */
+    double captured_s;           /* the phase's duration in the capture */
     double duration_s;           /* ... predicted */
     double throughput_Bps;       /* bytes / duration_s */
-    double round_trips;          /* serial round trips on the window's critical path */
-    double network_s, device_s, host_s; /* the window's critical path split by who it waited on */
+    double round_trips;          /* serial round trips on the phase's critical path */
+    double network_s, device_s, host_s; /* the phase's critical path split by who it waited on */
 };
 
 /* The model's answer for one network round trip. */

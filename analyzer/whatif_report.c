@@ -107,12 +107,14 @@ static struct whatif_device *device_get(struct whatif_set *s, uint32_t conn_id, 
 bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u)
 {
     bool answered = u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
-    if (!answered || !u->t_submit_ns || u->t_complete_ns < u->t_submit_ns)
+    if (!answered || !u->t_submit_first_ns || u->t_complete_ns < u->t_submit_first_ns)
         return true; /* nothing the model can time */
     struct whatif_device *d = device_get(s, u->conn_id, u->devid);
     if (!d)
         return false;
-    struct whatif_urb w = {.submit_ns = u->t_submit_ns, .complete_ns = u->t_complete_ns,
+    /* the host submitted the URB when its CMD_SUBMIT's first byte left (an OUT URB's data is
+     * part of its latency) */
+    struct whatif_urb w = {.submit_ns = u->t_submit_first_ns, .complete_ns = u->t_complete_ns,
                            .bytes = u->actual_length > 0 ? (uint32_t)u->actual_length : 0,
                            .ep = u->ep, .direction = u->direction, .xfer_type = u->xfer_type};
     return whatif_model_add(d->model, &w);
@@ -172,7 +174,7 @@ bool whatif_set_main_stream(const struct whatif_set *s, double *rtt_s, double *t
     for (size_t i = 0; i < s->n; i++) {
         struct whatif_prediction p;
         uint64_t rtt = whatif_model_base_rtt_ns(s->devs[i].model);
-        whatif_model_predict(s->devs[i].model, rtt, &p); /* as captured: the window, its bytes */
+        whatif_model_predict(s->devs[i].model, rtt, &p); /* as captured: the phase, its bytes */
         for (unsigned k = 0; k < p.n_streams; k++) {
             const struct whatif_stream *st = &p.streams[k];
             if (st->xfer_type != UIP_XFER_BULK || st->bytes <= best || st->captured_s <= 0)

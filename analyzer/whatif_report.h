@@ -36,8 +36,8 @@ bool whatif_set_window_wait(struct whatif_set *s, uint32_t conn_id, enum uip_sid
 void whatif_set_fit(struct whatif_set *s);
 /* A device's model (fitted once whatif_set_fit ran), or NULL when it had no answered URB. */
 const struct whatif_model *whatif_set_model(const struct whatif_set *s, uint32_t conn_id, uint32_t devid);
-/* The capture's main bulk stream (the most bytes in its transfer window, of any device) as
- * measured: its throughput over the window as captured, at the device's base round trip. false
+/* The capture's main bulk stream (the most bytes in its transfer phase, of any device) as
+ * measured: its throughput over the phase as captured, at the device's base round trip. false
  * when the capture moved no bulk data. */
 bool whatif_set_main_stream(const struct whatif_set *s, double *rtt_s, double *throughput_Bps, uint8_t *ep,
                             int8_t *direction);

@@ -4,7 +4,7 @@
  * kept, whole extra round trips (TCP window growth) scale with the round trip, so does a wait for
  * the receive window seen at any round trip, a pending read answered after a later write waits for
  * that write, idle pauses split transfer phases, a stream is timed
- * over its full-size transfer; and the --what-if list parser. */
+ * over its whole transfer phase; and the --what-if list parser. */
 #include <criterion/criterion.h>
 #include "../../analyzer/whatif.c"
 #include "../../analyzer/whatif_report.c"
@@ -66,13 +66,12 @@ Test(whatif, serial_chain_pays_one_round_trip_per_urb)
     cr_assert(near(p10.network_s, N * 10 * MS / 1e9));
     cr_assert(near(p10.device_s, (N - 1) * service / 1e9));
     cr_assert(near(p10.host_s, (N - 1) * think / 1e9));
-    /* the stream's transfer is its 64 KiB URBs, from the first submit after the small answer */
+    /* the stream's transfer is its phase: the whole session, its small first URB included */
     cr_assert_eq(p10.n_streams, 1);
-    double transfer10 = ((N - 1) * (10 * MS + service) + (N - 2) * think) / 1e9;
-    cr_assert_eq(p10.streams[0].bytes, (N - 1) * 65536);
-    cr_assert(near(p10.streams[0].duration_s, transfer10), "transfer %f, expected %f",
-              p10.streams[0].duration_s, transfer10);
-    cr_assert(near(p10.streams[0].round_trips, N - 1));
+    cr_assert_eq(p10.streams[0].bytes, (N - 1) * 65536 + 13);
+    cr_assert(near(p10.streams[0].duration_s, expect10), "transfer %f, expected %f",
+              p10.streams[0].duration_s, expect10);
+    cr_assert(near(p10.streams[0].round_trips, N));
     whatif_model_free(m);
 }
 
@@ -216,9 +215,9 @@ Test(whatif, window_waits_reach_the_devices_of_their_connection)
     for (uint32_t conn = 1; conn <= 2; conn++) {
         struct uip_urb u = {.conn_id = conn, .devid = 0x10002, .ep = 1, .direction = UIP_DIR_IN,
                             .xfer_type = UIP_XFER_BULK, .outcome = UIP_URB_COMPLETED};
-        u.t_submit_ns = T0, u.t_complete_ns = T0 + base, u.actual_length = 13;
+        u.t_submit_ns = u.t_submit_first_ns = T0, u.t_complete_ns = T0 + base, u.actual_length = 13;
         cr_assert(whatif_set_urb(set, &u));
-        u.t_submit_ns = T0 + base, u.t_complete_ns = T0 + 2 * base + service, u.actual_length = 65536;
+        u.t_submit_ns = u.t_submit_first_ns = T0 + base, u.t_complete_ns = T0 + 2 * base + service, u.actual_length = 65536;
         cr_assert(whatif_set_urb(set, &u));
     }
     cr_assert(whatif_set_window_wait(set, 1, UIP_SIDE_SERVER, T0 + base + service / 2));
@@ -307,49 +306,42 @@ static const struct whatif_stream *in_stream(const struct whatif_prediction *p)
     return &p->streams[p->streams[0].direction == UIP_DIR_IN ? 0 : 1];
 }
 
-/* First small reads (a partition scan), then without a pause the large ones of a dd: the IN
- * stream is timed over its large reads only, from the command that follows the last small read's
- * status to the last large answer. */
-Test(whatif, a_stream_is_timed_over_its_full_size_transfer)
+/* Small reads (a partition scan), an idle pause, then the large reads of a dd: the IN stream is
+ * timed over the dd's phase, whole: from its first command to its last status, the commands,
+ * statuses and think times on the way included, the scan left out. */
+Test(whatif, a_stream_is_timed_over_its_whole_transfer_phase)
 {
     enum { SMALL = 3, LARGE = 6 };
-    const uint32_t sizes[] = {4096, 4096, 4096, 131072, 131072, 131072, 131072, 131072, 131072};
+    const uint32_t scan[] = {4096, 4096, 4096};
+    const uint32_t dd[] = {131072, 131072, 131072, 131072, 131072, 131072};
     struct whatif_urb urbs[3 * (SMALL + LARGE)];
     uint64_t start, end;
-    struct whatif_model *m = fitted(urbs, storage_reads(urbs, sizes, SMALL + LARGE, 131072, &start, &end));
+    size_t n = storage_reads(urbs, scan, SMALL, 0, &start, &end);
+    const uint64_t pause = 2 * WHATIF_IDLE_PAUSE_NS;
+    storage_reads(urbs + n, dd, LARGE, 0, &start, &end);
+    for (size_t j = n; j < 3 * (SMALL + LARGE); j++) {
+        urbs[j].submit_ns += urbs[n - 1].complete_ns - T0 + pause;
+        urbs[j].complete_ns += urbs[n - 1].complete_ns - T0 + pause;
+    }
+    start = urbs[n].submit_ns;
+    end = urbs[3 * (SMALL + LARGE) - 1].complete_ns;
+    struct whatif_model *m = fitted(urbs, 3 * (SMALL + LARGE));
     cr_assert_eq(whatif_model_base_rtt_ns(m), MS_RTT + MS_STATUS);
     struct whatif_prediction p;
     whatif_model_predict(m, whatif_model_base_rtt_ns(m), &p);
     const struct whatif_stream *in = in_stream(&p);
-    cr_assert_eq(in->bytes, LARGE * 131072 + (LARGE - 1) * 13);
-    cr_assert_eq(in->urbs, 2 * LARGE - 1);
+    cr_assert_eq(in->bytes, LARGE * 131072 + LARGE * 13);
+    cr_assert_eq(in->urbs, 2 * LARGE);
     cr_assert(near(in->captured_s, (double)(end - start) / 1e9));
     cr_assert(near(in->duration_s, in->captured_s));
     /* at no round trip: the device's time beyond the fastest status and the host's think time;
-     * each large read but the last is three URBs on the path, the last two */
+     * three URBs a read on the path */
     whatif_model_predict(m, 0, &p);
     in = in_stream(&p);
     double at0 = (LARGE * (MS_CMD - MS_STATUS) + LARGE * (MS_DATA - MS_STATUS) +
-                  (3 * LARGE - 2) * MS_THINK) / 1e9;
+                  (3 * LARGE - 1) * MS_THINK) / 1e9;
     cr_assert(near(in->duration_s, at0), "at 0: %f, expected %f", in->duration_s, at0);
-    cr_assert(near(in->round_trips, 3 * LARGE - 1), "round trips %f", in->round_trips);
-    whatif_model_free(m);
-}
-
-/* A read the block layer merged to five times the usual size does not make the usual reads
- * small: the full size is half of the size half the bytes came in, not half the largest. */
-Test(whatif, a_merged_read_does_not_shrink_the_transfer)
-{
-    const uint32_t sizes[] = {4096, 131072, 131072, 655360, 131072, 131072, 131072, 131072};
-    enum { N = sizeof sizes / sizeof sizes[0] };
-    struct whatif_urb urbs[3 * N];
-    uint64_t start, end;
-    struct whatif_model *m = fitted(urbs, storage_reads(urbs, sizes, N, 131072, &start, &end));
-    struct whatif_prediction p;
-    whatif_model_predict(m, whatif_model_base_rtt_ns(m), &p);
-    const struct whatif_stream *in = in_stream(&p);
-    cr_assert_eq(in->bytes, 6 * 131072 + 655360 + 6 * 13);
-    cr_assert(near(in->captured_s, (double)(end - start) / 1e9));
+    cr_assert(near(in->round_trips, 3 * LARGE), "round trips %f", in->round_trips);
     whatif_model_free(m);
 }
 
