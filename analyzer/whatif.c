@@ -37,10 +37,16 @@ struct whatif_transfer {
     uint64_t bytes, urbs;      /* the stream's bytes and URBs in the phase */
 };
 
+/* A wait for a receive window: of an answer (the client's window) or of a request (the server's). */
+struct whatif_wait {
+    uint64_t ts_ns;
+    bool request;
+};
+
 struct whatif_model {
     struct whatif_urb *urbs; /* sorted by submit time once fitted */
     size_t n, cap;
-    uint64_t *waits;         /* answers resumed after a wait for the receive window */
+    struct whatif_wait *waits; /* bytes resumed after a wait for a receive window */
     size_t n_waits, cap_waits;
     bool fitted;
     uint64_t base_rtt_ns;
@@ -80,23 +86,26 @@ bool whatif_model_add(struct whatif_model *m, const struct whatif_urb *u)
         m->urbs = grown;
         m->cap = cap;
     }
-    m->urbs[m->n++] = *u;
+    m->urbs[m->n] = *u;
+    if (m->urbs[m->n].sent_ns < u->submit_ns)
+        m->urbs[m->n].sent_ns = u->submit_ns;
+    m->n++;
     return true;
 }
 
-bool whatif_model_window_wait(struct whatif_model *m, uint64_t ts_ns)
+bool whatif_model_window_wait(struct whatif_model *m, uint64_t ts_ns, bool request)
 {
     if (m->fitted)
         return false;
     if (m->n_waits == m->cap_waits) {
         size_t cap = m->cap_waits ? m->cap_waits * 2 : 16;
-        uint64_t *grown = realloc(m->waits, cap * sizeof *grown);
+        struct whatif_wait *grown = realloc(m->waits, cap * sizeof *grown);
         if (!grown)
             return false;
         m->waits = grown;
         m->cap_waits = cap;
     }
-    m->waits[m->n_waits++] = ts_ns;
+    m->waits[m->n_waits++] = (struct whatif_wait){ts_ns, request};
     return true;
 }
 
@@ -235,21 +244,47 @@ static void find_transfers(struct whatif_model *m)
     free(phase_bytes);
 }
 
-/* Per URB, the window waits of its answer: each wait goes to the first answer completed at or
- * after it among the URBs submitted before it (the one whose bytes were in transit). */
+/* The URB whose request was on its way at ts (its CMD_SUBMIT's first byte at or before ts, its
+ * last at or after it; the latest such), or m->n. */
+static size_t request_in_transit(const struct whatif_model *m, uint64_t ts)
+{
+    size_t lo = 0, hi = m->n; /* the first URB submitted after ts */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->urbs[mid].submit_ns <= ts)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    while (lo-- > 0)
+        if (m->urbs[lo].sent_ns >= ts)
+            return lo;
+    return m->n;
+}
+
+/* Per URB, the window waits of its request or its answer. An answer's wait goes to the first
+ * answer completed at or after it among the URBs submitted before it (the one whose bytes were in
+ * transit); a request's to the CMD_SUBMIT in transit. */
 static void attribute_waits(const struct whatif_model *m, const struct whatif_done *done_order,
                             uint32_t *waits)
 {
     for (size_t w = 0; w < m->n_waits; w++) {
+        uint64_t ts = m->waits[w].ts_ns;
+        if (m->waits[w].request) {
+            size_t j = request_in_transit(m, ts);
+            if (j < m->n)
+                waits[j]++;
+            continue;
+        }
         size_t lo = 0, hi = m->n; /* the first completion at or after the wait */
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (done_order[mid].t < m->waits[w])
+            if (done_order[mid].t < ts)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        while (lo < m->n && m->urbs[done_order[lo].urb].submit_ns > m->waits[w])
+        while (lo < m->n && m->urbs[done_order[lo].urb].submit_ns > ts)
             lo++;
         if (lo < m->n)
             waits[done_order[lo].urb]++;

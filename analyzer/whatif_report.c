@@ -55,16 +55,17 @@ struct whatif_device {
     struct whatif_model *model;
 };
 
-/* A server-side window wait, kept until the fit hands it to its connection's devices. */
-struct whatif_wait {
+/* A window wait, kept until the fit hands it to its connection's devices. */
+struct whatif_conn_wait {
     uint32_t conn_id;
     uint64_t ts_ns;
+    bool request;              /* the client's bytes waited (the server's window) */
 };
 
 struct whatif_set {
     struct whatif_device *devs;
     size_t n, cap;
-    struct whatif_wait *waits;
+    struct whatif_conn_wait *waits;
     size_t n_waits, cap_waits;
 };
 
@@ -114,7 +115,8 @@ bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u)
         return false;
     /* the host submitted the URB when its CMD_SUBMIT's first byte left (an OUT URB's data is
      * part of its latency) */
-    struct whatif_urb w = {.submit_ns = u->t_submit_first_ns, .complete_ns = u->t_complete_ns,
+    struct whatif_urb w = {.submit_ns = u->t_submit_first_ns, .sent_ns = u->t_submit_ns,
+                           .complete_ns = u->t_complete_ns,
                            .bytes = u->actual_length > 0 ? (uint32_t)u->actual_length : 0,
                            .ep = u->ep, .direction = u->direction, .xfer_type = u->xfer_type};
     return whatif_model_add(d->model, &w);
@@ -123,17 +125,15 @@ bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u)
 bool whatif_set_window_wait(struct whatif_set *s, uint32_t conn_id, enum uip_side side,
                             uint64_t ts_ns)
 {
-    if (side != UIP_SIDE_SERVER)
-        return true;
     if (s->n_waits == s->cap_waits) {
         size_t cap = s->cap_waits ? s->cap_waits * 2 : 16;
-        struct whatif_wait *grown = realloc(s->waits, cap * sizeof *grown);
+        struct whatif_conn_wait *grown = realloc(s->waits, cap * sizeof *grown);
         if (!grown)
             return false;
         s->waits = grown;
         s->cap_waits = cap;
     }
-    s->waits[s->n_waits++] = (struct whatif_wait){conn_id, ts_ns};
+    s->waits[s->n_waits++] = (struct whatif_conn_wait){conn_id, ts_ns, side == UIP_SIDE_CLIENT};
     return true;
 }
 
@@ -153,7 +153,7 @@ void whatif_set_fit(struct whatif_set *s)
         /* out of memory, the waits left out fall back to whole round trips seen in latencies */
         for (size_t w = 0; w < s->n_waits; w++)
             if (s->waits[w].conn_id == s->devs[i].conn_id &&
-                !whatif_model_window_wait(s->devs[i].model, s->waits[w].ts_ns))
+                !whatif_model_window_wait(s->devs[i].model, s->waits[w].ts_ns, s->waits[w].request))
                 break;
         whatif_model_fit(s->devs[i].model);
     }

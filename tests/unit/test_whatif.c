@@ -40,6 +40,14 @@ static struct whatif_urb small_in(uint64_t submit, uint64_t latency)
     return u;
 }
 
+static struct whatif_urb bulk_out(uint64_t submit, uint64_t latency, uint32_t bytes)
+{
+    struct whatif_urb u = bulk_in(submit, latency, bytes);
+    u.ep = 2;
+    u.direction = UIP_DIR_OUT;
+    return u;
+}
+
 /* A strictly serial chain: a fast small URB (the base round trip), then large URBs each
  * submitted `think` after the previous answer. */
 Test(whatif, serial_chain_pays_one_round_trip_per_urb)
@@ -158,13 +166,37 @@ Test(whatif, a_window_wait_costs_its_answer_a_round_trip_more)
     struct whatif_model *m = whatif_model_new();
     for (int i = 0; i < 3; i++)
         cr_assert(whatif_model_add(m, &urbs[i]));
-    cr_assert(whatif_model_window_wait(m, urbs[1].submit_ns + service / 2));
-    cr_assert(whatif_model_window_wait(m, T0 - MS)); /* before any submit: no answer was in transit */
+    cr_assert(whatif_model_window_wait(m, urbs[1].submit_ns + service / 2, false));
+    cr_assert(whatif_model_window_wait(m, T0 - MS, false)); /* before any submit: no answer was in transit */
     whatif_model_fit(m);
-    cr_assert_not(whatif_model_window_wait(m, urbs[1].submit_ns + MS), "refused after the fit");
+    cr_assert_not(whatif_model_window_wait(m, urbs[1].submit_ns + MS, false), "refused after the fit");
     struct whatif_prediction p;
     whatif_model_predict(m, 10 * MS, &p);
     double expect = (4 * 10 * MS + (service - base) + 2 * think) / 1e9;
+    cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
+    cr_assert(near(p.round_trips, 4));
+    whatif_model_free(m);
+}
+
+/* A write's CMD_SUBMIT whose data waited for the server's receive window: that URB pays a round
+ * trip more at any other round trip; a request wait while no CMD_SUBMIT was on its way costs none. */
+Test(whatif, a_request_window_wait_costs_its_write_a_round_trip_more)
+{
+    const uint64_t base = 100 * US, wire = 3 * MS, service = MS, think = 50 * US;
+    struct whatif_urb urbs[3];
+    urbs[0] = small_in(T0, base);
+    urbs[1] = bulk_out(urbs[0].complete_ns + think, wire + base + service, 1048576);
+    urbs[1].sent_ns = urbs[1].submit_ns + wire; /* its data on the wire for `wire` */
+    urbs[2] = small_in(urbs[1].complete_ns + think, base);
+    struct whatif_model *m = whatif_model_new();
+    for (int i = 0; i < 3; i++)
+        cr_assert(whatif_model_add(m, &urbs[i]));
+    cr_assert(whatif_model_window_wait(m, urbs[1].submit_ns + wire / 2, true));
+    cr_assert(whatif_model_window_wait(m, urbs[2].submit_ns + base / 2, true)); /* nothing in transit */
+    whatif_model_fit(m);
+    struct whatif_prediction p;
+    whatif_model_predict(m, 10 * MS, &p);
+    double expect = (4 * 10 * MS + (wire + service - base) + 2 * think) / 1e9; /* its wait took `base` */
     cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
     cr_assert(near(p.round_trips, 4));
     whatif_model_free(m);
@@ -207,7 +239,8 @@ Test(whatif, an_answer_waits_for_the_write_that_triggered_it)
     whatif_model_free(m);
 }
 
-/* The set hands a connection's server-side waits to that connection's devices only. */
+/* The set hands a connection's waits to that connection's devices only; a client-side wait with
+ * no CMD_SUBMIT on its way costs nothing. */
 Test(whatif, window_waits_reach_the_devices_of_their_connection)
 {
     const uint64_t base = 100 * US, service = MS;
@@ -217,7 +250,8 @@ Test(whatif, window_waits_reach_the_devices_of_their_connection)
                             .xfer_type = UIP_XFER_BULK, .outcome = UIP_URB_COMPLETED};
         u.t_submit_ns = u.t_submit_first_ns = T0, u.t_complete_ns = T0 + base, u.actual_length = 13;
         cr_assert(whatif_set_urb(set, &u));
-        u.t_submit_ns = u.t_submit_first_ns = T0 + base, u.t_complete_ns = T0 + 2 * base + service, u.actual_length = 65536;
+        u.t_submit_ns = u.t_submit_first_ns = T0 + base;
+        u.t_complete_ns = T0 + 2 * base + service, u.actual_length = 65536;
         cr_assert(whatif_set_urb(set, &u));
     }
     cr_assert(whatif_set_window_wait(set, 1, UIP_SIDE_SERVER, T0 + base + service / 2));
@@ -262,14 +296,6 @@ Test(whatif, an_idle_pause_starts_a_new_transfer_phase)
     cr_assert_eq(p.streams[0].urbs, 3);
     cr_assert(near(p.streams[0].duration_s, (3 * MS + 20 * US) / 1e9));
     whatif_model_free(m);
-}
-
-static struct whatif_urb bulk_out(uint64_t submit, uint64_t latency, uint32_t bytes)
-{
-    struct whatif_urb u = bulk_in(submit, latency, bytes);
-    u.ep = 2;
-    u.direction = UIP_DIR_OUT;
-    return u;
 }
 
 /* Mass-storage reads of the given sizes, each a command (OUT), its data and a status (IN) in
