@@ -25,6 +25,7 @@ struct whatif_node {
     long trigger;          /* a later OUT submit its answer waited for (find_trigger); -1 */
     uint64_t trigger_service_ns; /* the answer's time after the trigger's arrival, less its round trips */
     unsigned phase;        /* transfer phase, counted from 0 */
+    bool after_idle;       /* submitted with nothing of the device outstanding (gap_ns idle) */
 };
 
 /* An endpoint direction and the transfer phase its throughput is predicted over (find_transfers). */
@@ -191,9 +192,59 @@ static bool same_stream(const struct whatif_urb *u, const struct whatif_transfer
     return u->ep == t->ep && u->direction == t->direction;
 }
 
-/* The transfer of stream t: the phase where it moved the most bytes, whole, from the phase's first
- * submit to its last answer, as a user timing the program behind it would see it: the commands,
- * statuses and host gaps around the stream's data are part of its time. */
+/* A stream's full-size URBs carry at least half its typical URB's bytes, the typical URB being
+ * the size that half of the stream's bytes came in (a byte-weighted median): a bulk transfer's
+ * steady state, not the small reads and statuses around it. */
+static bool full_size(const struct whatif_urb *u, uint32_t typical)
+{
+    return u->bytes > 0 && 2 * (uint64_t)u->bytes >= typical;
+}
+
+static int by_bytes_down(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a < b) - (a > b);
+}
+
+/* The size of the URB that brings the stream's bytes, counted from its largest URB down, past
+ * half of its total; 0 when it moved none (or out of memory). */
+static uint32_t typical_size(const struct whatif_model *m, const struct whatif_transfer *t)
+{
+    size_t n = 0;
+    uint64_t total = 0;
+    for (size_t j = 0; j < m->n; j++)
+        if (same_stream(&m->urbs[j], t) && m->urbs[j].bytes) {
+            n++;
+            total += m->urbs[j].bytes;
+        }
+    uint32_t *sizes = malloc((n ? n : 1) * sizeof *sizes);
+    if (!sizes)
+        return 0;
+    n = 0;
+    for (size_t j = 0; j < m->n; j++)
+        if (same_stream(&m->urbs[j], t) && m->urbs[j].bytes)
+            sizes[n++] = m->urbs[j].bytes;
+    qsort(sizes, n, sizeof *sizes, by_bytes_down);
+    uint64_t sum = 0;
+    uint32_t typical = 0;
+    for (size_t k = 0; k < n && 2 * sum < total; k++) {
+        sum += sizes[k];
+        typical = sizes[k];
+    }
+    free(sizes);
+    return typical;
+}
+
+/* Does URB j's submit come after the device stood idle longer than an edge pause? */
+static bool after_edge_pause(const struct whatif_model *m, size_t j)
+{
+    return m->nodes[j].after_idle && m->nodes[j].gap_ns > WHATIF_EDGE_PAUSE_NS;
+}
+
+/* The transfer of stream t: the phase where it moved the most bytes, from its first submit to its
+ * last answer, as a user timing the program behind it would see it: the commands, statuses and
+ * host gaps around the stream's data are part of its time. The kernel's own requests a pause
+ * before the stream's first data or after its last (a filesystem's metadata read) are not. */
 static void transfer_phase(struct whatif_model *m, struct whatif_transfer *t, uint64_t *phase_bytes)
 {
     memset(phase_bytes, 0, m->n_phases * sizeof *phase_bytes);
@@ -206,13 +257,28 @@ static void transfer_phase(struct whatif_model *m, struct whatif_transfer *t, ui
             best = ph;
     if (!phase_bytes[best])
         return; /* no data: nothing to time */
-    t->first = 0;
-    while (m->nodes[t->first].phase != best)
-        t->first++;
-    t->last = t->first;
+    /* its data: its full-size URBs, not the commands, statuses and small reads around them */
+    uint32_t typical = typical_size(m, t);
+    size_t first = 0, last, first_data = m->n, last_data = 0;
+    while (m->nodes[first].phase != best)
+        first++;
+    for (last = first; last < m->n && m->nodes[last].phase == best; last++)
+        if (same_stream(&m->urbs[last], t) && full_size(&m->urbs[last], typical)) {
+            if (first_data == m->n)
+                first_data = last;
+            last_data = last;
+        }
+    if (first_data == m->n)
+        return; /* out of memory */
+    t->first = first_data;
+    while (t->first > first && !after_edge_pause(m, t->first))
+        t->first--;
+    t->last = last_data + 1;
+    while (t->last < last && !after_edge_pause(m, t->last))
+        t->last++;
     t->start_ns = m->urbs[t->first].submit_ns;
-    for (; t->last < m->n && m->nodes[t->last].phase == best; t->last++) {
-        const struct whatif_urb *u = &m->urbs[t->last];
+    for (size_t j = t->first; j < t->last; j++) {
+        const struct whatif_urb *u = &m->urbs[j];
         if (u->complete_ns > t->end_ns)
             t->end_ns = u->complete_ns;
         if (same_stream(u, t)) {
@@ -416,6 +482,7 @@ void whatif_model_fit(struct whatif_model *m)
             nd->anchor_urb = done->urb;
             nd->gap_ns = u->submit_ns - done->t;
             bool device_idle = n_done >= j;
+            nd->after_idle = device_idle;
             if (device_idle && nd->gap_ns > WHATIF_IDLE_PAUSE_NS) {
                 nd->anchor = ANCHOR_PAUSE;
                 nd->phase = ++phase;

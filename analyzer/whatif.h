@@ -33,11 +33,18 @@ struct whatif_urb {
  * the application stopped asking (a script's sleep, a user), not the protocol waiting. */
 #define WHATIF_IDLE_PAUSE_NS 1000000000ull
 
+/* Inside a phase, an idle stretch this long before a stream's first data or after its last sets
+ * its transfer's edge: on the host's side of a program's requests (a program computing between
+ * reads) stretches are milliseconds; the kernel's own requests around it (a filesystem's bitmap
+ * read before a copy, an inode's after it) come tenths of a second apart. */
+#define WHATIF_EDGE_PAUSE_NS 200000000ull
+
 #define WHATIF_MAX_STREAMS 32
 
-/* An endpoint direction's transfer, as captured and as predicted: the transfer phase where the
- * stream moved the most bytes, whole, from its first submit to its last answer (what a user timing
- * the program behind it measures: the commands, statuses and host gaps around its data count). */
+/* An endpoint direction's transfer, as captured and as predicted: in the transfer phase where the
+ * stream moved the most bytes, from its first submit to its last answer (what a user timing the
+ * program behind it measures: the commands, statuses and host gaps around its data count), less
+ * what came an edge pause before its first data or after its last. */
 struct whatif_stream {
     uint8_t ep;
     int8_t direction;

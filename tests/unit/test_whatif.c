@@ -371,6 +371,34 @@ Test(whatif, a_stream_is_timed_over_its_whole_transfer_phase)
     whatif_model_free(m);
 }
 
+/* A filesystem's metadata reads an edge pause before a copy's first data and after its last (less
+ * than an idle pause: the same phase) are the kernel's, not the program's: the IN stream's
+ * transfer runs from the command of its first full-size read to the status of its last. */
+Test(whatif, metadata_reads_a_pause_away_are_left_out_of_the_transfer)
+{
+    const uint32_t before[] = {4096}, reads[] = {131072, 131072, 131072, 131072}, after[] = {4096};
+    struct whatif_urb urbs[3 * 6];
+    uint64_t start, end, unused;
+    const uint64_t pause = (WHATIF_EDGE_PAUSE_NS + WHATIF_IDLE_PAUSE_NS) / 2; /* edge < pause < idle */
+    size_t n = storage_reads(urbs, before, 1, 0, &unused, &unused);
+    size_t k = n + storage_reads(urbs + n, reads, 4, 0, &start, &end);
+    storage_reads(urbs + k, after, 1, 0, &unused, &unused);
+    for (size_t j = n; j < 3 * 6; j++) { /* the reads a pause after the first, the last after them */
+        uint64_t shift = (urbs[n - 1].complete_ns - T0) + pause + (j >= k ? (end - T0) + pause : 0);
+        urbs[j].submit_ns += shift;
+        urbs[j].complete_ns += shift;
+    }
+    struct whatif_model *m = fitted(urbs, 3 * 6);
+    struct whatif_prediction p;
+    whatif_model_predict(m, whatif_model_base_rtt_ns(m), &p);
+    const struct whatif_stream *in = in_stream(&p);
+    cr_assert_eq(in->bytes, 4 * 131072 + 4 * 13);
+    cr_assert_eq(in->urbs, 8);
+    cr_assert(near(in->captured_s, (double)(urbs[k - 1].complete_ns - urbs[n].submit_ns) / 1e9),
+              "captured %f", in->captured_s);
+    whatif_model_free(m);
+}
+
 Test(whatif, urbs_without_an_answer_are_left_out)
 {
     struct whatif_model *m = whatif_model_new();
