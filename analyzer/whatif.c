@@ -310,11 +310,11 @@ static void find_transfers(struct whatif_model *m)
     free(phase_bytes);
 }
 
-/* The URB whose request was on its way at ts (its CMD_SUBMIT's first byte at or before ts, its
- * last at or after it; the latest such), or m->n. */
-static size_t request_in_transit(const struct whatif_model *m, uint64_t ts)
+/* The first URB from index `from` on submitted after ts (m->n when none): the URBs are in submit
+ * order once fitted. */
+static size_t first_submitted_after(const struct whatif_model *m, size_t from, uint64_t ts)
 {
-    size_t lo = 0, hi = m->n; /* the first URB submitted after ts */
+    size_t lo = from, hi = m->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (m->urbs[mid].submit_ns <= ts)
@@ -322,6 +322,14 @@ static size_t request_in_transit(const struct whatif_model *m, uint64_t ts)
         else
             hi = mid;
     }
+    return lo;
+}
+
+/* The URB whose request was on its way at ts (its CMD_SUBMIT's first byte at or before ts, its
+ * last at or after it; the latest such), or m->n. */
+static size_t request_in_transit(const struct whatif_model *m, uint64_t ts)
+{
+    size_t lo = first_submitted_after(m, 0, ts);
     while (lo-- > 0)
         if (m->urbs[lo].sent_ns >= ts)
             return lo;
@@ -411,14 +419,7 @@ static long find_trigger(const struct whatif_model *m, size_t j, uint64_t networ
         return -1;
     /* the last submit that could have caused it, strictly before the answer */
     uint64_t latest = u->complete_ns - (network ? network : 1);
-    size_t lo = j + 1, hi = m->n;                /* the first URB submitted after `latest` */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->urbs[mid].submit_ns <= latest)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = first_submitted_after(m, j + 1, latest);
     for (size_t k = lo; k-- > j + 1;)
         if (m->urbs[k].direction == UIP_DIR_OUT && m->urbs[k].ep != u->ep &&
             m->urbs[k].submit_ns > u->submit_ns)
