@@ -83,23 +83,26 @@ truncated:
     return false;
 }
 
-/* The window scale option (kind 3) among a SYN's TCP options, or -1; shifts above 14 count as 14
- * (RFC 7323). Malformed options end the search. */
-static int8_t uip_syn_wscale(const uint8_t *opt, uint32_t len)
+/* A SYN's window scale (kind 3; -1 when absent, shifts above 14 count as 14, RFC 7323) and
+ * maximum segment size (kind 2; 0 when absent) options. Malformed options end the search. */
+static void uip_syn_options(const uint8_t *opt, uint32_t len, int8_t *wscale, uint16_t *mss)
 {
     uint32_t i = 0;
+    *wscale = -1;
+    *mss = 0;
     while (i < len && opt[i] != 0) { /* 0: end of options */
         if (opt[i] == 1) {           /* no-operation */
             i++;
             continue;
         }
         if (i + 1 >= len || opt[i + 1] < 2 || opt[i + 1] > len - i)
-            return -1;
+            return;
         if (opt[i] == 3 && opt[i + 1] == 3)
-            return (int8_t)(opt[i + 2] > 14 ? 14 : opt[i + 2]);
+            *wscale = (int8_t)(opt[i + 2] > 14 ? 14 : opt[i + 2]);
+        if (opt[i] == 2 && opt[i + 1] == 4)
+            *mss = uip_get_be16(opt + i + 2);
         i += opt[i + 1];
     }
-    return -1;
 }
 
 bool uip_net_decode(int dlt, const uint8_t *p, uint32_t caplen, uint32_t wirelen,
@@ -181,7 +184,10 @@ bool uip_net_decode(int dlt, const uint8_t *p, uint32_t caplen, uint32_t wirelen
     out->ack = uip_get_be32(tcp + 8);
     out->flags = tcp[13];
     out->window = uip_get_be16(tcp + 14);
-    out->wscale = (out->flags & UIP_TCP_SYN) ? uip_syn_wscale(tcp + 20, thl - 20) : -1;
+    out->wscale = -1;
+    out->mss = 0;
+    if (out->flags & UIP_TCP_SYN)
+        uip_syn_options(tcp + 20, thl - 20, &out->wscale, &out->mss);
     uint32_t data = l4 + thl;
     /* The IP length says what was on the wire, unless the frame was shorter (bogus length). */
     uint32_t wire_end = ip_end_wire < wirelen ? ip_end_wire : wirelen;

@@ -22,6 +22,7 @@ struct uip_ip_packet {
     uint32_t ack;
     uint16_t window;           /* the header's window field, before any scaling */
     int8_t wscale;             /* a SYN's window scale option (shift, at most 14), -1 when absent */
+    uint16_t mss;              /* a SYN's maximum segment size option, 0 when absent */
     uint8_t flags;
     const uint8_t *payload;
     uint32_t payload_captured; /* bytes present in the capture */

@@ -150,6 +150,13 @@ static void uip_s_window_wait(void *user, uint32_t conn_id, enum uip_side side, 
         s->cb.window_wait(s->user, conn_id, side, ts_ns, frame);
 }
 
+static void uip_s_handshake(void *user, uint32_t conn_id, const struct uip_tcp_handshake *h)
+{
+    struct uip_session *s = user;
+    if (s->cb.handshake)
+        s->cb.handshake(s->user, conn_id, h);
+}
+
 static void uip_s_usbmon(void *user, const struct uip_usbmon_event *ev)
 {
     struct uip_session *s = user;
@@ -174,7 +181,7 @@ static struct uip_session *uip_session_start(const char *path, const struct uip_
     struct uip_capture_callbacks ccb = {
         .conn_open = uip_s_conn_open, .stream_data = uip_s_data, .stream_gap = uip_s_gap,
         .conn_close = uip_s_close, .usbmon = uip_s_usbmon, .window_wait = uip_s_window_wait,
-        .usbipd_unlink = uip_s_usbipd_unlink,
+        .usbipd_unlink = uip_s_usbipd_unlink, .handshake = uip_s_handshake,
     };
     if (!s) {
         *code = UIP_ERR_NO_MEMORY;

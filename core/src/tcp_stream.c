@@ -32,6 +32,8 @@ struct uip_tcp_dir {
     struct uip_ooo_seg *ooo;
     size_t ooo_bytes;
     int8_t wscale;    /* the shift its SYN announced, -1 when none */
+    uint16_t mss;     /* the maximum segment size its SYN announced, 0 when none */
+    uint16_t syn_window; /* its SYN's window field (never scaled) */
     bool edge_known;  /* the peer advertised a receive window for this direction's bytes */
     uint32_t edge;    /* that window's right edge: the peer's ack plus its scaled window */
     bool at_edge;     /* the bytes sent reached the edge: more had to wait for the peer */
@@ -45,6 +47,7 @@ struct uip_tcp_conn {
     int client_orient;        /* orientation (0: key addr[0] -> addr[1]) of the client's bytes */
     struct uip_tcp_dir dir[2]; /* by orientation */
     bool syn_seen[2];
+    bool handshake_told;      /* the handshake callback ran */
     bool closed;
     struct uip_conn_end first_fin; /* by -1 until a FIN came */
     uint32_t conn_id;
@@ -177,6 +180,19 @@ static void uip_open_conn(struct uip_tcp_table *t, struct uip_tcp_conn *c, uint6
     t->stats->connections++;
     if (t->cb.conn_open)
         t->cb.conn_open(t->user, info);
+}
+
+static void uip_tell_handshake(struct uip_tcp_table *t, const struct uip_tcp_conn *c)
+{
+    struct uip_tcp_handshake h;
+    for (int orient = 0; orient < 2; orient++) {
+        enum uip_side side = uip_side_of(c, orient);
+        h.mss[side] = c->dir[orient].mss;
+        h.wscale[side] = c->dir[orient].wscale;
+        h.syn_window[side] = c->dir[orient].syn_window;
+    }
+    if (t->cb.handshake)
+        t->cb.handshake(t->user, c->conn_id, &h);
 }
 
 static void uip_emit_data(struct uip_tcp_table *t, struct uip_tcp_conn *c, int orient,
@@ -418,6 +434,8 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
         c->syn_seen[orient] = (ip->flags & UIP_TCP_SYN) != 0;
         d->next = ip->seq + (c->syn_seen[orient] ? 1 : 0);
         d->wscale = ip->wscale;
+        d->mss = ip->mss;
+        d->syn_window = ip->window;
     }
     if (c->kind == UIP_CONN_UNDECIDED) {
         if (!ip->payload_captured) {
@@ -436,6 +454,10 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
         uip_open_conn(t, c, ts, frame, true);
     } else if (!c->conn_id) {
         uip_open_conn(t, c, ts, frame, false);
+    }
+    if (c->syn_seen[0] && c->syn_seen[1] && !c->handshake_told) {
+        c->handshake_told = true;
+        uip_tell_handshake(t, c);
     }
     if (c->closed) {
         t->stats->ignored[ip->payload_len ? UIP_IGN_RETRANSMISSION : UIP_IGN_NO_PAYLOAD]++;

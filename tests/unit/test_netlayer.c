@@ -298,3 +298,17 @@ Test(netlayer, ack_window_and_a_syns_window_scale)
     cr_assert_eq(with_options(0x02, past_the_end).wscale, -1);
     cr_assert_eq(with_options(0x02, cut).wscale, -1);
 }
+
+Test(netlayer, a_syns_maximum_segment_size)
+{
+    static const uint8_t linux_syn[12] = {2, 4, 0xff, 0xd7, 1, 3, 3, 7, 1, 1, 1, 1}; /* MSS 65495 */
+    static const uint8_t after_ws[12] = {1, 3, 3, 7, 2, 4, 0x05, 0xb4, 1, 1, 1, 1};  /* MSS 1460 */
+    static const uint8_t bad_length[12] = {2, 3, 0x05, 0xb4, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t cut[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4};
+    cr_assert_eq(with_options(0x02, linux_syn).mss, 65495);
+    cr_assert_eq(with_options(0x12, after_ws).mss, 1460);
+    cr_assert_eq(with_options(0x12, after_ws).wscale, 7, "both options of one SYN");
+    cr_assert_eq(with_options(0x10, linux_syn).mss, 0, "only a SYN's option counts");
+    cr_assert_eq(with_options(0x02, bad_length).mss, 0, "an MSS option is 4 bytes long");
+    cr_assert_eq(with_options(0x02, cut).mss, 0, "an option past the header is not read");
+}

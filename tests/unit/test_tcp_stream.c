@@ -17,6 +17,8 @@ struct rec {
     int waits;                /* window waits reported */
     enum uip_side wait_side;
     uint64_t wait_ts, wait_frame;
+    int handshakes;           /* handshake callbacks */
+    struct uip_tcp_handshake handshake;
     struct uip_conn_info info;
     struct uip_capture_stats stats;
 };
@@ -57,6 +59,14 @@ static void on_close(void *user, uint32_t id, bool reset, bool at_end, uint64_t 
     r->at_end = at_end;
 }
 
+static void on_handshake(void *user, uint32_t id, const struct uip_tcp_handshake *h)
+{
+    struct rec *r = user;
+    (void)id;
+    r->handshakes++;
+    r->handshake = *h;
+}
+
 static void on_wait(void *user, uint32_t id, enum uip_side side, uint64_t ts, uint64_t frame)
 {
     struct rec *r = user;
@@ -70,7 +80,7 @@ static struct uip_tcp_table *table(struct rec *r, uint16_t port, bool detect, si
 {
     static const struct uip_capture_callbacks cb = {.conn_open = on_open, .stream_data = on_data,
                                                     .stream_gap = on_gap, .conn_close = on_close,
-                                                    .window_wait = on_wait};
+                                                    .window_wait = on_wait, .handshake = on_handshake};
     struct uip_capture_config cfg = {.port = port, .detect_any_port = detect,
                                      .ooo_limit = ooo_limit};
     memset(r, 0, sizeof *r);
@@ -391,6 +401,36 @@ Test(tcp_stream, bytes_that_waited_for_the_peers_window_are_reported_once)
     seg_win(t, &r, false, SISN + 69, 0x18, CISN + 1, 4000, -1, S40, 15);
     cr_assert_eq(r.waits, 1);
     cr_assert_str_eq(r.log, "s:" S40 "|s:012345678901234567890123|s:tail|s:" S40 "|");
+    uip_tcp_table_free(t);
+}
+
+/* Once both SYNs were seen, what each announced, by the side that sent it; told once. */
+Test(tcp_stream, the_handshake_says_what_each_syn_announced)
+{
+    struct rec r;
+    struct uip_tcp_table *t = table(&r, 3240, false, 1 << 20);
+    struct uip_ip_packet syn = {.family = 4, .seq = CISN, .window = 64240, .wscale = 7, .mss = 1460,
+                                .flags = 0x02, .sport = 40000, .dport = 3240};
+    static const uint8_t cli[4] = {10, 0, 0, 1}, srv[4] = {10, 0, 0, 2};
+    memcpy(syn.src, cli, 4);
+    memcpy(syn.dst, srv, 4);
+    uip_tcp_table_packet(t, &syn, 1, 1);
+    cr_assert_eq(r.handshakes, 0, "one SYN is half a handshake");
+    struct uip_ip_packet synack = {.family = 4, .seq = SISN, .ack = CISN + 1, .window = 65160,
+                                   .wscale = 6, .mss = 1400, .flags = 0x12, .sport = 3240, .dport = 40000};
+    memcpy(synack.src, srv, 4);
+    memcpy(synack.dst, cli, 4);
+    uip_tcp_table_packet(t, &synack, 2, 2);
+    cr_assert_eq(r.handshakes, 1);
+    cr_assert_eq(r.handshake.mss[UIP_SIDE_CLIENT], 1460);
+    cr_assert_eq(r.handshake.mss[UIP_SIDE_SERVER], 1400);
+    cr_assert_eq(r.handshake.wscale[UIP_SIDE_CLIENT], 7);
+    cr_assert_eq(r.handshake.wscale[UIP_SIDE_SERVER], 6);
+    cr_assert_eq(r.handshake.syn_window[UIP_SIDE_CLIENT], 64240);
+    cr_assert_eq(r.handshake.syn_window[UIP_SIDE_SERVER], 65160);
+    seg_win(t, &r, true, CISN + 1, 0x18, SISN + 1, 500, -1, "abc", 3);
+    uip_tcp_table_packet(t, &synack, 4, 4); /* a retransmitted SYN-ACK */
+    cr_assert_eq(r.handshakes, 1, "told once");
     uip_tcp_table_free(t);
 }
 

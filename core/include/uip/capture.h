@@ -116,6 +116,13 @@ struct uip_usbipd_unlink {
     uint64_t frame;
 };
 
+/* What a connection's SYNs announced, by the side that sent each (enum uip_side). */
+struct uip_tcp_handshake {
+    uint16_t mss[2];        /* maximum segment size option; 0 when absent */
+    int8_t wscale[2];       /* window scale shift; -1 when absent */
+    uint16_t syn_window[2]; /* the SYN's window field (never scaled) */
+};
+
 struct uip_capture_callbacks {
     void (*conn_open)(void *user, const struct uip_conn_info *c);
     /* In-order bytes of one direction of a connection (side: who sent them). */
@@ -135,6 +142,8 @@ struct uip_capture_callbacks {
      * opened it. Known only for connections whose SYNs are in the capture (optional). */
     void (*window_wait)(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns,
                         uint64_t frame);
+    /* Both SYNs of a connection were seen: what they announced (optional). */
+    void (*handshake)(void *user, uint32_t conn_id, const struct uip_tcp_handshake *h);
 };
 
 struct uip_capture_config {

@@ -22,6 +22,8 @@ struct uip_session_callbacks {
     /* A side's bytes waited for its peer's TCP receive window (optional; see uip/capture.h). */
     void (*window_wait)(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns,
                         uint64_t frame);
+    /* What a connection's SYNs announced (optional; see uip/capture.h). */
+    void (*handshake)(void *user, uint32_t conn_id, const struct uip_tcp_handshake *h);
 };
 
 struct uip_session_config {
