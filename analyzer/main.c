@@ -51,7 +51,7 @@ struct run {
 };
 
 /* Long options without a short one. */
-enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF, OPT_JSON_LINES };
+enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF, OPT_JSON_LINES, OPT_TCP };
 
 static void usage(FILE *out)
 {
@@ -79,6 +79,9 @@ static void usage(FILE *out)
             "  --interval S    the timeline's interval in seconds (default 1)\n"
             "  --what-if LIST  predict throughput at other network round trips, e.g.\n"
             "                  0,10,20,50,100,200,500,1000ms (us, ms or s; ms when none)\n"
+            "  --tcp LIST      the what-if model's TCP where the capture does not tell it:\n"
+            "                  mss=BYTES (segment payload; path MTU less 52), rmem=BYTES (the\n"
+            "                  receivers' tcp_rmem maximum), slow-start-end=BYTES (window)\n"
             "  --plot DIR      draw per device latency, queue depth, throughput and the what-if\n"
             "                  curve as SVG into DIR (with gnuplot)\n"
             "  --plot-format F svg (default), png or svg,png\n"
@@ -137,6 +140,14 @@ static void on_window_wait(void *user, uint32_t conn_id, enum uip_side side, uin
     struct run *r = user;
     (void)frame;
     if (r->whatif && !whatif_set_window_wait(r->whatif, conn_id, side, ts_ns))
+        r->whatif_out_of_memory = true;
+}
+
+/* A connection's SYNs: the what-if model's TCP takes its segment sizes and windows from them. */
+static void on_handshake(void *user, uint32_t conn_id, const struct uip_tcp_handshake *h)
+{
+    struct run *r = user;
+    if (r->whatif && !whatif_set_handshake(r->whatif, conn_id, h))
         r->whatif_out_of_memory = true;
 }
 
@@ -212,7 +223,7 @@ int main(int argc, char **argv)
         {"port", required_argument, NULL, 'p'}, {"any-port", no_argument, NULL, OPT_ANY_PORT},
         {"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
         {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, OPT_INTERVAL},
-        {"what-if", required_argument, NULL, OPT_WHAT_IF}, {"plot", required_argument, NULL, 'P'},
+        {"what-if", required_argument, NULL, OPT_WHAT_IF}, {"tcp", required_argument, NULL, OPT_TCP}, {"plot", required_argument, NULL, 'P'},
         {"interface", required_argument, NULL, 'i'}, {"filter", required_argument, NULL, 'f'},
         {"write", required_argument, NULL, 'w'}, {"count", required_argument, NULL, 'c'},
         {"autostop", required_argument, NULL, 'a'},
@@ -224,6 +235,7 @@ int main(int argc, char **argv)
     double interval = 1.0;
     const char *urbs_path = NULL, *scsi_path = NULL, *lines_path = NULL;
     uint64_t whatif_rtts[WHATIF_MAX_DELAYS];
+    struct whatif_tcp_overrides tcp_overrides = {0};
     size_t n_whatif_rtts = 0;
     bool whatif = false;
     const char *plot_dir = NULL;
@@ -277,6 +289,14 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             whatif = true;
+            break;
+        }
+        case OPT_TCP: {
+            char why[200];
+            if (!whatif_parse_tcp(optarg, &tcp_overrides, why, sizeof why)) {
+                fprintf(stderr, "usbip-analyze: %s\n", why);
+                return EXIT_USAGE;
+            }
             break;
         }
         case 'P': plot_dir = optarg; break;
@@ -354,6 +374,8 @@ int main(int argc, char **argv)
                       .whatif = whatif || plot_dir ? whatif_set_new() : NULL,
                       .plots = plot_dir ? plot_set_new() : NULL};
     run.flush_rows = live.interface != NULL;
+    if (run.whatif)
+        whatif_set_tcp_overrides(run.whatif, &tcp_overrides);
     if ((urbs_path && !(run.urbs_csv = output_open(urbs_path))) ||
         (scsi_path && !(run.scsi_csv = output_open(scsi_path))) ||
         (lines_path && !(run.json_lines = output_open(lines_path)))) {
@@ -367,7 +389,7 @@ int main(int argc, char **argv)
     if (run.scsi_csv)
         classview_scsi_csv(run.classview, run.scsi_csv);
     struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device},
-                                       .window_wait = on_window_wait};
+                                       .window_wait = on_window_wait, .handshake = on_handshake};
     char err[512] = "";
     int code = 0;
     if (live.interface)

@@ -29,6 +29,13 @@ static void on_window_wait(void *user, uint32_t conn_id, enum uip_side side, uin
         m->out_of_memory = true;
 }
 
+static void on_handshake(void *user, uint32_t conn_id, const struct uip_tcp_handshake *h)
+{
+    struct measuring *m = user;
+    if (!whatif_set_handshake(m->whatif, conn_id, h))
+        m->out_of_memory = true;
+}
+
 enum measured_result measured_point(const char *path, const struct uip_session_config *cfg,
                                     struct plot_point *out, char *err, size_t errlen)
 {
@@ -37,7 +44,8 @@ enum measured_result measured_point(const char *path, const struct uip_session_c
         snprintf(err, errlen, "--measured %s: out of memory", path);
         return MEASURED_UNREADABLE;
     }
-    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb}, .window_wait = on_window_wait};
+    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb}, .window_wait = on_window_wait,
+                                       .handshake = on_handshake};
     char why[400] = "";
     int code = 0;
     struct uip_session *s = uip_session_open(path, cfg, &cb, &m, &code, why, sizeof why);

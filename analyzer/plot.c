@@ -214,8 +214,9 @@ static bool write_throughput(const struct plot_device *d, const char *path, uint
     return fclose(f) == 0;
 }
 
-/* whatif.dat: per bulk stream a block of "rtt_ms kB/s"; without bulk data one block of
- * "rtt_ms session_s". Returns the number of blocks written, -1 on a write error. */
+/* whatif.dat: per bulk stream a block of "rtt_ms kB/s low_kB/s" (low: had TCP's slow start ended
+ * early; drawn as a band where it differs); without bulk data one block of "rtt_ms session_s".
+ * Returns the number of blocks written, -1 on a write error. */
 static int write_whatif(const struct whatif_model *m, const char *path, const uint64_t *rtts_ns,
                         size_t n_rtts, const struct plot_point *measured, size_t n_measured, GString *clauses,
                         bool *by_duration)
@@ -232,12 +233,21 @@ static int write_whatif(const struct whatif_model *m, const char *path, const ui
         if (st->xfer_type != UIP_XFER_BULK || !st->bytes)
             continue;
         const char *dir = st->direction == UIP_DIR_IN ? "IN" : "OUT";
-        fprintf(f, "%s# ep %u %s bulk, %" PRIu64 " bytes: rtt_ms predicted_kB_per_s\n",
+        fprintf(f, "%s# ep %u %s bulk, %" PRIu64 " bytes: rtt_ms predicted_kB_per_s low_kB_per_s\n",
                 blocks ? "\n\n" : "", st->ep, dir, st->bytes);
-        for (size_t k = 0; k < n_rtts; k++)
-            fprintf(f, "%.6f %.6f\n", (double)rtts_ns[k] / 1e6, preds[k].streams[s].throughput_Bps / 1e3);
+        bool band = false;
+        for (size_t k = 0; k < n_rtts; k++) {
+            const struct whatif_stream *pk = &preds[k].streams[s];
+            double low = pk->duration_max_s > 0 ? (double)pk->bytes / pk->duration_max_s : 0;
+            band = band || pk->duration_max_s > pk->duration_s;
+            fprintf(f, "%.6f %.6f %.6f\n", (double)rtts_ns[k] / 1e6, pk->throughput_Bps / 1e3, low / 1e3);
+        }
+        if (band)
+            g_string_append_printf(clauses, "%sdat index %d using 1:3:2 with filledcurves fs transparent solid 0.25 "
+                                            "noborder title 'ep %u %s: if slow start ends early'",
+                                   blocks ? ", " : "", blocks, st->ep, dir);
         g_string_append_printf(clauses, "%sdat index %d using 1:2 with linespoints pt 7 title 'ep %u %s bulk'",
-                               blocks ? ", " : "", blocks, st->ep, dir);
+                               blocks || band ? ", " : "", blocks, st->ep, dir);
         blocks++;
     }
     *by_duration = blocks == 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "uip/tracker.h"
 #include "whatif.h"
+#include "whatif_tcp.h"
 
 /* What a submit waited on in the capture: the event just before it on the device. */
 enum whatif_anchor {
@@ -57,11 +58,30 @@ struct whatif_model {
     unsigned n_phases;
     unsigned n_transfers;
     struct whatif_transfer transfers[WHATIF_MAX_STREAMS];
+    struct whatif_tcp_config tcp;
 };
 
 struct whatif_model *whatif_model_new(void)
 {
-    return calloc(1, sizeof(struct whatif_model));
+    struct whatif_model *m = calloc(1, sizeof(struct whatif_model));
+    if (m)
+        whatif_tcp_defaults(&m->tcp);
+    return m;
+}
+
+void whatif_model_set_tcp(struct whatif_model *m, const struct whatif_tcp_config *c)
+{
+    m->tcp = *c;
+}
+
+const struct whatif_tcp_config *whatif_model_tcp(const struct whatif_model *m)
+{
+    return &m->tcp;
+}
+
+bool whatif_model_tcp_applies(const struct whatif_model *m)
+{
+    return m->fitted && m->n && !m->rtt_dominates;
 }
 
 void whatif_model_free(struct whatif_model *m)
@@ -512,11 +532,31 @@ enum whatif_bound { BOUND_OWN = 0, BOUND_FIFO, BOUND_TRIGGER };
 /* Replayed times of every URB at one round trip, and what bound each answer. */
 struct whatif_replay {
     uint64_t *submit, *complete;
-    uint8_t *bound; /* enum whatif_bound */
+    uint64_t *window; /* time spent waiting for TCP's windows (whatif_tcp) */
+    uint8_t *bound;   /* enum whatif_bound */
 };
 
-static void replay(const struct whatif_model *m, uint64_t rtt_ns, struct whatif_replay *r)
+/* The time URB j's request (sender 0) or answer (sender 1) waits for TCP's windows at rtt_ns: its
+ * USB/IP header and, on its way, its data; the path moves the data at the rate its service saw. */
+static uint64_t tcp_wait(const struct whatif_model *m, struct whatif_tcp_sender *snd, size_t j,
+                         const struct whatif_replay *r, uint64_t rtt_ns, int sender)
 {
+    const struct whatif_urb *u = &m->urbs[j];
+    const struct whatif_node *nd = &m->nodes[j];
+    bool carries = (u->direction == UIP_DIR_IN) == (sender == 1);
+    uint64_t bytes = UIP_HEADER_SIZE + (carries ? u->bytes : 0);
+    double rate = carries && nd->service_ns ? (double)u->bytes * 1e9 / (double)nd->service_ns : 0;
+    uint64_t start = r->submit[j] + (sender == 1 ? rtt_ns / 2 : 0);
+    return whatif_tcp_burst(&snd[sender], bytes, start, rtt_ns, rate);
+}
+
+static void replay(const struct whatif_model *m, uint64_t rtt_ns, enum whatif_slow_start ss,
+                   struct whatif_replay *r)
+{
+    bool tcp = whatif_model_tcp_applies(m);
+    struct whatif_tcp_sender snd[2];
+    for (int sender = 0; sender < 2; sender++)
+        whatif_tcp_sender_start(&snd[sender], &m->tcp, sender, ss);
     for (size_t i = 0; i < 2 * m->n; i++) {
         size_t j = m->events[i] / 2;
         const struct whatif_node *nd = &m->nodes[j];
@@ -529,7 +569,8 @@ static void replay(const struct whatif_model *m, uint64_t rtt_ns, struct whatif_
             }
             continue;
         }
-        uint64_t network = (1 + (uint64_t)nd->extra_rtts) * rtt_ns;
+        r->window[j] = tcp ? tcp_wait(m, snd, j, r, rtt_ns, 0) + tcp_wait(m, snd, j, r, rtt_ns, 1) : 0;
+        uint64_t network = (1 + (uint64_t)nd->extra_rtts) * rtt_ns + r->window[j];
         r->complete[j] = r->submit[j] + network + nd->service_ns;
         r->bound[j] = BOUND_OWN;
         if (nd->trigger >= 0) {
@@ -571,10 +612,13 @@ static void walk_back(const struct whatif_model *m, const struct whatif_replay *
             uint64_t service = triggered ? nd->trigger_service_ns : nd->service_ns;
             uint64_t start = r->submit[from_urb] > from ? r->submit[from_urb] : from;
             double rtts = 1.0 + nd->extra_rtts;
+            if (rtt_ns)
+                rtts += (double)r->window[j] / (double)rtt_ns;
             double span = (double)(r->complete[j] - start);
-            double whole = rtts * (double)rtt_ns + (double)service;
+            double network = rtts * (double)rtt_ns;
+            double whole = network + (double)service;
             double share = whole > 0 ? span / whole : 1; /* an instant answer is still a round trip */
-            p->network_ns += share * rtts * (double)rtt_ns;
+            p->network_ns += share * network;
             p->device_ns += share * (double)service;
             p->round_trips += share * rtts;
             if (r->submit[from_urb] <= from)
@@ -595,6 +639,23 @@ static void walk_back(const struct whatif_model *m, const struct whatif_replay *
     }
 }
 
+/* A transfer's replayed span: its URBs' first replayed submit and last replayed answer. */
+static void transfer_span(const struct whatif_transfer *t, const struct whatif_replay *r,
+                          uint64_t *first_sub, uint64_t *last_done, size_t *last)
+{
+    *first_sub = UINT64_MAX;
+    *last_done = 0;
+    *last = t->first;
+    for (size_t j = t->first; j < t->last; j++) {
+        if (r->submit[j] < *first_sub)
+            *first_sub = r->submit[j];
+        if (r->complete[j] >= *last_done) {
+            *last_done = r->complete[j];
+            *last = j;
+        }
+    }
+}
+
 /* Per endpoint direction: its transfer's window replayed, from the first replayed submit of the
  * window's URBs to their last replayed answer. */
 static void fill_streams(const struct whatif_model *m, const struct whatif_replay *r, uint64_t rtt_ns,
@@ -611,17 +672,11 @@ static void fill_streams(const struct whatif_model *m, const struct whatif_repla
         st->urbs = t->urbs;
         if (!t->urbs)
             continue;
-        uint64_t first_sub = UINT64_MAX, last_done = 0;
-        size_t last = t->first;
-        for (size_t j = t->first; j < t->last; j++) {
-            if (r->submit[j] < first_sub)
-                first_sub = r->submit[j];
-            if (r->complete[j] >= last_done) {
-                last_done = r->complete[j];
-                last = j;
-            }
-        }
+        uint64_t first_sub, last_done;
+        size_t last;
+        transfer_span(t, r, &first_sub, &last_done, &last);
         st->duration_s = (double)(last_done - first_sub) / 1e9;
+        st->duration_max_s = st->duration_s;
         st->captured_s = (double)(t->end_ns - t->start_ns) / 1e9;
         st->throughput_Bps = st->duration_s > 0 ? (double)st->bytes / st->duration_s : 0;
         struct whatif_path p;
@@ -633,6 +688,32 @@ static void fill_streams(const struct whatif_model *m, const struct whatif_repla
     }
 }
 
+/* The durations had slow start ended as early as HyStart can end it: the longest the unknown exit
+ * can make them. */
+static void fill_early_exit(const struct whatif_model *m, uint64_t rtt_ns, struct whatif_replay *r,
+                            struct whatif_prediction *out)
+{
+    replay(m, rtt_ns, WHATIF_SLOW_START_EARLY, r);
+    uint64_t end = 0;
+    for (size_t j = 0; j < m->n; j++)
+        if (r->complete[j] > end)
+            end = r->complete[j];
+    out->duration_max_s = (double)end / 1e9;
+    for (unsigned s = 0; s < out->n_streams; s++) {
+        struct whatif_stream *st = &out->streams[s];
+        if (!st->urbs)
+            continue;
+        uint64_t first_sub, last_done;
+        size_t last;
+        transfer_span(&m->transfers[s], r, &first_sub, &last_done, &last);
+        st->duration_max_s = (double)(last_done - first_sub) / 1e9;
+        if (st->duration_max_s < st->duration_s)
+            st->duration_max_s = st->duration_s;
+    }
+    if (out->duration_max_s < out->duration_s)
+        out->duration_max_s = out->duration_s;
+}
+
 void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct whatif_prediction *out)
 {
     memset(out, 0, sizeof *out);
@@ -640,14 +721,15 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
     if (!m->fitted || !m->n)
         return;
     struct whatif_replay r = {calloc(m->n, sizeof *r.submit), calloc(m->n, sizeof *r.complete),
-                              calloc(m->n, sizeof *r.bound)};
-    if (r.submit && r.complete && r.bound) {
-        replay(m, rtt_ns, &r);
+                              calloc(m->n, sizeof *r.window), calloc(m->n, sizeof *r.bound)};
+    if (r.submit && r.complete && r.window && r.bound) {
+        replay(m, rtt_ns, WHATIF_SLOW_START_LATE, &r);
         size_t last = 0;
         for (size_t j = 0; j < m->n; j++)
             if (r.complete[j] >= r.complete[last])
                 last = j;
         out->duration_s = (double)r.complete[last] / 1e9;
+        out->duration_max_s = out->duration_s;
         struct whatif_path p;
         walk_back(m, &r, rtt_ns, last, 0, &p);
         out->network_s = p.network_ns / 1e9;
@@ -655,8 +737,12 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
         out->host_s = p.host_ns / 1e9;
         out->round_trips = p.round_trips;
         fill_streams(m, &r, rtt_ns, out);
+        out->slow_start_unknown = whatif_model_tcp_applies(m) && !m->tcp.slow_start_end;
+        if (out->slow_start_unknown)
+            fill_early_exit(m, rtt_ns, &r, out);
     }
     free(r.submit);
     free(r.complete);
+    free(r.window);
     free(r.bound);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "json_out.h"
 #include "whatif_report.h"
+#include "whatif_tcp.h"
 
 #define MIB 1048576.0
 /* Below this much bulk data, the plain words give round trips, not round trips per MiB. */
@@ -48,6 +49,44 @@ bool whatif_parse_delays(const char *arg, uint64_t *delays_ns, size_t max, size_
     }
 }
 
+bool whatif_parse_tcp(const char *arg, struct whatif_tcp_overrides *o, char *err, size_t errlen)
+{
+    const char *p = arg;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[64];
+        if (!len || len >= sizeof item) {
+            snprintf(err, errlen, "--tcp wants KEY=BYTES items like mss=1448,rmem=6291456, not '%s'", arg);
+            return false;
+        }
+        memcpy(item, p, len);
+        item[len] = 0;
+        char *eq = strchr(item, '='), *end;
+        errno = 0;
+        unsigned long long v = eq ? strtoull(eq + 1, &end, 10) : 0;
+        if (!eq || end == eq + 1 || *end || errno || eq[1] == '-') {
+            snprintf(err, errlen, "--tcp: '%s' is not KEY=BYTES", item);
+            return false;
+        }
+        *eq = 0;
+        if (!strcmp(item, "mss") && v >= 64 && v <= 65535)
+            o->mss = (uint32_t)v;
+        else if (!strcmp(item, "rmem") && v >= 4096 && v <= (1ull << 31))
+            o->rmem_max = v;
+        else if (!strcmp(item, "slow-start-end") && v >= 1 && v <= (1ull << 31))
+            o->slow_start_end = v;
+        else {
+            snprintf(err, errlen, "--tcp: '%s=%llu' is not one of mss=64..65535, rmem=4096..2147483648, "
+                                  "slow-start-end=1..2147483648", item, v);
+            return false;
+        }
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
 /* ---- one model per device ------------------------------------------------------------------ */
 
 struct whatif_device {
@@ -62,11 +101,20 @@ struct whatif_conn_wait {
     bool request;              /* the client's bytes waited (the server's window) */
 };
 
+/* What a connection's SYNs announced, kept until the fit hands it to its devices' models. */
+struct whatif_conn_handshake {
+    uint32_t conn_id;
+    struct uip_tcp_handshake h;
+};
+
 struct whatif_set {
     struct whatif_device *devs;
     size_t n, cap;
     struct whatif_conn_wait *waits;
     size_t n_waits, cap_waits;
+    struct whatif_conn_handshake *handshakes;
+    size_t n_handshakes, cap_handshakes;
+    struct whatif_tcp_overrides tcp_overrides;
 };
 
 struct whatif_set *whatif_set_new(void)
@@ -82,6 +130,7 @@ void whatif_set_free(struct whatif_set *s)
         whatif_model_free(s->devs[i].model);
     free(s->devs);
     free(s->waits);
+    free(s->handshakes);
     free(s);
 }
 
@@ -137,6 +186,43 @@ bool whatif_set_window_wait(struct whatif_set *s, uint32_t conn_id, enum uip_sid
     return true;
 }
 
+void whatif_set_tcp_overrides(struct whatif_set *s, const struct whatif_tcp_overrides *o)
+{
+    s->tcp_overrides = *o;
+}
+
+bool whatif_set_handshake(struct whatif_set *s, uint32_t conn_id, const struct uip_tcp_handshake *h)
+{
+    if (s->n_handshakes == s->cap_handshakes) {
+        size_t cap = s->cap_handshakes ? s->cap_handshakes * 2 : 4;
+        struct whatif_conn_handshake *grown = realloc(s->handshakes, cap * sizeof *grown);
+        if (!grown)
+            return false;
+        s->handshakes = grown;
+        s->cap_handshakes = cap;
+    }
+    s->handshakes[s->n_handshakes++] = (struct whatif_conn_handshake){conn_id, *h};
+    return true;
+}
+
+/* Linux sends segments of its peer's MSS less the 12 bytes of the timestamp option it uses. */
+#define TCP_TIMESTAMP_OPTION_BYTES 12u
+
+/* A connection's TCP as its SYNs tell it: each sender's segment size and its receiver's first
+ * window come from what the peer announced. */
+static void tcp_from_handshake(struct whatif_tcp_config *c, const struct uip_tcp_handshake *h)
+{
+    for (int sender = 0; sender < 2; sender++) { /* 0: the client, 1: the server */
+        int peer = sender == 0 ? UIP_SIDE_SERVER : UIP_SIDE_CLIENT;
+        if (h->mss[peer] <= TCP_TIMESTAMP_OPTION_BYTES)
+            return;
+        c->mss[sender] = h->mss[peer] - TCP_TIMESTAMP_OPTION_BYTES;
+        c->syn_window[sender] = h->syn_window[peer];
+    }
+    c->mss_from_capture = true;
+    c->syn_from_capture = true;
+}
+
 static int device_order(const void *pa, const void *pb)
 {
     const struct whatif_device *a = pa, *b = pb;
@@ -155,6 +241,24 @@ void whatif_set_fit(struct whatif_set *s)
             if (s->waits[w].conn_id == s->devs[i].conn_id &&
                 !whatif_model_window_wait(s->devs[i].model, s->waits[w].ts_ns, s->waits[w].request))
                 break;
+        struct whatif_tcp_config tcp = *whatif_model_tcp(s->devs[i].model);
+        for (size_t k = 0; k < s->n_handshakes; k++)
+            if (s->handshakes[k].conn_id == s->devs[i].conn_id)
+                tcp_from_handshake(&tcp, &s->handshakes[k].h);
+        const struct whatif_tcp_overrides *o = &s->tcp_overrides;
+        if (o->mss) {
+            tcp.mss[0] = tcp.mss[1] = o->mss;
+            tcp.mss_from_user = true;
+        }
+        if (o->rmem_max) {
+            tcp.rmem_max = o->rmem_max;
+            tcp.rmem_from_user = true;
+        }
+        if (o->slow_start_end) {
+            tcp.slow_start_end = o->slow_start_end;
+            tcp.slow_start_from_user = true;
+        }
+        whatif_model_set_tcp(s->devs[i].model, &tcp);
         whatif_model_fit(s->devs[i].model);
     }
 }
@@ -274,6 +378,38 @@ static void explanation(const struct whatif_model *m, const uint64_t *delays_ns,
     free(p);
 }
 
+/* A range is worth printing when the early end of slow start costs this much more time. */
+#define RANGE_FROM 1.05
+
+static bool is_range(double duration_s, double duration_max_s)
+{
+    return duration_max_s > duration_s * RANGE_FROM;
+}
+
+/* The TCP the model assumed, and where each input came from. */
+static void tcp_inputs(const struct whatif_model *m, char *buf, size_t n)
+{
+    const struct whatif_tcp_config *c = whatif_model_tcp(m);
+    if (!whatif_model_tcp_applies(m)) {
+        snprintf(buf, n, "TCP: window waits as the capture's own round trip showed them (a capture over "
+                         "a WAN round trip holds them)");
+        return;
+    }
+    char ss[96];
+    if (c->slow_start_end)
+        snprintf(ss, sizeof ss, "slow start ends at %" PRIu64 " bytes (%s)", c->slow_start_end,
+                 c->slow_start_from_user ? "--tcp" : "default");
+    else
+        snprintf(ss, sizeof ss, "slow start's end unknown (a range: none, or HyStart's earliest at %u "
+                                "segments)", WHATIF_TCP_HYSTART_LOW_SEGMENTS);
+    snprintf(buf, n, "TCP: segments %u B to the server, %u B to the client (%s); first windows %u/%u B "
+                     "(%s); receive buffers up to %" PRIu64 " B (%s); initial window %u segments "
+                     "(Linux); %s",
+             c->mss[0], c->mss[1], c->mss_from_user ? "--tcp" : c->mss_from_capture ? "SYNs" : "default",
+             c->syn_window[0], c->syn_window[1], c->syn_from_capture ? "SYNs" : "default", c->rmem_max,
+             c->rmem_from_user ? "--tcp" : "default tcp_rmem", c->initial_segments, ss);
+}
+
 static void device_label(uint32_t devid, char *buf, size_t n)
 {
     snprintf(buf, n, "%u-%u", devid >> 16, devid & 0xffff);
@@ -284,7 +420,7 @@ static void device_label(uint32_t devid, char *buf, size_t n)
 static void text_device(FILE *out, const struct whatif_device *d, const uint64_t *delays_ns, size_t n,
                         struct whatif_prediction *preds)
 {
-    char dev[24], rate[32], words[256];
+    char dev[24], rate[32], words[256], tcp[512];
     device_label(d->devid, dev, sizeof dev);
     fprintf(out, "Connection %u, device %s: %zu URBs modelled, base round trip %.3f ms (fastest small URB)\n",
             d->conn_id, dev, whatif_model_urbs(d->model),
@@ -306,10 +442,15 @@ static void text_device(FILE *out, const struct whatif_device *d, const uint64_t
             double busy = st->network_s + st->device_s + st->host_s;
             format_rate(st->throughput_Bps, rate, sizeof rate);
             fprintf(out, "  %6.0fms : %-12s network %3.0f%%  device %3.0f%%  host %3.0f%%  "
-                         "%.0f serial round trips (%.1f per MiB)\n",
+                         "%.0f serial round trips (%.1f per MiB)",
                     (double)delays_ns[k] / 1e6, rate, busy > 0 ? 100 * st->network_s / busy : 0,
                     busy > 0 ? 100 * st->device_s / busy : 0, busy > 0 ? 100 * st->host_s / busy : 0,
                     st->round_trips, st->bytes ? st->round_trips * MIB / (double)st->bytes : 0);
+            if (is_range(st->duration_s, st->duration_max_s)) {
+                format_rate((double)st->bytes / st->duration_max_s, rate, sizeof rate);
+                fprintf(out, "; as low as %s if slow start ends early", rate);
+            }
+            fprintf(out, "\n");
         }
     }
     if (!any) {
@@ -321,6 +462,8 @@ static void text_device(FILE *out, const struct whatif_device *d, const uint64_t
     }
     explanation(d->model, delays_ns, n, words, sizeof words);
     fprintf(out, "  %s\n", words);
+    tcp_inputs(d->model, tcp, sizeof tcp);
+    fprintf(out, "  %s\n", tcp);
 }
 
 void whatif_text(FILE *out, const struct whatif_set *s, const uint64_t *delays_ns, size_t n)
@@ -340,6 +483,25 @@ static void json_shares(FILE *out, double network, double device, double host, d
 {
     fprintf(out, "\"network\":%.9f,\"device\":%.9f,\"host\":%.9f,\"round_trips\":%.3f", network,
             device, host, round_trips);
+}
+
+/* ,"tcp":{...}: the TCP the model assumed, each input with where it came from. */
+static void json_tcp(FILE *out, const struct whatif_model *m)
+{
+    const struct whatif_tcp_config *c = whatif_model_tcp(m);
+    fprintf(out, ",\"tcp\":{\"modelled\":%s", whatif_model_tcp_applies(m) ? "true" : "false");
+    fprintf(out, ",\"mss_to_server\":%u,\"mss_to_client\":%u,\"mss_from\":\"%s\"", c->mss[0], c->mss[1],
+            c->mss_from_user ? "user" : c->mss_from_capture ? "capture" : "default");
+    fprintf(out, ",\"first_window_to_server\":%u,\"first_window_to_client\":%u,\"first_window_from\":\"%s\"",
+            c->syn_window[0], c->syn_window[1], c->syn_from_capture ? "capture" : "default");
+    fprintf(out, ",\"rmem_max\":%" PRIu64 ",\"rmem_max_from\":\"%s\"", c->rmem_max,
+            c->rmem_from_user ? "user" : "default");
+    fprintf(out, ",\"initial_segments\":%u,\"initial_segments_from\":\"default\"", c->initial_segments);
+    if (c->slow_start_end)
+        fprintf(out, ",\"slow_start_end\":%" PRIu64 ",\"slow_start_end_from\":\"%s\"}", c->slow_start_end,
+                c->slow_start_from_user ? "user" : "default");
+    else
+        fprintf(out, ",\"slow_start_end\":null,\"slow_start_end_from\":\"unknown\"}");
 }
 
 static void json_device(FILE *out, const struct whatif_device *d, const uint64_t *delays_ns, size_t n,
@@ -373,6 +535,8 @@ static void json_device(FILE *out, const struct whatif_device *d, const uint64_t
             const struct whatif_stream *st = &preds[k].streams[s];
             fprintf(out, "%s{\"rtt\":%.9f,\"duration\":%.9f,\"throughput_Bps\":%.1f,", k ? "," : "",
                     preds[k].rtt_s, st->duration_s, st->throughput_Bps);
+            fprintf(out, "\"duration_max\":%.9f,\"throughput_min_Bps\":%.1f,", st->duration_max_s,
+                    st->duration_max_s > 0 ? (double)st->bytes / st->duration_max_s : 0.0);
             json_shares(out, st->network_s, st->device_s, st->host_s, st->round_trips);
             fprintf(out, ",\"round_trips_per_MiB\":%.3f}",
                     st->bytes ? st->round_trips * MIB / (double)st->bytes : 0.0);
@@ -383,6 +547,7 @@ static void json_device(FILE *out, const struct whatif_device *d, const uint64_t
     explanation(d->model, delays_ns, n, words, sizeof words);
     fprintf(out, "],\"explanation\":");
     json_string(out, words);
+    json_tcp(out, d->model);
     fprintf(out, "}");
 }
 

@@ -20,6 +20,18 @@
 bool whatif_parse_delays(const char *arg, uint64_t *delays_ns, size_t max, size_t *n,
                          char *err, size_t errlen);
 
+/* What the user set with --tcp (0: not set): every sender's segment size, the receivers'
+ * tcp_rmem maximum, the window where slow start ends. */
+struct whatif_tcp_overrides {
+    uint32_t mss;
+    uint64_t rmem_max;
+    uint64_t slow_start_end;
+};
+
+/* Parse "mss=1448,rmem=6291456,slow-start-end=81920" (any of the keys, byte counts). On error
+ * false, with a one-line reason in err. */
+bool whatif_parse_tcp(const char *arg, struct whatif_tcp_overrides *o, char *err, size_t errlen);
+
 struct whatif_set;
 
 /* NULL when out of memory. */
@@ -32,6 +44,11 @@ bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u);
  * CMD_SUBMIT) for the server's; both go to the connection's devices. false when out of memory. */
 bool whatif_set_window_wait(struct whatif_set *s, uint32_t conn_id, enum uip_side side,
                             uint64_t ts_ns);
+/* What a connection's SYNs announced (the session's handshake callback): its devices' TCP model
+ * takes the segment sizes and first windows from it. false when out of memory. */
+bool whatif_set_handshake(struct whatif_set *s, uint32_t conn_id, const struct uip_tcp_handshake *h);
+/* The user's TCP settings, over what the capture said (before whatif_set_fit). */
+void whatif_set_tcp_overrides(struct whatif_set *s, const struct whatif_tcp_overrides *o);
 /* Fit every device's model; call once after the capture. */
 void whatif_set_fit(struct whatif_set *s);
 /* A device's model (fitted once whatif_set_fit ran), or NULL when it had no answered URB. */

@@ -7,6 +7,7 @@
  * over its whole transfer phase; and the --what-if list parser. */
 #include <criterion/criterion.h>
 #include "../../analyzer/whatif.c"
+#include "../../analyzer/whatif_tcp.c"
 #include "../../analyzer/whatif_report.c"
 #include "../../analyzer/json_out.c"
 
@@ -20,15 +21,35 @@ static struct whatif_urb bulk_in(uint64_t submit, uint64_t latency, uint32_t byt
                                .ep = 1, .direction = UIP_DIR_IN, .xfer_type = UIP_XFER_BULK};
 }
 
-static struct whatif_model *fitted(const struct whatif_urb *urbs, size_t n)
+/* A TCP whose windows never hold a burst back (loopback's segments, first windows of 16 MiB):
+ * the tests of the session's structure see no window rounds. */
+static struct whatif_tcp_config roomy_tcp(void)
+{
+    struct whatif_tcp_config c;
+    whatif_tcp_defaults(&c);
+    c.mss[0] = c.mss[1] = 65483;
+    c.syn_window[0] = c.syn_window[1] = 16u << 20;
+    c.initial_segments = 256; /* 16 MiB */
+    return c;
+}
+
+static struct whatif_model *fitted_with(const struct whatif_urb *urbs, size_t n,
+                                        const struct whatif_tcp_config *tcp)
 {
     struct whatif_model *m = whatif_model_new();
     cr_assert_not_null(m);
+    whatif_model_set_tcp(m, tcp);
     /* added in reverse: the model must not depend on the order URBs finish in */
     for (size_t i = n; i-- > 0;)
         cr_assert(whatif_model_add(m, &urbs[i]));
     whatif_model_fit(m);
     return m;
+}
+
+static struct whatif_model *fitted(const struct whatif_urb *urbs, size_t n)
+{
+    struct whatif_tcp_config tcp = roomy_tcp();
+    return fitted_with(urbs, n, &tcp);
 }
 
 static double magnitude(double x) { return x < 0 ? -x : x; }
@@ -164,6 +185,8 @@ Test(whatif, a_window_wait_costs_its_answer_a_round_trip_more)
     urbs[1] = bulk_in(urbs[0].complete_ns + think, base + service, 131072);
     urbs[2] = small_in(urbs[1].complete_ns + think, base);
     struct whatif_model *m = whatif_model_new();
+    struct whatif_tcp_config tcp = roomy_tcp();
+    whatif_model_set_tcp(m, &tcp);
     for (int i = 0; i < 3; i++)
         cr_assert(whatif_model_add(m, &urbs[i]));
     cr_assert(whatif_model_window_wait(m, urbs[1].submit_ns + service / 2, false));
@@ -189,6 +212,8 @@ Test(whatif, a_request_window_wait_costs_its_write_a_round_trip_more)
     urbs[1].sent_ns = urbs[1].submit_ns + wire; /* its data on the wire for `wire` */
     urbs[2] = small_in(urbs[1].complete_ns + think, base);
     struct whatif_model *m = whatif_model_new();
+    struct whatif_tcp_config tcp = roomy_tcp();
+    whatif_model_set_tcp(m, &tcp);
     for (int i = 0; i < 3; i++)
         cr_assert(whatif_model_add(m, &urbs[i]));
     cr_assert(whatif_model_window_wait(m, urbs[1].submit_ns + wire / 2, true));
@@ -251,9 +276,11 @@ Test(whatif, window_waits_reach_the_devices_of_their_connection)
         u.t_submit_ns = u.t_submit_first_ns = T0, u.t_complete_ns = T0 + base, u.actual_length = 13;
         cr_assert(whatif_set_urb(set, &u));
         u.t_submit_ns = u.t_submit_first_ns = T0 + base;
-        u.t_complete_ns = T0 + 2 * base + service, u.actual_length = 65536;
+        u.t_complete_ns = T0 + 2 * base + service, u.actual_length = 32768; /* in the first windows */
         cr_assert(whatif_set_urb(set, &u));
     }
+    struct whatif_tcp_overrides loopback = {.mss = 65483};
+    whatif_set_tcp_overrides(set, &loopback);
     cr_assert(whatif_set_window_wait(set, 1, UIP_SIDE_SERVER, T0 + base + service / 2));
     cr_assert(whatif_set_window_wait(set, 2, UIP_SIDE_CLIENT, T0 + base + service / 2));
     whatif_set_fit(set);
@@ -500,4 +527,54 @@ Test(whatif, random_sessions_keep_their_invariants)
         }
         whatif_model_free(m);
     }
+}
+
+/* A LAN capture of 512 KiB reads over Ethernet segments: at 100 ms the windows decide the time,
+ * and where slow start ends is not in the capture, so the prediction is a range; with the end
+ * given it is one number inside that range. A capture over a WAN round trip keeps its own window
+ * rounds and gets no range. */
+Test(whatif, a_lan_capture_predicts_a_range_where_slow_start_decides)
+{
+    enum { N = 9 };
+    const uint64_t base = 500 * US, service = 20 * MS, think = 100 * US;
+    struct whatif_urb urbs[N];
+    urbs[0] = small_in(T0, base);
+    for (int i = 1; i < N; i++)
+        urbs[i] = bulk_in(urbs[i - 1].complete_ns + think, base + service, 524288);
+    struct whatif_tcp_config tcp;
+    whatif_tcp_defaults(&tcp);
+    struct whatif_model *m = fitted_with(urbs, N, &tcp);
+    cr_assert(whatif_model_tcp_applies(m));
+    struct whatif_prediction p;
+    whatif_model_predict(m, 100 * MS, &p);
+    cr_assert(p.slow_start_unknown);
+    cr_assert_eq(p.n_streams, 1);
+    const struct whatif_stream *st = &p.streams[0];
+    cr_assert_gt(st->duration_s, (N - 1) * (100 * MS + service) / 1e9, "windows cost round trips");
+    cr_assert_gt(st->duration_max_s, 1.5 * st->duration_s, "%f .. %f", st->duration_s, st->duration_max_s);
+    double low = st->duration_s, high = st->duration_max_s;
+    whatif_model_predict(m, base, &p);
+    cr_assert(near(p.streams[0].duration_s, p.streams[0].captured_s), "as captured at its own round trip");
+    whatif_model_free(m);
+
+    tcp.slow_start_end = 40 * 1448;
+    m = fitted_with(urbs, N, &tcp);
+    whatif_model_predict(m, 100 * MS, &p);
+    cr_assert_not(p.slow_start_unknown);
+    cr_assert(near(p.streams[0].duration_max_s, p.streams[0].duration_s));
+    cr_assert(p.streams[0].duration_s > low && p.streams[0].duration_s < high, "%f in %f .. %f",
+              p.streams[0].duration_s, low, high);
+    whatif_model_free(m);
+
+    struct whatif_urb wan[N]; /* the same reads captured at 100 ms: small URBs cost the round trip */
+    wan[0] = small_in(T0, 100 * MS);
+    wan[1] = small_in(wan[0].complete_ns + think, 100 * MS + 20 * US);
+    for (int i = 2; i < N; i++)
+        wan[i] = bulk_in(wan[i - 1].complete_ns + think, 300 * MS + service, 524288);
+    whatif_tcp_defaults(&tcp);
+    m = fitted_with(wan, N, &tcp);
+    cr_assert_not(whatif_model_tcp_applies(m));
+    whatif_model_predict(m, 50 * MS, &p);
+    cr_assert_not(p.slow_start_unknown);
+    whatif_model_free(m);
 }
