@@ -6,6 +6,7 @@
 # and one OUTDIR/workloads.txt ("workload delay_ms bytes elapsed_us").
 # usage: tests/lab/workloads.sh OUTDIR [WORKLOAD ...]
 #   --keep   also copy the 0 ms and 100 ms captures and workloads.txt into captures/workloads/
+# DELAYS (environment) replaces the delays swept, "0 10 20 50 100 200" by default.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 keep=no
@@ -14,7 +15,7 @@ keep=no
 out=$1
 shift
 workloads=${*:-read-direct-1m read-direct-4m read-256k write-direct-1m copy lan-read-direct-1m lan-write-direct-1m}
-delays="0 10 20 50 100 200"
+delays=${DELAYS:-0 10 20 50 100 200}
 mkdir -p "$out"
 echo "workload delay_ms bytes elapsed_us" > "$out/workloads.txt"
 for w in $workloads; do

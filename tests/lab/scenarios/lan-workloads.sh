@@ -31,7 +31,11 @@ client)
   net_up 10.0.3.2/24
   wait_for 120 usbip list -r 10.0.3.1 > /dev/null 2>&1 || fail "the server's usbipd did not answer"
   client_attach_remote 10.0.3.1
-  wait_for 120 test -b /dev/sda || fail "the disk did not appear on the client"
+  # sd's probe (INQUIRY, READ CAPACITY, MODE SENSE) is not in the disk's counters: wait for its
+  # "Attached SCSI disk", then for the partition scan's reads to end, so that neither runs into
+  # the timed workload.
+  attached() { dmesg | grep -q 'Attached SCSI disk' && test -b /dev/sda; }
+  wait_for 120 attached || fail "the disk did not appear on the client"
   settled() { # the disk's counters did not move for 4 round trips, at least 1 s
     local before
     before=$(cat /sys/block/sda/stat)
