@@ -134,15 +134,6 @@ static void on_device(void *user, const struct uip_device_info *d)
     classview_device(r->classview, d);
 }
 
-/* A TCP sender waited for its peer's receive window: a round trip the what-if model counts. */
-static void on_window_wait(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns, uint64_t frame)
-{
-    struct run *r = user;
-    (void)frame;
-    if (r->whatif && !whatif_set_window_wait(r->whatif, conn_id, side, ts_ns))
-        r->whatif_out_of_memory = true;
-}
-
 /* A connection's SYNs: the what-if model's TCP takes its segment sizes and windows from them. */
 static void on_handshake(void *user, uint32_t conn_id, const struct uip_tcp_handshake *h)
 {
@@ -389,7 +380,7 @@ int main(int argc, char **argv)
     if (run.scsi_csv)
         classview_scsi_csv(run.classview, run.scsi_csv);
     struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device},
-                                       .window_wait = on_window_wait, .handshake = on_handshake};
+                                       .handshake = on_handshake};
     char err[512] = "";
     int code = 0;
     if (live.interface)

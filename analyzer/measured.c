@@ -21,14 +21,6 @@ static void on_urb(void *user, const struct uip_urb *u)
         m->out_of_memory = true;
 }
 
-static void on_window_wait(void *user, uint32_t conn_id, enum uip_side side, uint64_t ts_ns, uint64_t frame)
-{
-    struct measuring *m = user;
-    (void)frame;
-    if (!whatif_set_window_wait(m->whatif, conn_id, side, ts_ns))
-        m->out_of_memory = true;
-}
-
 static void on_handshake(void *user, uint32_t conn_id, const struct uip_tcp_handshake *h)
 {
     struct measuring *m = user;
@@ -44,8 +36,7 @@ enum measured_result measured_point(const char *path, const struct uip_session_c
         snprintf(err, errlen, "--measured %s: out of memory", path);
         return MEASURED_UNREADABLE;
     }
-    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb}, .window_wait = on_window_wait,
-                                       .handshake = on_handshake};
+    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb}, .handshake = on_handshake};
     char why[400] = "";
     int code = 0;
     struct uip_session *s = uip_session_open(path, cfg, &cb, &m, &code, why, sizeof why);

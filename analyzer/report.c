@@ -250,8 +250,13 @@ void report_text(FILE *out, const struct report_input *in)
             fprintf(out, " [%" PRIu64 " %s]", st->framing.bytes_skipped[r],
                     uip_skip_reason_name((enum uip_skip_reason)r));
     fprintf(out, "; %" PRIu64 " TCP gaps (%" PRIu64 " bytes missing), %" PRIu64
-                 " bytes retransmitted\n",
+                 " bytes retransmitted",
             st->capture.gaps, st->capture.gap_bytes, st->capture.retransmitted_bytes);
+    const uint64_t *waits = st->capture.window_waits;
+    if (waits[UIP_SIDE_SERVER] || waits[UIP_SIDE_CLIENT])
+        fprintf(out, "; receive window full: server %" PRIu64 ", client %" PRIu64, waits[UIP_SIDE_SERVER],
+                waits[UIP_SIDE_CLIENT]);
+    fprintf(out, "\n");
     fprintf(out, "Packets: %" PRIu64 " read, %" PRIu64 " carried USB/IP bytes, %" PRIu64 " not used",
             st->capture.packets, st->capture.packets_used, ignored_total(st));
     for (int r = 0; r < UIP_IGN__COUNT; r++)
@@ -366,9 +371,11 @@ void report_json(FILE *out, const struct report_input *in)
     }
     fprintf(out, "},\"data_bytes_missing\":%" PRIu64 ",\"tcp_gaps\":%" PRIu64
                  ",\"tcp_gap_bytes\":%" PRIu64 ",\"retransmitted_bytes\":%" PRIu64
+                 ",\"window_waits\":{\"server\":%" PRIu64 ",\"client\":%" PRIu64 "}"
                  ",\"packets_used\":%" PRIu64 ",\"packets_ignored\":{",
             st->framing.data_bytes_missing, st->capture.gaps, st->capture.gap_bytes,
-            st->capture.retransmitted_bytes, st->capture.packets_used);
+            st->capture.retransmitted_bytes, st->capture.window_waits[UIP_SIDE_SERVER],
+            st->capture.window_waits[UIP_SIDE_CLIENT], st->capture.packets_used);
     for (int r = 0; r < UIP_IGN__COUNT; r++) {
         fprintf(out, "%s", r ? "," : "");
         json_string(out, uip_ignore_reason_name((enum uip_ignore_reason)r));

@@ -39,17 +39,9 @@ struct whatif_transfer {
     uint64_t bytes, urbs;      /* the stream's bytes and URBs in the phase */
 };
 
-/* A wait for a receive window: of an answer (the client's window) or of a request (the server's). */
-struct whatif_wait {
-    uint64_t ts_ns;
-    bool request;
-};
-
 struct whatif_model {
     struct whatif_urb *urbs; /* sorted by submit time once fitted */
     size_t n, cap;
-    struct whatif_wait *waits; /* bytes resumed after a wait for a receive window */
-    size_t n_waits, cap_waits;
     bool fitted;
     uint64_t base_rtt_ns;
     bool rtt_dominates;      /* the round trip dwarfs small URBs' service: extra round trips show */
@@ -89,10 +81,15 @@ void whatif_model_free(struct whatif_model *m)
     if (!m)
         return;
     free(m->urbs);
-    free(m->waits);
     free(m->nodes);
     free(m->events);
     free(m);
+}
+
+/* Does sender (0 the client, 1 the server) carry URB j's data? */
+static bool carries(const struct whatif_urb *u, int sender)
+{
+    return (u->direction == UIP_DIR_IN) == (sender == 1);
 }
 
 bool whatif_model_add(struct whatif_model *m, const struct whatif_urb *u)
@@ -107,26 +104,7 @@ bool whatif_model_add(struct whatif_model *m, const struct whatif_urb *u)
         m->urbs = grown;
         m->cap = cap;
     }
-    m->urbs[m->n] = *u;
-    if (m->urbs[m->n].sent_ns < u->submit_ns)
-        m->urbs[m->n].sent_ns = u->submit_ns;
-    m->n++;
-    return true;
-}
-
-bool whatif_model_window_wait(struct whatif_model *m, uint64_t ts_ns, bool request)
-{
-    if (m->fitted)
-        return false;
-    if (m->n_waits == m->cap_waits) {
-        size_t cap = m->cap_waits ? m->cap_waits * 2 : 16;
-        struct whatif_wait *grown = realloc(m->waits, cap * sizeof *grown);
-        if (!grown)
-            return false;
-        m->waits = grown;
-        m->cap_waits = cap;
-    }
-    m->waits[m->n_waits++] = (struct whatif_wait){ts_ns, request};
+    m->urbs[m->n++] = *u;
     return true;
 }
 
@@ -345,46 +323,6 @@ static size_t first_submitted_after(const struct whatif_model *m, size_t from, u
     return lo;
 }
 
-/* The URB whose request was on its way at ts (its CMD_SUBMIT's first byte at or before ts, its
- * last at or after it; the latest such), or m->n. */
-static size_t request_in_transit(const struct whatif_model *m, uint64_t ts)
-{
-    size_t lo = first_submitted_after(m, 0, ts);
-    while (lo-- > 0)
-        if (m->urbs[lo].sent_ns >= ts)
-            return lo;
-    return m->n;
-}
-
-/* Per URB, the window waits of its request or its answer. An answer's wait goes to the first
- * answer completed at or after it among the URBs submitted before it (the one whose bytes were in
- * transit); a request's to the CMD_SUBMIT in transit. */
-static void attribute_waits(const struct whatif_model *m, const struct whatif_done *done_order,
-                            uint32_t *waits)
-{
-    for (size_t w = 0; w < m->n_waits; w++) {
-        uint64_t ts = m->waits[w].ts_ns;
-        if (m->waits[w].request) {
-            size_t j = request_in_transit(m, ts);
-            if (j < m->n)
-                waits[j]++;
-            continue;
-        }
-        size_t lo = 0, hi = m->n; /* the first completion at or after the wait */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (done_order[mid].t < ts)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        while (lo < m->n && m->urbs[done_order[lo].urb].submit_ns > ts)
-            lo++;
-        if (lo < m->n)
-            waits[done_order[lo].urb]++;
-    }
-}
-
 /* An event of the replay and its time in the capture: 2j is URB j's submit, 2j+1 its completion. */
 struct whatif_event {
     uint64_t t;
@@ -459,14 +397,11 @@ void whatif_model_fit(struct whatif_model *m)
     m->rtt_dominates = round_trip_dominates(m->urbs, m->n, m->base_rtt_ns);
     m->nodes = calloc(m->n, sizeof *m->nodes);
     struct whatif_done *done_order = completion_order(m->urbs, m->n);
-    uint32_t *waits = calloc(m->n, sizeof *waits);
-    if (!m->nodes || !done_order || !waits) {
+    if (!m->nodes || !done_order) {
         free(done_order);
-        free(waits);
         m->n = 0;
         return;
     }
-    attribute_waits(m, done_order, waits);
     size_t n_done = 0; /* completions at or before the current submit (a completion first on a tie) */
     unsigned phase = 0;
     for (size_t j = 0; j < m->n; j++) {
@@ -475,8 +410,6 @@ void whatif_model_fit(struct whatif_model *m)
         uint64_t latency = u->complete_ns - u->submit_ns;
         if (m->rtt_dominates && u->bytes > WHATIF_SMALL_URB_BYTES && latency > m->base_rtt_ns)
             nd->extra_rtts = (uint32_t)((latency - m->base_rtt_ns) / m->base_rtt_ns); /* whole ones only */
-        if (waits[j] > nd->extra_rtts)
-            nd->extra_rtts = waits[j];
         uint64_t network = (1 + (uint64_t)nd->extra_rtts) * m->base_rtt_ns;
         nd->service_ns = latency > network ? latency - network : 0;
         nd->trigger = find_trigger(m, j, network);
@@ -515,7 +448,6 @@ void whatif_model_fit(struct whatif_model *m)
         }
     }
     free(done_order);
-    free(waits);
     m->events = event_order(m->urbs, m->n);
     if (!m->events) {
         m->n = 0;
@@ -543,9 +475,9 @@ static uint64_t tcp_wait(const struct whatif_model *m, struct whatif_tcp_sender 
 {
     const struct whatif_urb *u = &m->urbs[j];
     const struct whatif_node *nd = &m->nodes[j];
-    bool carries = (u->direction == UIP_DIR_IN) == (sender == 1);
-    uint64_t bytes = UIP_HEADER_SIZE + (carries ? u->bytes : 0);
-    double rate = carries && nd->service_ns ? (double)u->bytes * 1e9 / (double)nd->service_ns : 0;
+    bool data = carries(u, sender);
+    uint64_t bytes = UIP_HEADER_SIZE + (data ? u->bytes : 0);
+    double rate = data && nd->service_ns ? (double)u->bytes * 1e9 / (double)nd->service_ns : 0;
     uint64_t start = r->submit[j] + (sender == 1 ? rtt_ns / 2 : 0);
     return whatif_tcp_burst(&snd[sender], bytes, start, rtt_ns, rate);
 }

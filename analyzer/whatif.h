@@ -12,7 +12,6 @@
 /* One finished URB as the model needs it: submitted and answered, both times known. */
 struct whatif_urb {
     uint64_t submit_ns, complete_ns; /* its CMD_SUBMIT's first byte, its RET_SUBMIT's last */
-    uint64_t sent_ns;        /* its CMD_SUBMIT's last byte (0: as submit_ns) */
     uint32_t bytes;          /* transfer data moved (actual_length) */
     uint8_t ep;              /* endpoint number 0..15 */
     int8_t direction;        /* enum uip_direction: 0 OUT, 1 IN */
@@ -81,12 +80,6 @@ void whatif_model_free(struct whatif_model *m);
  * or after whatif_model_fit. */
 bool whatif_model_add(struct whatif_model *m, const struct whatif_urb *u);
 size_t whatif_model_urbs(const struct whatif_model *m);
-/* A wait for a TCP receive window at ts_ns (the packet that resumed the bytes, see uip/capture.h):
- * of the client's window by the device's answers (request false: the answer in transit then took
- * a round trip more), or of the server's window by the host's requests (request true: the
- * CMD_SUBMIT whose OUT data was on its way then). Before fit; false when out of memory or after
- * fit. */
-bool whatif_model_window_wait(struct whatif_model *m, uint64_t ts_ns, bool request);
 /* The TCP a prediction assumes (whatif_tcp.h; Linux's defaults until set). */
 void whatif_model_set_tcp(struct whatif_model *m, const struct whatif_tcp_config *c);
 const struct whatif_tcp_config *whatif_model_tcp(const struct whatif_model *m);

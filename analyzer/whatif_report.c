@@ -94,13 +94,6 @@ struct whatif_device {
     struct whatif_model *model;
 };
 
-/* A window wait, kept until the fit hands it to its connection's devices. */
-struct whatif_conn_wait {
-    uint32_t conn_id;
-    uint64_t ts_ns;
-    bool request;              /* the client's bytes waited (the server's window) */
-};
-
 /* What a connection's SYNs announced, kept until the fit hands it to its devices' models. */
 struct whatif_conn_handshake {
     uint32_t conn_id;
@@ -110,8 +103,6 @@ struct whatif_conn_handshake {
 struct whatif_set {
     struct whatif_device *devs;
     size_t n, cap;
-    struct whatif_conn_wait *waits;
-    size_t n_waits, cap_waits;
     struct whatif_conn_handshake *handshakes;
     size_t n_handshakes, cap_handshakes;
     struct whatif_tcp_overrides tcp_overrides;
@@ -129,7 +120,6 @@ void whatif_set_free(struct whatif_set *s)
     for (size_t i = 0; i < s->n; i++)
         whatif_model_free(s->devs[i].model);
     free(s->devs);
-    free(s->waits);
     free(s->handshakes);
     free(s);
 }
@@ -164,26 +154,10 @@ bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u)
         return false;
     /* the host submitted the URB when its CMD_SUBMIT's first byte left (an OUT URB's data is
      * part of its latency) */
-    struct whatif_urb w = {.submit_ns = u->t_submit_first_ns, .sent_ns = u->t_submit_ns,
-                           .complete_ns = u->t_complete_ns,
+    struct whatif_urb w = {.submit_ns = u->t_submit_first_ns, .complete_ns = u->t_complete_ns,
                            .bytes = u->actual_length > 0 ? (uint32_t)u->actual_length : 0,
                            .ep = u->ep, .direction = u->direction, .xfer_type = u->xfer_type};
     return whatif_model_add(d->model, &w);
-}
-
-bool whatif_set_window_wait(struct whatif_set *s, uint32_t conn_id, enum uip_side side,
-                            uint64_t ts_ns)
-{
-    if (s->n_waits == s->cap_waits) {
-        size_t cap = s->cap_waits ? s->cap_waits * 2 : 16;
-        struct whatif_conn_wait *grown = realloc(s->waits, cap * sizeof *grown);
-        if (!grown)
-            return false;
-        s->waits = grown;
-        s->cap_waits = cap;
-    }
-    s->waits[s->n_waits++] = (struct whatif_conn_wait){conn_id, ts_ns, side == UIP_SIDE_CLIENT};
-    return true;
 }
 
 void whatif_set_tcp_overrides(struct whatif_set *s, const struct whatif_tcp_overrides *o)
@@ -236,11 +210,6 @@ void whatif_set_fit(struct whatif_set *s)
     if (s->n)
         qsort(s->devs, s->n, sizeof *s->devs, device_order);
     for (size_t i = 0; i < s->n; i++) {
-        /* out of memory, the waits left out fall back to whole round trips seen in latencies */
-        for (size_t w = 0; w < s->n_waits; w++)
-            if (s->waits[w].conn_id == s->devs[i].conn_id &&
-                !whatif_model_window_wait(s->devs[i].model, s->waits[w].ts_ns, s->waits[w].request))
-                break;
         struct whatif_tcp_config tcp = *whatif_model_tcp(s->devs[i].model);
         for (size_t k = 0; k < s->n_handshakes; k++)
             if (s->handshakes[k].conn_id == s->devs[i].conn_id)

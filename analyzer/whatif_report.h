@@ -39,11 +39,6 @@ struct whatif_set *whatif_set_new(void);
 void whatif_set_free(struct whatif_set *s);
 /* A finished URB from the tracker: answered URBs feed their device's model. false when out of memory. */
 bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u);
-/* A wait for a TCP receive window on a connection (the session's window_wait callback): the
- * server's answers waiting for the client's window, or the client's requests (a write's
- * CMD_SUBMIT) for the server's; both go to the connection's devices. false when out of memory. */
-bool whatif_set_window_wait(struct whatif_set *s, uint32_t conn_id, enum uip_side side,
-                            uint64_t ts_ns);
 /* What a connection's SYNs announced (the session's handshake callback): its devices' TCP model
  * takes the segment sizes and first windows from it. false when out of memory. */
 bool whatif_set_handshake(struct whatif_set *s, uint32_t conn_id, const struct uip_tcp_handshake *h);

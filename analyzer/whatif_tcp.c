@@ -11,8 +11,9 @@
 /* CUBIC, while it has seen no loss, grows at least one segment per 20 acknowledged: 5% a round
  * trip (bictcp_update's "ca->cnt = 20" when last_max_cwnd is 0). */
 #define CUBIC_FIRST_GROWTH (1.0 / 20)
-/* Receive-buffer autotuning (tcp_rcv_space_adjust): a window of twice what the application read
- * in the last round trip, plus 16 segments. */
+/* Receive-buffer autotuning (tcp_rcv_space_adjust): once the application read at least as much
+ * in a round trip as ever before (at first: the first window, at most ten segments), a window of
+ * twice that, plus 16 segments. */
 #define AUTOTUNE_FACTOR 2.0
 #define AUTOTUNE_SEGMENTS 16.0
 
@@ -38,6 +39,7 @@ void whatif_tcp_sender_start(struct whatif_tcp_sender *s, const struct whatif_tc
         .ssthresh = INFINITY,
     };
     s->cwnd = s->initial;
+    s->rcv_space = s->rwnd < s->initial ? s->rwnd : s->initial;
     if (c->slow_start_end)
         s->ssthresh = (double)c->slow_start_end;
     else if (ss == WHATIF_SLOW_START_EARLY)
@@ -47,7 +49,7 @@ void whatif_tcp_sender_start(struct whatif_tcp_sender *s, const struct whatif_tc
 }
 
 /* The congestion window after `acked` more bytes were acknowledged; in congestion avoidance only
- * a round that filled the window grows it (Linux's tcp_is_cwnd_limited). */
+ * a burst that filled the window grows it (Linux's tcp_is_cwnd_limited). */
 static void grow(struct whatif_tcp_sender *s, double acked, bool filled)
 {
     if (s->cwnd < s->ssthresh) {
@@ -63,6 +65,9 @@ static void grow(struct whatif_tcp_sender *s, double acked, bool filled)
 /* The receiver's window after it read `received` bytes in a round trip. */
 static void autotune(struct whatif_tcp_sender *s, double received)
 {
+    if (received < s->rcv_space)
+        return;
+    s->rcv_space = received;
     double want = AUTOTUNE_FACTOR * received + AUTOTUNE_SEGMENTS * s->mss;
     if (want > s->rwnd_max)
         want = s->rwnd_max;
@@ -97,6 +102,7 @@ uint64_t whatif_tcp_burst(struct whatif_tcp_sender *s, uint64_t bytes, uint64_t 
     double rtt = (double)rtt_ns / 1e9;
     double bdp = rate_Bps > 0 ? rate_Bps * rtt : INFINITY;
     double left = (double)bytes, wait = 0;
+    bool limited = false; /* the burst filled the window: its last round's acknowledgements grow it too */
     while (left > 0) {
         double w = s->cwnd < s->rwnd ? s->cwnd : s->rwnd;
         if (w >= bdp) { /* the window covers the path: the rest goes at the bottleneck's rate */
@@ -106,7 +112,8 @@ uint64_t whatif_tcp_burst(struct whatif_tcp_sender *s, uint64_t bytes, uint64_t 
         }
         double round = left < w ? left : w;
         left -= round;
-        grow(s, round, round >= w);
+        limited = limited || round >= w;
+        grow(s, round, limited);
         autotune(s, round);
         if (left > 0) /* the round's bytes are out; the next wait for their acknowledgements */
             wait += rtt - (rate_Bps > 0 ? w / rate_Bps : 0);

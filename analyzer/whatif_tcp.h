@@ -42,6 +42,7 @@ enum whatif_slow_start { WHATIF_SLOW_START_LATE = 0, WHATIF_SLOW_START_EARLY };
 struct whatif_tcp_sender {
     double cwnd, ssthresh;  /* bytes */
     double rwnd, rwnd_max;  /* the receiver's window, bytes */
+    double rcv_space;       /* the most the receiver read in a round trip (autotuning's measure) */
     double initial;         /* the initial window, bytes */
     double mss;
     uint64_t last_end_ns;   /* when its last burst's last byte left */

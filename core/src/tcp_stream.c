@@ -465,8 +465,11 @@ void uip_tcp_table_packet(struct uip_tcp_table *t, const struct uip_ip_packet *i
     }
     uip_window_advertised(c, orient, ip);
     uint32_t seq = ip->seq + ((ip->flags & UIP_TCP_SYN) ? 1 : 0);
-    if (uip_window_resumed(d, seq, ip->payload_len) && t->cb.window_wait)
-        t->cb.window_wait(t->user, c->conn_id, uip_side_of(c, orient), ts, frame);
+    if (uip_window_resumed(d, seq, ip->payload_len)) {
+        t->stats->window_waits[uip_side_of(c, orient)]++;
+        if (t->cb.window_wait)
+            t->cb.window_wait(t->user, c->conn_id, uip_side_of(c, orient), ts, frame);
+    }
     uip_segment(t, c, orient, ip, ts, frame);
     /* exactly at the edge: a sender with TCP_NODELAY (usbip sets it) fills the window it has */
     if (ip->payload_len && d->edge_known && d->next == d->edge)

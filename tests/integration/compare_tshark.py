@@ -20,7 +20,10 @@ length; every 'S' and 'C' tshark sees must be in some row.
 
 For every CMD_SUBMIT and RET_SUBMIT that tshark decodes, the analyzer's --urbs row with the same
 seqnum must agree on endpoint, direction, transfer_buffer_length, status, actual_length and on the
-capture times of both PDUs (hence the latency). Counts must agree too. Exits 1 on any difference.
+capture times of both PDUs (hence the latency). Counts must agree too. The accounting's
+receive-window waits per side must be tshark's tcp.analysis.window_full segments from that side
+(where the capture has no TCP gap: a dropped segment hides where a window filled). Exits 1 on any
+difference.
 """
 import csv
 import io
@@ -37,15 +40,27 @@ CMD_SUBMIT, RET_SUBMIT = 1, 3
 def usbip_ports(analyze, capture):
     """The analyzer options that find the capture's USB/IP, the server ports it is on (port
     3240, or any port by content: the lab's hostnet capture runs through a relay's port), and
-    whether the capture has TCP gaps."""
+    the analyzer's accounting."""
     for opts in ([], ["--any-port"]):
         p = subprocess.run([analyze, "--json"] + opts + [capture], capture_output=True, text=True)
         if p.returncode in (0, 1) and p.stdout.strip():
             doc = json.loads(p.stdout)
             ports = sorted({int(d["connection_label"].rsplit(":", 1)[1]) for d in doc["devices"]})
             if ports:
-                return opts, ports, doc["accounting"]["tcp_gaps"] > 0
-    return [], [3240], False
+                return opts, ports, doc["accounting"]
+    return [], [3240], {"tcp_gaps": 0, "window_waits": None}
+
+
+def tshark_window_full(capture, ports):
+    """tshark's window_full segments: from the server, to the server."""
+    counts = []
+    for field in ("tcp.srcport", "tcp.dstport"):
+        sides = " || ".join(f"{field} == {port}" for port in ports)
+        out = subprocess.run(["tshark", "-r", capture, "-Y", f"tcp.analysis.window_full && ({sides})",
+                              "-T", "fields", "-e", "frame.number"], capture_output=True, text=True,
+                             check=True).stdout
+        counts.append(len(out.split()))
+    return {"server": counts[0], "client": counts[1]}
 
 
 def tshark_pdus(capture, ports):
@@ -144,7 +159,8 @@ def main():
     analyze, capture = sys.argv[1], sys.argv[2]
     if pcap_linktype(capture) in USBMON_LINKTYPES:
         return compare_usbmon(analyze, capture)
-    opts, ports, gaps = usbip_ports(analyze, capture)
+    opts, ports, accounting = usbip_ports(analyze, capture)
+    gaps = accounting["tcp_gaps"] > 0
     urbs = {int(r["seqnum"]): r for r in analyzer_rows(analyze, capture, opts)}
     cmds, rets = {}, {}
     for t, u in tshark_pdus(capture, ports):
@@ -189,6 +205,10 @@ def main():
             lat = (nsec(t) - nsec(cmds[seq][0])) / 1e9
             if abs(lat - float(r["latency"])) > 1e-9:
                 errors.append(f"seqnum {seq}: latency tshark {lat} analyzer {r['latency']}")
+    if not gaps:
+        full = tshark_window_full(capture, ports)
+        if accounting["window_waits"] != full:
+            errors.append(f"receive-window waits: tshark window_full {full}, analyzer {accounting['window_waits']}")
     for e in errors[:20]:
         print("DIFF", e)
     extra = f"; {len(submitted - set(cmds))} CMD and {len(completed - set(rets))} RET only the analyzer framed (TCP gaps)" if gaps else ""

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_whatif.c -- the what-if latency model on URB sequences built by code: a serial chain pays
  * one round trip per URB, URBs in flight together one per batch, think and service times are
- * kept, whole extra round trips (TCP window growth) scale with the round trip, so does a wait for
- * the receive window seen at any round trip, a pending read answered after a later write waits for
- * that write, idle pauses split transfer phases, a stream is timed
- * over its whole transfer phase; and the --what-if list parser. */
+ * kept, whole extra round trips (TCP window growth) scale with the round trip, an answer beyond
+ * the receiver's first window waits for the next, a pending read answered after a later write
+ * waits for that write, idle pauses split transfer phases, a stream is timed over its whole
+ * transfer phase, a LAN capture's prediction is a range where slow start decides, each device
+ * gets its connection's TCP; and the --what-if and --tcp parsers. */
 #include <criterion/criterion.h>
 #include "../../analyzer/whatif.c"
 #include "../../analyzer/whatif_tcp.c"
@@ -175,55 +176,35 @@ Test(whatif, whole_extra_round_trips_scale_with_the_round_trip)
     whatif_model_free(m);
 }
 
-/* On a short round trip a wait for the client's receive window costs next to nothing, but the
- * capture's TCP shows it: the answer in transit then pays a second round trip at any other. */
-Test(whatif, a_window_wait_costs_its_answer_a_round_trip_more)
+/* On loopback the client opens with a window of 65495 bytes: the first 64 KiB answer (65584
+ * bytes with its header) fills it and its last bytes wait for the client's next window, a round
+ * trip less the time the window took to send, at any round trip (tshark's window_full at 0 ms).
+ * Later answers fit: autotuning opened the window. */
+Test(whatif, an_answer_beyond_the_first_receive_window_waits_a_round_trip)
 {
     const uint64_t base = 100 * US, service = 2 * MS, think = 50 * US;
-    struct whatif_urb urbs[3];
+    struct whatif_urb urbs[4];
     urbs[0] = small_in(T0, base);
-    urbs[1] = bulk_in(urbs[0].complete_ns + think, base + service, 131072);
-    urbs[2] = small_in(urbs[1].complete_ns + think, base);
-    struct whatif_model *m = whatif_model_new();
-    struct whatif_tcp_config tcp = roomy_tcp();
-    whatif_model_set_tcp(m, &tcp);
-    for (int i = 0; i < 3; i++)
-        cr_assert(whatif_model_add(m, &urbs[i]));
-    cr_assert(whatif_model_window_wait(m, urbs[1].submit_ns + service / 2, false));
-    cr_assert(whatif_model_window_wait(m, T0 - MS, false)); /* before any submit: no answer was in transit */
-    whatif_model_fit(m);
-    cr_assert_not(whatif_model_window_wait(m, urbs[1].submit_ns + MS, false), "refused after the fit");
+    urbs[1] = bulk_in(urbs[0].complete_ns + think, base + service, 65536);
+    urbs[2] = bulk_in(urbs[1].complete_ns + think, base + service, 65536);
+    urbs[3] = small_in(urbs[2].complete_ns + think, base);
+    struct whatif_tcp_config lo;
+    whatif_tcp_defaults(&lo);
+    lo.mss[0] = lo.mss[1] = 65483;
+    lo.syn_window[0] = lo.syn_window[1] = 65495;
+    struct whatif_model *m = fitted_with(urbs, 4, &lo);
     struct whatif_prediction p;
     whatif_model_predict(m, 10 * MS, &p);
-    double expect = (4 * 10 * MS + (service - base) + 2 * think) / 1e9;
+    double window_s = 65495.0 / (65536.0 / (service / 1e9)); /* the first window's bytes on the wire */
+    double expect = (5 * 10 * MS + 2 * service + 3 * think) / 1e9 - window_s;
     cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
-    cr_assert(near(p.round_trips, 4));
     whatif_model_free(m);
-}
-
-/* A write's CMD_SUBMIT whose data waited for the server's receive window: that URB pays a round
- * trip more at any other round trip; a request wait while no CMD_SUBMIT was on its way costs none. */
-Test(whatif, a_request_window_wait_costs_its_write_a_round_trip_more)
-{
-    const uint64_t base = 100 * US, wire = 3 * MS, service = MS, think = 50 * US;
-    struct whatif_urb urbs[3];
-    urbs[0] = small_in(T0, base);
-    urbs[1] = bulk_out(urbs[0].complete_ns + think, wire + base + service, 1048576);
-    urbs[1].sent_ns = urbs[1].submit_ns + wire; /* its data on the wire for `wire` */
-    urbs[2] = small_in(urbs[1].complete_ns + think, base);
-    struct whatif_model *m = whatif_model_new();
-    struct whatif_tcp_config tcp = roomy_tcp();
-    whatif_model_set_tcp(m, &tcp);
-    for (int i = 0; i < 3; i++)
-        cr_assert(whatif_model_add(m, &urbs[i]));
-    cr_assert(whatif_model_window_wait(m, urbs[1].submit_ns + wire / 2, true));
-    cr_assert(whatif_model_window_wait(m, urbs[2].submit_ns + base / 2, true)); /* nothing in transit */
-    whatif_model_fit(m);
-    struct whatif_prediction p;
+    struct whatif_tcp_config wide = lo;
+    wide.syn_window[1] = 131072;
+    m = fitted_with(urbs, 4, &wide);
     whatif_model_predict(m, 10 * MS, &p);
-    double expect = (4 * 10 * MS + (wire + service - base) + 2 * think) / 1e9; /* its wait took `base` */
-    cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
-    cr_assert(near(p.round_trips, 4));
+    expect = (4 * 10 * MS + 2 * service + 3 * think) / 1e9;
+    cr_assert(near(p.duration_s, expect), "a wider first window: duration %f, expected %f", p.duration_s, expect);
     whatif_model_free(m);
 }
 
@@ -264,31 +245,49 @@ Test(whatif, an_answer_waits_for_the_write_that_triggered_it)
     whatif_model_free(m);
 }
 
-/* The set hands a connection's waits to that connection's devices only; a client-side wait with
- * no CMD_SUBMIT on its way costs nothing. */
-Test(whatif, window_waits_reach_the_devices_of_their_connection)
+/* The set gives each device's model the TCP its connection's SYNs announced (a sender's
+ * segments: the peer's MSS less 12 bytes of timestamps), Linux's defaults without SYNs, and the
+ * user's settings over both. */
+Test(whatif, handshakes_reach_the_devices_of_their_connection)
 {
-    const uint64_t base = 100 * US, service = MS;
     struct whatif_set *set = whatif_set_new();
     for (uint32_t conn = 1; conn <= 2; conn++) {
         struct uip_urb u = {.conn_id = conn, .devid = 0x10002, .ep = 1, .direction = UIP_DIR_IN,
                             .xfer_type = UIP_XFER_BULK, .outcome = UIP_URB_COMPLETED};
-        u.t_submit_ns = u.t_submit_first_ns = T0, u.t_complete_ns = T0 + base, u.actual_length = 13;
-        cr_assert(whatif_set_urb(set, &u));
-        u.t_submit_ns = u.t_submit_first_ns = T0 + base;
-        u.t_complete_ns = T0 + 2 * base + service, u.actual_length = 32768; /* in the first windows */
+        u.t_submit_ns = u.t_submit_first_ns = T0, u.t_complete_ns = T0 + 100 * US, u.actual_length = 13;
         cr_assert(whatif_set_urb(set, &u));
     }
-    struct whatif_tcp_overrides loopback = {.mss = 65483};
-    whatif_set_tcp_overrides(set, &loopback);
-    cr_assert(whatif_set_window_wait(set, 1, UIP_SIDE_SERVER, T0 + base + service / 2));
-    cr_assert(whatif_set_window_wait(set, 2, UIP_SIDE_CLIENT, T0 + base + service / 2));
+    struct uip_tcp_handshake h = {.mss = {[UIP_SIDE_CLIENT] = 1460, [UIP_SIDE_SERVER] = 1400},
+                                  .wscale = {7, 7},
+                                  .syn_window = {[UIP_SIDE_CLIENT] = 64240, [UIP_SIDE_SERVER] = 65160}};
+    cr_assert(whatif_set_handshake(set, 1, &h));
     whatif_set_fit(set);
-    struct whatif_prediction p1, p2;
-    whatif_model_predict(whatif_set_model(set, 1, 0x10002), 10 * MS, &p1);
-    whatif_model_predict(whatif_set_model(set, 2, 0x10002), 10 * MS, &p2);
-    cr_assert(near(p1.round_trips, 3), "connection 1: %f round trips", p1.round_trips);
-    cr_assert(near(p2.round_trips, 2), "connection 2 (a client-side wait): %f", p2.round_trips);
+    const struct whatif_tcp_config *c1 = whatif_model_tcp(whatif_set_model(set, 1, 0x10002));
+    const struct whatif_tcp_config *c2 = whatif_model_tcp(whatif_set_model(set, 2, 0x10002));
+    cr_assert(c1->mss_from_capture && c1->syn_from_capture);
+    cr_assert_eq(c1->mss[0], 1388, "the client sends segments of the server's MSS");
+    cr_assert_eq(c1->mss[1], 1448, "the server sends segments of the client's MSS");
+    cr_assert_eq(c1->syn_window[0], 65160, "the client starts with the server's window");
+    cr_assert_eq(c1->syn_window[1], 64240);
+    cr_assert_not(c2->mss_from_capture);
+    cr_assert_eq(c2->mss[1], WHATIF_TCP_MSS);
+    whatif_set_free(set);
+
+    set = whatif_set_new();
+    struct uip_urb u = {.conn_id = 1, .devid = 0x10002, .ep = 1, .direction = UIP_DIR_IN,
+                        .xfer_type = UIP_XFER_BULK, .outcome = UIP_URB_COMPLETED,
+                        .t_submit_ns = T0, .t_submit_first_ns = T0, .t_complete_ns = T0 + 100 * US};
+    cr_assert(whatif_set_urb(set, &u));
+    cr_assert(whatif_set_handshake(set, 1, &h));
+    struct whatif_tcp_overrides user = {.mss = 8948, .rmem_max = 1 << 20, .slow_start_end = 100000};
+    whatif_set_tcp_overrides(set, &user);
+    whatif_set_fit(set);
+    const struct whatif_tcp_config *c = whatif_model_tcp(whatif_set_model(set, 1, 0x10002));
+    cr_assert(c->mss_from_user && c->rmem_from_user && c->slow_start_from_user);
+    cr_assert_eq(c->mss[0], 8948);
+    cr_assert_eq(c->mss[1], 8948);
+    cr_assert_eq(c->rmem_max, 1 << 20);
+    cr_assert_eq(c->slow_start_end, 100000);
     whatif_set_free(set);
 }
 

@@ -63,7 +63,8 @@ Test(whatif_tcp, after_slow_start_the_window_grows_five_percent_a_round_trip)
 
 /* On loopback ten segments are 654830 bytes, but the receiver opens with 65535: its first round
  * moves that much, autotuning then grants 2 x 65535 + 16 x 65483 = 1178798 and the congestion
- * window has 720365: 785900 bytes in two rounds, a third for the rest of 1 MiB. */
+ * window has 720365: 785900 bytes in two rounds, a third for the rest of 1 MiB. Small reads
+ * before it (less than the first window) do not open the window. */
 Test(whatif_tcp, on_loopback_the_receivers_first_window_holds_the_burst)
 {
     struct whatif_tcp_config c;
@@ -72,6 +73,10 @@ Test(whatif_tcp, on_loopback_the_receivers_first_window_holds_the_burst)
     struct whatif_tcp_sender s;
     whatif_tcp_sender_start(&s, &c, 1, WHATIF_SLOW_START_LATE);
     cr_assert_eq(whatif_tcp_burst(&s, MIB, 0, 100 * MS, 0), 200 * MS);
+    whatif_tcp_sender_start(&s, &c, 1, WHATIF_SLOW_START_LATE);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(whatif_tcp_burst(&s, 4096, i * 100 * MS, 100 * MS, 0), 0);
+    cr_assert_eq(whatif_tcp_burst(&s, MIB, 400 * MS, 100 * MS, 0), 200 * MS);
 }
 
 /* HyStart's earliest exit (16 segments) makes the same burst wait longer than no exit does. */
