@@ -10,14 +10,14 @@
 #include "json_out.h"
 #include "uip/usb.h"
 
-enum { URB_COLUMNS = 22 };
+enum { URB_COLUMNS = 23 };
 
 static const char *const column_names[URB_COLUMNS] = {
     "connection", "devid", "seqnum", "endpoint", "direction", "type", "setup",
     "transfer_buffer_length", "actual_length", "status", "status_name", "submit_time",
     "complete_time", "latency", "queue_depth_device", "queue_depth_endpoint", "outcome",
     "submit_frame", "complete_frame", "unlink_status", "submit_first_byte_time",
-    "latency_from_first_byte",
+    "latency_from_first_byte", "complete_first_byte_time",
 };
 
 /* The columns of u as text; a column without a value (no answer, no unlink, ...) is absent. */
@@ -83,6 +83,7 @@ static void urb_row_fill(struct urb_row *r, const struct uip_urb *u)
     put_time(r, 20, u->t_submit_first_ns);
     if (u->t_submit_first_ns && u->t_complete_ns >= u->t_submit_first_ns)
         put(r, 21, "%.9f", (double)(u->t_complete_ns - u->t_submit_first_ns) / 1e9);
+    put_time(r, 22, u->t_complete_first_ns); /* a large IN answer's data took until complete_time */
 }
 
 void urb_rows_csv_header(FILE *f)

@@ -345,6 +345,7 @@ static void uip_complete(struct uip_tracker *t, struct uip_urb_key k, const stru
     u->actual_length = ret->actual_length;
     u->error_count = ret->error_count;
     u->t_complete_ns = ret->t_complete_ns;
+    u->t_complete_first_ns = ret->t_complete_first_ns;
     u->frame_complete = ret->frame_complete;
     u->anomalies |= ret->anomalies;
     if (ret->check != 0 && u->check == 0)
@@ -461,6 +462,7 @@ void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_p
             .conn_id = conn_id, .id = h->seqnum, .status = h->u.ret_submit.status,
             .actual_length = h->u.ret_submit.actual_length,
             .error_count = h->u.ret_submit.error_count, .t_complete_ns = pdu->ts_ns,
+            .t_complete_first_ns = pdu->ts_first_ns,
             .frame_complete = pdu->frame, .check = pdu->check, .direction = (int8_t)pdu->cmd_direction,
             .number_of_packets = h->u.ret_submit.number_of_packets,
         };
@@ -631,7 +633,7 @@ void uip_tracker_usbmon(struct uip_tracker *t, const struct uip_usbmon_event *ev
     u.status = ev->status;
     u.actual_length = (int32_t)ev->length;
     u.error_count = ev->error_count;
-    u.t_complete_ns = ev->ts_ns;
+    u.t_complete_ns = u.t_complete_first_ns = ev->ts_ns;
     u.frame_complete = ev->frame;
     if (ev->usbipd_win && uip_usbipd_unsent(t, k))
         return;
@@ -666,7 +668,7 @@ static void uip_usbipd_settle(struct uip_tracker *t, uint32_t conn_id, const str
     u->status = 0;
     u->actual_length = 0;
     u->error_count = 0;
-    u->t_complete_ns = 0;
+    u->t_complete_ns = u->t_complete_first_ns = 0;
     u->frame_complete = 0;
     u->data = NULL;
     if (u->direction == UIP_DIR_IN)

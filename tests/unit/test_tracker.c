@@ -147,6 +147,25 @@ Test(tracker, a_submit_keeps_the_time_of_its_first_byte)
     uip_tracker_free(t);
 }
 
+/* A RET_SUBMIT whose IN data took several packets: the URB keeps the time of its first byte too. */
+Test(tracker, an_answer_keeps_the_time_of_its_first_byte)
+{
+    struct seen s;
+    struct uip_tracker *t = new_tracker(&s);
+    cmd_submit(t, 6, UIP_DIR_IN, 1, 1048576, 100, NULL);
+    struct uip_pdu p = {.frame = 9, .frame_first = 4, .ts_first_ns = 150, .ts_ns = 190,
+                        .cmd_direction = UIP_DIR_IN};
+    p.hdr.command = UIP_RET_SUBMIT;
+    p.hdr.seqnum = 6;
+    p.hdr.u.ret_submit.actual_length = 1048576;
+    p.data_len = 1048576;
+    uip_tracker_pdu(t, 1, &p);
+    const struct uip_urb *u = urb_of(&s, 6);
+    cr_assert_eq(u->t_complete_first_ns, 150);
+    cr_assert_eq(u->t_complete_ns, 190);
+    uip_tracker_free(t);
+}
+
 Test(tracker, unlink_while_pending_and_unlink_too_late)
 {
     struct seen s;

@@ -64,7 +64,9 @@ struct uip_urb {
     uint64_t t_submit_ns;       /* 0 if no submit seen; the CMD_SUBMIT's last byte (usbmon: 'S') */
     uint64_t t_submit_first_ns; /* the CMD_SUBMIT's first byte: when the host submitted it, before
                                    its OUT data took its time on the wire (usbmon: 'S' too) */
-    uint64_t t_complete_ns;     /* 0 if never completed */
+    uint64_t t_complete_ns;     /* 0 if never completed; the RET_SUBMIT's last byte */
+    uint64_t t_complete_first_ns; /* the RET_SUBMIT's first byte: its IN data took the time from
+                                     there to t_complete_ns on the wire (usbmon: 'C' too) */
     uint64_t frame_submit, frame_complete;
     uint32_t depth_dev_at_submit; /* outstanding URBs of the device, this one included */
     uint32_t depth_ep_at_submit;  /* outstanding URBs of the endpoint+direction, this one included */
