@@ -5,7 +5,8 @@
 # each starts from the same memory (see the scenario's header). Collects OUTDIR/WORKLOAD-Nms.pcap
 # and one OUTDIR/workloads.txt ("workload delay_ms bytes elapsed_us").
 # usage: tests/lab/workloads.sh OUTDIR [WORKLOAD ...]
-#   --keep   also copy the 0 ms and 100 ms captures and workloads.txt into captures/workloads/
+#   --keep   also keep the 0 ms and 100 ms captures (gzip'd: the disk's zeros pack to a few kB)
+#            and workloads.txt in captures/workloads/
 # DELAYS (environment) replaces the delays swept, "0 10 20 50 100 200" by default.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,7 +41,7 @@ if [ $keep = yes ]; then
   dest="$here/../../captures/workloads"
   mkdir -p "$dest"
   for w in $workloads; do
-    for d in 0 100; do cp "$out/$w-${d}ms.pcap" "$dest/"; done
+    for d in 0 100; do gzip -9 -n -c "$out/$w-${d}ms.pcap" > "$dest/$w-${d}ms.pcap.gz"; done
   done
   cp "$out/workloads.txt" "$dest/"
 fi

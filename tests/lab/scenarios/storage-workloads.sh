@@ -52,7 +52,9 @@ timed() { # timed NAME DELAY BYTES LAB-DIO-ARGS...: run the workload, append its
   sleep 2
 }
 mib=1048576
-dd if=/dev/urandom of=/tmp/file bs=1M count=4 2>/dev/null
+# the copied file: text (the captures keep it; random bytes would not compress for captures/)
+yes 'usbip-toolkit lab: the copy workload file' | head -c $((4 * mib)) > /tmp/file || true
+[ "$(wc -c < /tmp/file)" -eq $((4 * mib)) ] || fail "could not write the 4 MiB file to copy"
 mkdir -p /mnt
 echo 4 > /proc/sys/vm/nr_hugepages
 [ "$(cat /proc/sys/vm/nr_hugepages)" -ge 2 ] || fail "no huge pages for lab-dio"
