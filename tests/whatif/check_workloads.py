@@ -13,18 +13,34 @@ Where the model answers with a range (TCP's slow start may end anywhere from HyS
 exit on; the capture does not say where), the row holds when the measured time lies within the
 range widened by 25% on each side; such rows are counted apart from point predictions.
 
-usage: check_workloads.py USBIP_ANALYZE DIR [WORKLOAD ...]
-  DIR holds workloads.txt and WORKLOAD-0ms.pcap, WORKLOAD-100ms.pcap (captures/workloads/);
-  the copy workload's two runs (copy-write, copy-read) come from copy-Nms.pcap.
+usage: check_workloads.py [--strict | --markdown] USBIP_ANALYZE DIR [WORKLOAD ...]
+  --strict: every row must hold, KNOWN_OUTSIDE's too; --markdown: print the tables of
+  analyzer/README.md instead of checking.
+  DIR holds workloads.txt and WORKLOAD-0ms.pcap, WORKLOAD-100ms.pcap, or the same gzip'd
+  (.pcap.gz, as captures/workloads/ keeps them); the copy workload's two runs (copy-write,
+  copy-read) come from copy-Nms.pcap.
 """
 
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 TOLERANCE = 0.25
 RANGE_FROM = 1.05  # as usbip-analyze prints a range (whatif_report.c)
+# Rows the model misses, for the reasons analyzer/README.md gives ("Other workloads"): they must
+# stay outside (a row that comes inside fails the check until it is taken off the list), every
+# other row must hold. (workload, the capture's delay, the predicted delay)
+KNOWN_OUTSIDE = {
+    # the emulated guests' CPU time per URB at 0 ms is not what a 100 ms capture shows
+    ("read-direct-1m", 100, 0), ("read-direct-4m", 100, 0), ("copy-write", 100, 0),
+    ("lan-write-direct-1m", 100, 0), ("lan-write-direct-1m", 100, 10),
+    # a 100 ms capture's window rounds (its slow start ended early) are replayed whole elsewhere
+    ("lan-read-direct-1m", 100, 10), ("lan-read-direct-1m", 100, 20), ("lan-read-direct-1m", 100, 200),
+}
 FROM = (0, 100)
 # workload row -> (capture name, the stream it timed: direction of its bulk data)
 STREAMS = {
@@ -65,51 +81,117 @@ def predicted(analyze, capture, direction, delays):
             for q in main["predictions"]}, main
 
 
+def capture_path(folder, name, scratch):
+    """DIR/NAME, or DIR/NAME.gz unpacked into scratch."""
+    path = os.path.join(folder, name)
+    if os.path.exists(path) or not os.path.exists(path + ".gz"):
+        return path
+    unpacked = os.path.join(scratch, name)
+    with gzip.open(path + ".gz") as src, open(unpacked, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return unpacked
+
+
 def rate(bps):
     return f"{bps / 1e6:.2f} MB/s" if bps >= 1e6 else f"{bps / 1e3:.1f} kB/s"
 
 
-def main():
-    analyze, folder = sys.argv[1], sys.argv[2]
-    wanted = sys.argv[3:] or list(STREAMS)
+def check(analyze, folder, wanted):
+    """Every row: (workload, from_ms, delay_ms, measured_s, low_s, high_s, verdict) with verdict
+    'own', 'ok' or 'outside'; and the header line per workload and capture."""
     truth = measured(os.path.join(folder, "workloads.txt"))
-    failures = checked = ranges = 0
-    for name in wanted:
-        capture, direction = STREAMS[name]
-        runs = truth.get(name)
-        if not runs:
-            sys.exit(f"workloads.txt has no {name} rows")
-        for own in FROM:
-            path = os.path.join(folder, f"{capture}-{own}ms.pcap")
-            pred, stream = predicted(analyze, path, direction, sorted(runs))
-            nbytes, own_s = runs[own]
-            print(f"{name} from {capture}-{own}ms.pcap: the {direction.upper()} stream moved "
-                  f"{stream['bytes']} bytes in {stream['urbs']} URBs, its phase "
-                  f"{stream['captured_duration'] * 1e3:.1f} ms as captured; the program "
-                  f"{nbytes} bytes in {own_s * 1e3:.1f} ms")
-            print(f"  {'delay':>7} {'measured':>11} {'predicted':>11} {'measured':>12} "
-                  f"{'predicted':>12} {'error':>7}")
-            for d in sorted(runs):
-                nbytes, seconds = runs[d]
-                low, high = pred[d]
-                is_range = high > low * RANGE_FROM
-                err = seconds / low - 1  # throughput error: bytes/pred against bytes/measured
-                is_checked = d != own
-                if is_range:
-                    bad = is_checked and not (low * (1 - TOLERANCE) <= seconds <= high * (1 + TOLERANCE))
-                    ranges += is_checked
-                else:
-                    bad = is_checked and abs(err) > TOLERANCE
-                checked += is_checked
-                failures += bad
-                note = "FAIL" if bad else "ok" if is_checked else "(own delay)"
-                shown = f"{low * 1e3:>9.0f}ms" if not is_range else f"{low * 1e3:.0f}-{high * 1e3:.0f}ms"
-                err_shown = f"{err:+7.1%}" if not is_range else "  range"
-                print(f"  {d:>5}ms {seconds * 1e3:>9.0f}ms {shown:>11} "
-                      f"{rate(nbytes / seconds):>12} {rate(nbytes / low):>12} {err_shown}  {note}")
-    print(f"{failures} of {checked} predictions outside {TOLERANCE:.0%} "
-          f"({ranges} of them ranges, checked against the range)")
-    return 1 if failures else 0
+    scratch = tempfile.mkdtemp(prefix="check_workloads.")
+    rows, headers = [], {}
+    try:
+        for name in wanted:
+            capture, direction = STREAMS[name]
+            runs = truth.get(name)
+            if not runs:
+                sys.exit(f"workloads.txt has no {name} rows")
+            for own in FROM:
+                path = capture_path(folder, f"{capture}-{own}ms.pcap", scratch)
+                pred, stream = predicted(analyze, path, direction, sorted(runs))
+                if path.startswith(scratch):
+                    os.remove(path)
+                nbytes, own_s = runs[own]
+                headers[name, own] = (f"{name} from {capture}-{own}ms.pcap: the {direction.upper()} stream "
+                                      f"moved {stream['bytes']} bytes in {stream['urbs']} URBs, its phase "
+                                      f"{stream['captured_duration'] * 1e3:.1f} ms as captured; the program "
+                                      f"{nbytes} bytes in {own_s * 1e3:.1f} ms")
+                for d in sorted(runs):
+                    seconds = runs[d][1]
+                    low, high = pred[d]
+                    if d == own:
+                        verdict = "own"
+                    elif high > low * RANGE_FROM:
+                        verdict = "ok" if low * (1 - TOLERANCE) <= seconds <= high * (1 + TOLERANCE) else "outside"
+                    else:
+                        verdict = "ok" if abs(seconds / low - 1) <= TOLERANCE else "outside"
+                    rows.append((name, own, d, runs[d][0], seconds, low, high, verdict))
+    finally:
+        shutil.rmtree(scratch)
+    return rows, headers
+
+
+def predicted_text(low, high):
+    return f"{low * 1e3:.0f} ms" if high <= low * RANGE_FROM else f"{low * 1e3:.0f}-{high * 1e3:.0f} ms"
+
+
+def markdown(rows):
+    """One table per workload: measured and predicted from each capture, as analyzer/README.md has them."""
+    for name in dict.fromkeys(r[0] for r in rows):
+        mine = [r for r in rows if r[0] == name]
+        print(f"\n`{name}`:\n")
+        print("| delay | measured | from the 0 ms capture | error | from the 100 ms capture | error |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for d in sorted({r[2] for r in mine}):
+            cells = [f"{d} ms", ""]
+            for own in FROM:
+                (_, _, _, nbytes, seconds, low, high, verdict), = [r for r in mine if r[1] == own and r[2] == d]
+                cells[1] = f"{seconds * 1e3:.0f} ms ({rate(nbytes / seconds)})"
+                err = "range" if high > low * RANGE_FROM else f"{seconds / low - 1:+.0%}"
+                mark = {"own": " (its own)", "ok": "", "outside": " **outside**"}[verdict]
+                cells += [predicted_text(low, high), err + mark]
+            print("| " + " | ".join(cells) + " |")
+
+
+def main():
+    args = sys.argv[1:]
+    table = "--markdown" in args
+    strict = "--strict" in args
+    args = [a for a in args if a not in ("--markdown", "--strict")]
+    analyze, folder = args[0], args[1]
+    rows, headers = check(analyze, folder, args[2:] or list(STREAMS))
+    if table:
+        markdown(rows)
+        return 0
+    failures = surprises = 0
+    for (name, own), header in headers.items():
+        print(header)
+        print(f"  {'delay':>7} {'measured':>11} {'predicted':>15} {'measured':>12} {'predicted':>12} {'error':>7}")
+        for _, o, d, nbytes, seconds, low, high, verdict in rows:
+            if (_, o) != (name, own):
+                continue
+            known = (name, own, d) in KNOWN_OUTSIDE
+            if verdict == "outside" and (strict or not known):
+                failures += 1
+                note = "FAIL"
+            elif verdict == "outside":
+                note = "outside (known)"
+            elif known and not strict:
+                surprises += 1
+                note = "FAIL: inside now, take it off KNOWN_OUTSIDE"
+            else:
+                note = {"own": "(own delay)", "ok": "ok"}[verdict]
+            err = "  range" if high > low * RANGE_FROM else f"{seconds / low - 1:+7.1%}"
+            print(f"  {d:>5}ms {seconds * 1e3:>9.0f}ms {predicted_text(low, high):>15} "
+                  f"{rate(nbytes / seconds):>12} {rate(nbytes / low):>12} {err}  {note}")
+    checked = [r for r in rows if r[7] != "own"]
+    outside = [r for r in checked if r[7] == "outside"]
+    ranges = [r for r in checked if r[6] > r[5] * RANGE_FROM]
+    print(f"{len(outside)} of {len(checked)} predictions outside {TOLERANCE:.0%} ({len(ranges)} of them ranges, "
+          f"checked against the range); {len(KNOWN_OUTSIDE)} known outside")
+    return 1 if failures or surprises else 0
 
 
 if __name__ == "__main__":
