@@ -71,9 +71,9 @@ const struct whatif_tcp_config *whatif_model_tcp(const struct whatif_model *m)
     return &m->tcp;
 }
 
-bool whatif_model_tcp_applies(const struct whatif_model *m)
+bool whatif_model_windows_captured(const struct whatif_model *m)
 {
-    return m->fitted && m->n && !m->rtt_dominates;
+    return m->fitted && m->n && m->rtt_dominates;
 }
 
 void whatif_model_free(struct whatif_model *m)
@@ -461,11 +461,19 @@ void whatif_model_fit(struct whatif_model *m)
  * its endpoint direction (answers come in order), or the request that triggered it. */
 enum whatif_bound { BOUND_OWN = 0, BOUND_FIFO, BOUND_TRIGGER };
 
+/* Where a replay's window waits come from. */
+enum whatif_windows {
+    WINDOWS_TCP_LATE = 0, /* the TCP model, slow start not ending before the receive window */
+    WINDOWS_TCP_EARLY,    /* the TCP model, slow start ending at HyStart's earliest */
+    WINDOWS_AS_CAPTURED,  /* a WAN capture's whole extra round trips (step 3) */
+};
+
 /* Replayed times of every URB at one round trip, and what bound each answer. */
 struct whatif_replay {
     uint64_t *submit, *complete;
     uint64_t *window; /* time spent waiting for TCP's windows (whatif_tcp) */
     uint8_t *bound;   /* enum whatif_bound */
+    bool whole_rounds; /* the windows are the captured whole round trips */
 };
 
 /* The time URB j's request (sender 0) or answer (sender 1) waits for TCP's windows at rtt_ns: its
@@ -482,13 +490,14 @@ static uint64_t tcp_wait(const struct whatif_model *m, struct whatif_tcp_sender 
     return whatif_tcp_burst(&snd[sender], bytes, start, rtt_ns, rate);
 }
 
-static void replay(const struct whatif_model *m, uint64_t rtt_ns, enum whatif_slow_start ss,
+static void replay(const struct whatif_model *m, uint64_t rtt_ns, enum whatif_windows windows,
                    struct whatif_replay *r)
 {
-    bool tcp = whatif_model_tcp_applies(m);
+    r->whole_rounds = windows == WINDOWS_AS_CAPTURED;
     struct whatif_tcp_sender snd[2];
     for (int sender = 0; sender < 2; sender++)
-        whatif_tcp_sender_start(&snd[sender], &m->tcp, sender, ss);
+        whatif_tcp_sender_start(&snd[sender], &m->tcp, sender,
+                                windows == WINDOWS_TCP_EARLY ? WHATIF_SLOW_START_EARLY : WHATIF_SLOW_START_LATE);
     for (size_t i = 0; i < 2 * m->n; i++) {
         size_t j = m->events[i] / 2;
         const struct whatif_node *nd = &m->nodes[j];
@@ -501,8 +510,9 @@ static void replay(const struct whatif_model *m, uint64_t rtt_ns, enum whatif_sl
             }
             continue;
         }
-        r->window[j] = tcp ? tcp_wait(m, snd, j, r, rtt_ns, 0) + tcp_wait(m, snd, j, r, rtt_ns, 1) : 0;
-        uint64_t network = (1 + (uint64_t)nd->extra_rtts) * rtt_ns + r->window[j];
+        r->window[j] = r->whole_rounds ? (uint64_t)nd->extra_rtts * rtt_ns
+                                       : tcp_wait(m, snd, j, r, rtt_ns, 0) + tcp_wait(m, snd, j, r, rtt_ns, 1);
+        uint64_t network = rtt_ns + r->window[j];
         r->complete[j] = r->submit[j] + network + nd->service_ns;
         r->bound[j] = BOUND_OWN;
         if (nd->trigger >= 0) {
@@ -543,7 +553,7 @@ static void walk_back(const struct whatif_model *m, const struct whatif_replay *
             size_t from_urb = triggered ? (size_t)nd->trigger : j;
             uint64_t service = triggered ? nd->trigger_service_ns : nd->service_ns;
             uint64_t start = r->submit[from_urb] > from ? r->submit[from_urb] : from;
-            double rtts = 1.0 + nd->extra_rtts;
+            double rtts = 1.0;
             if (rtt_ns)
                 rtts += (double)r->window[j] / (double)rtt_ns;
             double span = (double)(r->complete[j] - start);
@@ -620,12 +630,12 @@ static void fill_streams(const struct whatif_model *m, const struct whatif_repla
     }
 }
 
-/* The durations had slow start ended as early as HyStart can end it: the longest the unknown exit
- * can make them. */
-static void fill_early_exit(const struct whatif_model *m, uint64_t rtt_ns, struct whatif_replay *r,
-                            struct whatif_prediction *out)
+/* The range's slow end: the durations had slow start ended as early as HyStart can end it, or as
+ * early as it ended in a WAN capture. */
+static void fill_slow_end(const struct whatif_model *m, uint64_t rtt_ns, enum whatif_windows windows,
+                          struct whatif_replay *r, struct whatif_prediction *out)
 {
-    replay(m, rtt_ns, WHATIF_SLOW_START_EARLY, r);
+    replay(m, rtt_ns, windows, r);
     uint64_t end = 0;
     for (size_t j = 0; j < m->n; j++)
         if (r->complete[j] > end)
@@ -653,9 +663,9 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
     if (!m->fitted || !m->n)
         return;
     struct whatif_replay r = {calloc(m->n, sizeof *r.submit), calloc(m->n, sizeof *r.complete),
-                              calloc(m->n, sizeof *r.window), calloc(m->n, sizeof *r.bound)};
+                              calloc(m->n, sizeof *r.window), calloc(m->n, sizeof *r.bound), false};
     if (r.submit && r.complete && r.window && r.bound) {
-        replay(m, rtt_ns, WHATIF_SLOW_START_LATE, &r);
+        replay(m, rtt_ns, WINDOWS_TCP_LATE, &r);
         size_t last = 0;
         for (size_t j = 0; j < m->n; j++)
             if (r.complete[j] >= r.complete[last])
@@ -669,9 +679,9 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
         out->host_s = p.host_ns / 1e9;
         out->round_trips = p.round_trips;
         fill_streams(m, &r, rtt_ns, out);
-        out->slow_start_unknown = whatif_model_tcp_applies(m) && !m->tcp.slow_start_end;
+        out->slow_start_unknown = !m->tcp.slow_start_end;
         if (out->slow_start_unknown)
-            fill_early_exit(m, rtt_ns, &r, out);
+            fill_slow_end(m, rtt_ns, m->rtt_dominates ? WINDOWS_AS_CAPTURED : WINDOWS_TCP_EARLY, &r, out);
     }
     free(r.submit);
     free(r.complete);

@@ -52,7 +52,8 @@ struct whatif_stream {
     uint64_t urbs;               /* the stream's URBs in it */
     double captured_s;           /* the phase's duration in the capture */
     double duration_s;           /* ... predicted */
-    double duration_max_s;       /* ... had slow start ended early (the prediction's range) */
+    double duration_max_s;       /* ... had slow start ended early (HyStart's earliest, or where a
+                                    WAN capture shows it ended): the prediction's range */
     double throughput_Bps;       /* bytes / duration_s */
     double round_trips;          /* serial round trips on the phase's critical path */
     double network_s, device_s, host_s; /* the phase's critical path split by who it waited on */
@@ -62,8 +63,8 @@ struct whatif_stream {
 struct whatif_prediction {
     double rtt_s;                /* the network round trip replayed */
     double duration_s;           /* first submit to last completion of the device */
-    double duration_max_s;       /* ... had slow start ended as early as it can */
-    bool slow_start_unknown;     /* TCP's slow start decides between the two */
+    double duration_max_s;       /* ... had slow start ended early */
+    bool slow_start_unknown;     /* no --tcp slow-start-end: duration_max_s is the range's end */
     double network_s, device_s, host_s; /* the critical path split by who it waited on */
     double round_trips;          /* URB round trips on the critical path */
     unsigned n_streams;
@@ -83,9 +84,10 @@ size_t whatif_model_urbs(const struct whatif_model *m);
 /* The TCP a prediction assumes (whatif_tcp.h; Linux's defaults until set). */
 void whatif_model_set_tcp(struct whatif_model *m, const struct whatif_tcp_config *c);
 const struct whatif_tcp_config *whatif_model_tcp(const struct whatif_model *m);
-/* Does the TCP model time the replay? Only when the capture's own round trip let no window show
- * (a LAN or loopback capture); a WAN capture's window waits are in its URBs' round trips. */
-bool whatif_model_tcp_applies(const struct whatif_model *m);
+/* Does the capture show its own window waits (a capture over a WAN round trip, whose large URBs
+ * took whole round trips more)? Then the range's slow end replays them; else HyStart's earliest
+ * slow-start end does. */
+bool whatif_model_windows_captured(const struct whatif_model *m);
 /* Recover the structure; call once after the last add (later adds are refused). */
 void whatif_model_fit(struct whatif_model *m);
 /* The base round trip: the fastest small URB's latency (0 before fit or without URBs). */

@@ -359,15 +359,13 @@ static bool is_range(double duration_s, double duration_max_s)
 static void tcp_inputs(const struct whatif_model *m, char *buf, size_t n)
 {
     const struct whatif_tcp_config *c = whatif_model_tcp(m);
-    if (!whatif_model_tcp_applies(m)) {
-        snprintf(buf, n, "TCP: window waits as the capture's own round trip showed them (a capture over "
-                         "a WAN round trip holds them)");
-        return;
-    }
-    char ss[96];
+    char ss[160];
     if (c->slow_start_end)
         snprintf(ss, sizeof ss, "slow start ends at %" PRIu64 " bytes (%s)", c->slow_start_end,
                  c->slow_start_from_user ? "--tcp" : "default");
+    else if (whatif_model_windows_captured(m))
+        snprintf(ss, sizeof ss, "slow start's end unknown at other round trips (a range: none, or "
+                                "the window rounds this capture shows)");
     else
         snprintf(ss, sizeof ss, "slow start's end unknown (a range: none, or HyStart's earliest at %u "
                                 "segments)", WHATIF_TCP_HYSTART_LOW_SEGMENTS);
@@ -458,7 +456,7 @@ static void json_shares(FILE *out, double network, double device, double host, d
 static void json_tcp(FILE *out, const struct whatif_model *m)
 {
     const struct whatif_tcp_config *c = whatif_model_tcp(m);
-    fprintf(out, ",\"tcp\":{\"modelled\":%s", whatif_model_tcp_applies(m) ? "true" : "false");
+    fprintf(out, ",\"tcp\":{\"windows_captured\":%s", whatif_model_windows_captured(m) ? "true" : "false");
     fprintf(out, ",\"mss_to_server\":%u,\"mss_to_client\":%u,\"mss_from\":\"%s\"", c->mss[0], c->mss[1],
             c->mss_from_user ? "user" : c->mss_from_capture ? "capture" : "default");
     fprintf(out, ",\"first_window_to_server\":%u,\"first_window_to_client\":%u,\"first_window_from\":\"%s\"",

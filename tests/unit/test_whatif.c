@@ -158,7 +158,8 @@ Test(whatif, think_and_service_time_are_kept)
 }
 
 /* At a long round trip, a large URB answered two round trips late waited for a TCP window to
- * grow: that wait scales with the round trip, it is not the device's. */
+ * grow: that wait scales with the round trip, it is not the device's. It is the range's slow end
+ * (the capture's slow start); a window that never held the answer back is its fast end. */
 Test(whatif, whole_extra_round_trips_scale_with_the_round_trip)
 {
     const uint64_t base = 100 * MS;
@@ -171,8 +172,10 @@ Test(whatif, whole_extra_round_trips_scale_with_the_round_trip)
     struct whatif_prediction p;
     whatif_model_predict(m, 10 * MS, &p);
     double expect = (6 * 10 * MS + 700 * US + 600 * US + 300 * US + 3 * MS) / 1e9;
-    cr_assert(near(p.duration_s, expect), "duration %f, expected %f", p.duration_s, expect);
-    cr_assert(near(p.round_trips, 6));
+    cr_assert(near(p.duration_max_s, expect), "duration %f, expected %f", p.duration_max_s, expect);
+    double fast = (4 * 10 * MS + 700 * US + 600 * US + 300 * US + 3 * MS) / 1e9;
+    cr_assert(near(p.duration_s, fast), "duration %f, expected %f", p.duration_s, fast);
+    cr_assert(near(p.round_trips, 4));
     whatif_model_free(m);
 }
 
@@ -530,8 +533,9 @@ Test(whatif, random_sessions_keep_their_invariants)
 
 /* A LAN capture of 512 KiB reads over Ethernet segments: at 100 ms the windows decide the time,
  * and where slow start ends is not in the capture, so the prediction is a range; with the end
- * given it is one number inside that range. A capture over a WAN round trip keeps its own window
- * rounds and gets no range. */
+ * given it is one number inside that range. A capture over a WAN round trip shows where its slow
+ * start ended: its own window rounds (two per read here) are the range's slow end, at its own
+ * round trip exactly the capture, and the model's windows the fast end. */
 Test(whatif, a_lan_capture_predicts_a_range_where_slow_start_decides)
 {
     enum { N = 9 };
@@ -543,7 +547,7 @@ Test(whatif, a_lan_capture_predicts_a_range_where_slow_start_decides)
     struct whatif_tcp_config tcp;
     whatif_tcp_defaults(&tcp);
     struct whatif_model *m = fitted_with(urbs, N, &tcp);
-    cr_assert(whatif_model_tcp_applies(m));
+    cr_assert_not(whatif_model_windows_captured(m));
     struct whatif_prediction p;
     whatif_model_predict(m, 100 * MS, &p);
     cr_assert(p.slow_start_unknown);
@@ -572,8 +576,16 @@ Test(whatif, a_lan_capture_predicts_a_range_where_slow_start_decides)
         wan[i] = bulk_in(wan[i - 1].complete_ns + think, 300 * MS + service, 524288);
     whatif_tcp_defaults(&tcp);
     m = fitted_with(wan, N, &tcp);
-    cr_assert_not(whatif_model_tcp_applies(m));
+    cr_assert(whatif_model_windows_captured(m));
+    whatif_model_predict(m, 100 * MS, &p);
+    cr_assert(p.slow_start_unknown);
+    st = &p.streams[0];
+    cr_assert(near(st->duration_max_s, st->captured_s), "the slow end at its own round trip: %f, captured %f",
+              st->duration_max_s, st->captured_s);
+    cr_assert_lt(st->duration_s, st->duration_max_s, "the model's windows open faster than two rounds a read");
     whatif_model_predict(m, 50 * MS, &p);
-    cr_assert_not(p.slow_start_unknown);
+    double expect = (2 * 50 * MS + 20 * US + (N - 2) * (3 * 50 * MS + service) + (N - 1) * think) / 1e9;
+    cr_assert(near(p.streams[0].duration_max_s, expect), "slow end at 50 ms: %f, expected %f",
+              p.streams[0].duration_max_s, expect);
     whatif_model_free(m);
 }
