@@ -466,6 +466,7 @@ enum whatif_windows {
     WINDOWS_TCP_LATE = 0, /* the TCP model, slow start not ending before the receive window */
     WINDOWS_TCP_EARLY,    /* the TCP model, slow start ending at HyStart's earliest */
     WINDOWS_AS_CAPTURED,  /* a WAN capture's whole extra round trips (step 3) */
+    WINDOWS_OPEN,         /* none: a capture without SYNs may start with its windows open */
 };
 
 /* Replayed times of every URB at one round trip, and what bound each answer. */
@@ -510,8 +511,12 @@ static void replay(const struct whatif_model *m, uint64_t rtt_ns, enum whatif_wi
             }
             continue;
         }
-        r->window[j] = r->whole_rounds ? (uint64_t)nd->extra_rtts * rtt_ns
-                                       : tcp_wait(m, snd, j, r, rtt_ns, 0) + tcp_wait(m, snd, j, r, rtt_ns, 1);
+        if (r->whole_rounds)
+            r->window[j] = (uint64_t)nd->extra_rtts * rtt_ns;
+        else if (windows == WINDOWS_OPEN)
+            r->window[j] = 0;
+        else
+            r->window[j] = tcp_wait(m, snd, j, r, rtt_ns, 0) + tcp_wait(m, snd, j, r, rtt_ns, 1);
         uint64_t network = rtt_ns + r->window[j];
         r->complete[j] = r->submit[j] + network + nd->service_ns;
         r->bound[j] = BOUND_OWN;
@@ -665,7 +670,9 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
     struct whatif_replay r = {calloc(m->n, sizeof *r.submit), calloc(m->n, sizeof *r.complete),
                               calloc(m->n, sizeof *r.window), calloc(m->n, sizeof *r.bound), false};
     if (r.submit && r.complete && r.window && r.bound) {
-        replay(m, rtt_ns, WINDOWS_TCP_LATE, &r);
+        /* without the SYNs the connection may be long open, its windows too */
+        bool from_start = m->tcp.syn_from_capture;
+        replay(m, rtt_ns, from_start ? WINDOWS_TCP_LATE : WINDOWS_OPEN, &r);
         size_t last = 0;
         for (size_t j = 0; j < m->n; j++)
             if (r.complete[j] >= r.complete[last])
@@ -679,7 +686,7 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
         out->host_s = p.host_ns / 1e9;
         out->round_trips = p.round_trips;
         fill_streams(m, &r, rtt_ns, out);
-        out->slow_start_unknown = !m->tcp.slow_start_end;
+        out->slow_start_unknown = !m->tcp.slow_start_end || !from_start;
         if (out->slow_start_unknown)
             fill_slow_end(m, rtt_ns, m->rtt_dominates ? WINDOWS_AS_CAPTURED : WINDOWS_TCP_EARLY, &r, out);
     }

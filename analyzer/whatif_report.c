@@ -375,6 +375,11 @@ static void tcp_inputs(const struct whatif_model *m, char *buf, size_t n)
              c->mss[0], c->mss[1], c->mss_from_user ? "--tcp" : c->mss_from_capture ? "SYNs" : "default",
              c->syn_window[0], c->syn_window[1], c->syn_from_capture ? "SYNs" : "default", c->rmem_max,
              c->rmem_from_user ? "--tcp" : "default tcp_rmem", c->initial_segments, ss);
+    if (!c->syn_from_capture) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "; the capture holds no SYN: the connection's windows may be open "
+                                     "already (the range's fast end) or open as from its start (its slow end)");
+    }
 }
 
 static void device_label(uint32_t devid, char *buf, size_t n)
@@ -387,7 +392,7 @@ static void device_label(uint32_t devid, char *buf, size_t n)
 static void text_device(FILE *out, const struct whatif_device *d, const uint64_t *delays_ns, size_t n,
                         struct whatif_prediction *preds)
 {
-    char dev[24], rate[32], words[256], tcp[512];
+    char dev[24], rate[32], words[256], tcp[640];
     device_label(d->devid, dev, sizeof dev);
     fprintf(out, "Connection %u, device %s: %zu URBs modelled, base round trip %.3f ms (fastest small URB)\n",
             d->conn_id, dev, whatif_model_urbs(d->model),
@@ -456,7 +461,8 @@ static void json_shares(FILE *out, double network, double device, double host, d
 static void json_tcp(FILE *out, const struct whatif_model *m)
 {
     const struct whatif_tcp_config *c = whatif_model_tcp(m);
-    fprintf(out, ",\"tcp\":{\"windows_captured\":%s", whatif_model_windows_captured(m) ? "true" : "false");
+    fprintf(out, ",\"tcp\":{\"windows_captured\":%s,\"syns\":%s",
+            whatif_model_windows_captured(m) ? "true" : "false", c->syn_from_capture ? "true" : "false");
     fprintf(out, ",\"mss_to_server\":%u,\"mss_to_client\":%u,\"mss_from\":\"%s\"", c->mss[0], c->mss[1],
             c->mss_from_user ? "user" : c->mss_from_capture ? "capture" : "default");
     fprintf(out, ",\"first_window_to_server\":%u,\"first_window_to_client\":%u,\"first_window_from\":\"%s\"",

@@ -31,6 +31,7 @@ static struct whatif_tcp_config roomy_tcp(void)
     c.mss[0] = c.mss[1] = 65483;
     c.syn_window[0] = c.syn_window[1] = 16u << 20;
     c.initial_segments = 256; /* 16 MiB */
+    c.syn_from_capture = true;
     return c;
 }
 
@@ -195,6 +196,7 @@ Test(whatif, an_answer_beyond_the_first_receive_window_waits_a_round_trip)
     whatif_tcp_defaults(&lo);
     lo.mss[0] = lo.mss[1] = 65483;
     lo.syn_window[0] = lo.syn_window[1] = 65495;
+    lo.syn_from_capture = true;
     struct whatif_model *m = fitted_with(urbs, 4, &lo);
     struct whatif_prediction p;
     whatif_model_predict(m, 10 * MS, &p);
@@ -546,6 +548,7 @@ Test(whatif, a_lan_capture_predicts_a_range_where_slow_start_decides)
         urbs[i] = bulk_in(urbs[i - 1].complete_ns + think, base + service, 524288);
     struct whatif_tcp_config tcp;
     whatif_tcp_defaults(&tcp);
+    tcp.syn_from_capture = true; /* the connection from its SYNs */
     struct whatif_model *m = fitted_with(urbs, N, &tcp);
     cr_assert_not(whatif_model_windows_captured(m));
     struct whatif_prediction p;
@@ -567,6 +570,18 @@ Test(whatif, a_lan_capture_predicts_a_range_where_slow_start_decides)
     cr_assert(near(p.streams[0].duration_max_s, p.streams[0].duration_s));
     cr_assert(p.streams[0].duration_s > low && p.streams[0].duration_s < high, "%f in %f .. %f",
               p.streams[0].duration_s, low, high);
+    whatif_model_free(m);
+
+    /* without the SYNs the windows may be open already: the fast end waits for none */
+    whatif_tcp_defaults(&tcp);
+    m = fitted_with(urbs, N, &tcp);
+    whatif_model_predict(m, 100 * MS, &p);
+    cr_assert(p.slow_start_unknown);
+    double open = (N * 100 * MS + (N - 1) * service + (N - 1) * think) / 1e9;
+    cr_assert(near(p.streams[0].duration_s, open), "no SYN, windows open: %f, expected %f",
+              p.streams[0].duration_s, open);
+    cr_assert(near(p.streams[0].duration_max_s, high), "no SYN, the slow end as from the start: %f, %f",
+              p.streams[0].duration_max_s, high);
     whatif_model_free(m);
 
     struct whatif_urb wan[N]; /* the same reads captured at 100 ms: small URBs cost the round trip */

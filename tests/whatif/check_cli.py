@@ -66,7 +66,7 @@ else:
             if abs(total - pred["duration"]) > 1e-6 + 1e-6 * pred["duration"]:
                 errors.append(f"rtt {pred['rtt']}: network+device+host {total} != duration {pred['duration']}")
         tcp = dev.get("tcp", {})
-        for key in ("windows_captured", "mss_to_server", "mss_to_client", "mss_from", "first_window_from",
+        for key in ("windows_captured", "syns", "mss_to_server", "mss_to_client", "mss_from", "first_window_from",
                     "rmem_max", "rmem_max_from", "initial_segments", "slow_start_end_from"):
             if key not in tcp:
                 errors.append(f"what_if device's tcp without {key}")
