@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """check_serial.py -- the what-if model against the real stack, serial case: the lab's Arduino
 scenario timed Debian's avrdude programming an STK500v1 bootloader through qemu's FTDI at each added
-delay (captures/arduino.txt, "delay_ms avrdude_exit elapsed_ms", timed in the guest); from the
-0 ms capture alone the predicted avrdude session at every other delay where avrdude succeeded must
-be within 25% of the measured one (issue 6). Expected values come only from arduino.txt.
+delay (arduino.txt, "delay_ms avrdude_exit elapsed_ms", timed in the guest); from each given
+capture (arduino-Nms.pcap, or .pcap.gz) the predicted avrdude session at every other delay where
+avrdude succeeded must be within 25% of the measured one. Expected values come only from
+arduino.txt.
 
 The capture holds more than avrdude: the attach's enumeration before it. avrdude's session is
 everything from the device's last answer before the program opened the port (the start of the
@@ -13,31 +14,25 @@ device's longest idle stretch, nothing outstanding, before its first bulk URB: t
 close). Its predicted duration is the model's whole-session prediction less its prediction for the
 capture cut just before the port was opened (editcap), the enumeration alone.
 
-usage: check_serial.py USBIP_ANALYZE CAPTURES_DIR
+usage: check_serial.py USBIP_ANALYZE DIR [FROM_MS ...]
+  DIR holds arduino.txt and arduino-FROM_MSms.pcap for each FROM_MS (default: 0)
 """
 
 import csv
 import io
-import json
 import os
 import subprocess
 import sys
 import tempfile
 
+from lab_results import capture_path, rows, what_if
+
 TOLERANCE = 0.25
-CAPTURE = "arduino-0ms.pcap"
 
 
 def measured(path):
     """delay_ms -> (avrdude exit code, seconds), from the lab's rows."""
-    rows = {}
-    with open(path) as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) == 3 and fields[0].isdigit():
-                delay, rc, ms = (int(x) for x in fields)
-                rows[delay] = (rc, ms / 1000.0)
-    return rows
+    return {r[0]: (r[1], r[2] / 1000.0) for name, r in rows(path) if name is None and len(r) == 3}
 
 
 def run(cmd):
@@ -68,36 +63,48 @@ def port_opened(analyze, capture):
 
 def durations(analyze, capture, delays):
     """rtt (ms) -> the predicted session duration (s) of the capture's only device."""
-    arg = ",".join(str(d) for d in delays) + "ms"
-    devices = json.loads(run([analyze, "--json", "--what-if", arg, capture]))["what_if"]["devices"]
+    devices = what_if(analyze, capture, delays)["devices"]
     if len(devices) != 1:
         sys.exit(f"{capture}: {len(devices)} devices in the what-if model, expected the FTDI alone")
     return {round(q["rtt"] * 1000): q["duration"] for q in devices[0]["predictions"]}
 
 
-analyze, captures = sys.argv[1], sys.argv[2]
-truth = measured(os.path.join(captures, "arduino.txt"))
-capture = os.path.join(captures, CAPTURE)
-frame, idle = port_opened(analyze, capture)
-delays = sorted(truth)
-whole = durations(analyze, capture, delays)
-with tempfile.TemporaryDirectory() as tmp:
-    before = os.path.join(tmp, "before-open.pcap")
+def check(analyze, folder, own, truth, scratch):
+    """The predictions from arduino-OWNms.pcap; the number outside the tolerance."""
+    name = f"arduino-{own}ms.pcap"
+    capture = capture_path(folder, name, scratch)
+    frame, idle = port_opened(analyze, capture)
+    delays = sorted(truth)
+    whole = durations(analyze, capture, delays)
+    before = os.path.join(scratch, "before-open.pcap")
     subprocess.run(["editcap", "-r", capture, before, f"1-{frame - 1}"], check=True)
     enumeration = durations(analyze, before, delays)
-print(f"from {CAPTURE}: the port is opened at frame {frame}, after {idle * 1e3:.0f} ms with nothing "
-      f"outstanding; the attach before it is predicted to take {enumeration[0]:.3f} s at 0 ms")
-print(f"  {'delay':>7} {'avrdude':>8} {'measured':>10} {'predicted':>10} {'error':>7}")
-failures = 0
-for d in delays:
-    rc, seconds = truth[d]
-    pred = whole[d] - enumeration[d]
-    err = pred / seconds - 1
-    checked = d != 0 and rc == 0
-    bad = checked and abs(err) > TOLERANCE
-    failures += bad
-    note = ("FAIL" if bad else "ok") if checked else "(own delay)" if d == 0 else \
-           "(not checked: avrdude failed, which the model does not predict)"
-    print(f"  {d:>5}ms {'exit ' + str(rc):>8} {seconds:>9.2f}s {pred:>9.2f}s {err:+7.0%}  {note}")
-print(f"{failures} prediction(s) outside {TOLERANCE:.0%}")
-sys.exit(1 if failures else 0)
+    print(f"from {name}: the port is opened at frame {frame}, after {idle * 1e3:.0f} ms with nothing "
+          f"outstanding; the attach before it is predicted to take {enumeration[own]:.3f} s at {own} ms")
+    print(f"  {'delay':>7} {'avrdude':>8} {'measured':>10} {'predicted':>10} {'error':>7}")
+    failures = 0
+    for d in delays:
+        rc, seconds = truth[d]
+        pred = whole[d] - enumeration[d]
+        err = pred / seconds - 1
+        checked = d != own and rc == 0
+        bad = checked and abs(err) > TOLERANCE
+        failures += bad
+        note = ("FAIL" if bad else "ok") if checked else "(own delay)" if d == own else \
+               "(not checked: avrdude failed, which the model does not predict)"
+        print(f"  {d:>5}ms {'exit ' + str(rc):>8} {seconds:>9.2f}s {pred:>9.2f}s {err:+7.0%}  {note}")
+    return failures
+
+
+def main():
+    analyze, folder = sys.argv[1], sys.argv[2]
+    froms = [int(x) for x in sys.argv[3:]] or [0]
+    truth = measured(os.path.join(folder, "arduino.txt"))
+    with tempfile.TemporaryDirectory() as scratch:
+        failures = sum(check(analyze, folder, own, truth, scratch) for own in froms)
+    print(f"{failures} prediction(s) outside {TOLERANCE:.0%}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,11 +18,12 @@ usage: check_sweep.py USBIP_ANALYZE CAPTURES_DIR [--svg FILE]
   --svg FILE   also draw measured against predicted with gnuplot (analyzer/README.md shows it)
 """
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
+
+from lab_results import rows, what_if
 
 TOLERANCE = 0.25
 # capture -> the delays (ms) whose measured throughput it must predict
@@ -31,23 +32,12 @@ TARGETS = {"sweep-0ms.pcap": None, "sweep-100ms.pcap": [0, 20]}  # None: every o
 
 def measured(path):
     """delay_ms -> bytes per second, from the lab's "delay_ms bytes elapsed_ms" rows."""
-    rates = {}
-    with open(path) as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) == 3 and fields[0].isdigit():
-                delay, nbytes, ms = (int(x) for x in fields)
-                rates[delay] = (nbytes / (ms / 1000.0), nbytes)
-    return rates
+    return {r[0]: (r[1] / (r[2] / 1000.0), r[1]) for name, r in rows(path) if name is None and len(r) == 3}
 
 
 def predicted(analyze, capture, delays):
     """The capture's main bulk IN stream: rtt (ms) -> predicted bytes per second, and the stream."""
-    arg = ",".join(str(d) for d in delays) + "ms"
-    p = subprocess.run([analyze, "--json", "--what-if", arg, capture], capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        sys.exit(f"usbip-analyze failed on {capture} ({p.returncode}): {p.stderr.strip()}")
-    streams = [s for d in json.loads(p.stdout)["what_if"]["devices"] for s in d["streams"]
+    streams = [s for d in what_if(analyze, capture, delays)["devices"] for s in d["streams"]
                if s["direction"] == "in"]
     if not streams:
         sys.exit(f"{capture}: no bulk IN stream in the what-if model")

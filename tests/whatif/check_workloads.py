@@ -21,13 +21,12 @@ usage: check_workloads.py [--strict | --markdown] USBIP_ANALYZE DIR [WORKLOAD ..
   copy-read) come from copy-Nms.pcap.
 """
 
-import gzip
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
+
+from lab_results import capture_path, rows, what_if
 
 TOLERANCE = 0.25
 RANGE_FROM = 1.05  # as usbip-analyze prints a range (whatif_report.c)
@@ -55,39 +54,24 @@ STREAMS = {
 
 def measured(path):
     """workload -> delay_ms -> (bytes, seconds)."""
-    rows = {}
-    with open(path) as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) == 4 and fields[1].isdigit():
-                rows.setdefault(fields[0], {})[int(fields[1])] = (int(fields[2]), int(fields[3]) / 1e6)
-    return rows
+    out = {}
+    for name, numbers in rows(path):
+        if name and len(numbers) == 3:
+            delay, nbytes, us = numbers
+            out.setdefault(name, {})[delay] = (nbytes, us / 1e6)
+    return out
 
 
 def predicted(analyze, capture, direction, delays):
-    """rtt_ms -> predicted seconds of the main bulk stream of that direction, and the stream."""
-    arg = ",".join(str(d) for d in delays) + "ms"
-    p = subprocess.run([analyze, "--json", "--what-if", arg, capture], capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        sys.exit(f"usbip-analyze failed on {capture} ({p.returncode}): {p.stderr.strip()}")
-    streams = [s for d in json.loads(p.stdout)["what_if"]["devices"] for s in d["streams"]
+    """rtt_ms -> predicted (seconds, at most seconds) of the main bulk stream of that direction,
+    and the stream."""
+    streams = [s for d in what_if(analyze, capture, delays)["devices"] for s in d["streams"]
                if s["direction"] == direction and s["type"] == "bulk"]
     if not streams:
         sys.exit(f"{capture}: no bulk {direction.upper()} stream in the what-if model")
     main = max(streams, key=lambda s: s["bytes"])
     return {round(q["rtt"] * 1000): (q["duration"], q.get("duration_max", q["duration"]))
             for q in main["predictions"]}, main
-
-
-def capture_path(folder, name, scratch):
-    """DIR/NAME, or DIR/NAME.gz unpacked into scratch."""
-    path = os.path.join(folder, name)
-    if os.path.exists(path) or not os.path.exists(path + ".gz"):
-        return path
-    unpacked = os.path.join(scratch, name)
-    with gzip.open(path + ".gz") as src, open(unpacked, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    return unpacked
 
 
 def rate(bps):
