@@ -135,42 +135,12 @@ void analysis_free(struct analysis *a)
 /* The hub class SET_FEATURE(PORT_RESET) usbip-win2 sends on ep 0 to reset the device
  * (drivers/ude/device_ioctl.cpp:596-607), which Linux's stub turns into usb_reset_device
  * (stub_rx.c, is_reset_device_cmd); Linux's vhci resets without a request on the wire. */
-static bool is_port_reset(const struct uip_setup *s)
-{
-    return s->bm_request_type == 0x23 && s->b_request == UIP_USB_REQ_SET_FEATURE && s->w_value == 4;
-}
-
-static void request_label(const struct uip_setup *s, char *out, size_t n)
-{
-    const char *req = uip_std_request_name(s->b_request);
-    if (is_port_reset(s)) {
-        snprintf(out, n, "SET_FEATURE(PORT_RESET)");
-        return;
-    }
-    if (!uip_setup_is_standard(s) || !req) {
-        snprintf(out, n, "%s request 0x%02x", (s->bm_request_type & 0x60) == 0x20 ? "class"
-                                               : (s->bm_request_type & 0x60) == 0x40 ? "vendor"
-                                                                                     : "standard",
-                 s->b_request);
-        return;
-    }
-    if (s->b_request == UIP_USB_REQ_GET_DESCRIPTOR) {
-        const char *dt = uip_descriptor_type_name((uint8_t)(s->w_value >> 8));
-        if (dt)
-            snprintf(out, n, "GET_DESCRIPTOR(%s)", dt);
-        else
-            snprintf(out, n, "GET_DESCRIPTOR(0x%02x)", s->w_value >> 8);
-    } else {
-        snprintf(out, n, "%s", req);
-    }
-}
-
 static void note_control(struct dev_stats *d, const struct uip_urb *u)
 {
     struct uip_setup s;
     char label[48];
     uip_setup_decode(u->setup, &s);
-    request_label(&s, label, sizeof label);
+    uip_request_label(&s, label, sizeof label);
     struct enum_request *r = NULL;
     for (int i = 0; i < d->n_req; i++)
         if (!strcmp(d->req[i].name, label))

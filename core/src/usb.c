@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* usb.c -- USB names and small parsers shared by the tools (see uip/usb.h). */
 #include <errno.h>
+#include <stdio.h>
 #include "uip/usb.h"
 #include "uip/wire.h"
 #include "reader.h"
@@ -143,6 +144,36 @@ bool uip_setup_is_standard(const struct uip_setup *s)
 bool uip_setup_is_in(const struct uip_setup *s)
 {
     return (s->bm_request_type & 0x80) != 0;
+}
+
+static bool is_port_reset(const struct uip_setup *s)
+{
+    return s->bm_request_type == 0x23 && s->b_request == UIP_USB_REQ_SET_FEATURE && s->w_value == 4;
+}
+
+void uip_request_label(const struct uip_setup *s, char *out, size_t n)
+{
+    const char *req = uip_std_request_name(s->b_request);
+    if (is_port_reset(s)) {
+        snprintf(out, n, "SET_FEATURE(PORT_RESET)");
+        return;
+    }
+    if (!uip_setup_is_standard(s) || !req) {
+        snprintf(out, n, "%s request 0x%02x", (s->bm_request_type & 0x60) == 0x20 ? "class"
+                                               : (s->bm_request_type & 0x60) == 0x40 ? "vendor"
+                                                                                     : "standard",
+                 s->b_request);
+        return;
+    }
+    if (s->b_request == UIP_USB_REQ_GET_DESCRIPTOR) {
+        const char *dt = uip_descriptor_type_name((uint8_t)(s->w_value >> 8));
+        if (dt)
+            snprintf(out, n, "GET_DESCRIPTOR(%s)", dt);
+        else
+            snprintf(out, n, "GET_DESCRIPTOR(0x%02x)", s->w_value >> 8);
+    } else {
+        snprintf(out, n, "%s", req);
+    }
 }
 
 int uip_usb_config_endpoints(const uint8_t *buf, size_t len,

@@ -797,7 +797,7 @@ Test(stats, enumeration_request_labels)
         struct uip_setup s;
         char label[48];
         uip_setup_decode(cases[i].setup, &s);
-        request_label(&s, label, sizeof label);
+        uip_request_label(&s, label, sizeof label);
         cr_assert_str_eq(label, cases[i].label);
     }
 }

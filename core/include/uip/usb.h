@@ -31,6 +31,8 @@ struct uip_setup {
 void uip_setup_decode(const uint8_t raw[8], struct uip_setup *out);
 bool uip_setup_is_standard(const struct uip_setup *s);   /* type bits 00 */
 bool uip_setup_is_in(const struct uip_setup *s);         /* bit 7 */
+/* A request's name: "GET_DESCRIPTOR(DEVICE)", "SET_FEATURE(PORT_RESET)", "class request 0x20". */
+void uip_request_label(const struct uip_setup *s, char *out, size_t n);
 
 #define UIP_USB_REQ_GET_STATUS 0x00
 #define UIP_USB_REQ_CLEAR_FEATURE 0x01
