@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "classview.h"
+#include "diff.h"
 #include "measured.h"
 #include "plot.h"
 #include "report.h"
@@ -51,13 +52,14 @@ struct run {
 };
 
 /* Long options without a short one. */
-enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF, OPT_JSON_LINES, OPT_TCP };
+enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF, OPT_JSON_LINES, OPT_TCP, OPT_DIFF, OPT_BUSID };
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: usbip-analyze [options] CAPTURE\n"
             "       usbip-analyze [options] -i IFACE [-f FILTER] [-w FILE] [-c COUNT] [-a duration:S]\n"
+            "       usbip-analyze --diff [--busid BUSID] [--json] GOOD BAD\n"
             "Account for every USB/IP URB in a pcap/pcapng capture ('-' for stdin): USB/IP over\n"
             "TCP, Linux usbmon, or a capture usbipd-win wrote itself; or watch an interface live.\n\n"
             "  -i, --interface IFACE  capture live on IFACE (usbmonN for usbmon) until SIGINT or\n"
@@ -87,6 +89,10 @@ static void usage(FILE *out)
             "  --plot-format F svg (default), png or svg,png\n"
             "  --measured CAPTURE  with --plot: put CAPTURE's main bulk stream, as measured, on\n"
             "                  the what-if charts at its own round trip (repeatable, at most 16)\n"
+            "  --diff GOOD BAD  compare one device's session in two captures: URBs aligned by\n"
+            "                  request, the first divergence in context, latency per endpoint side\n"
+            "                  by side, the likely cause (exit 0 alike, 1 different)\n"
+            "  --busid BUSID   with --diff: the device to compare when a capture holds several\n"
             "  --help          this text\n"
             "  --version       the version\n\n"
             "exit codes: 0 clean; 1 problems in the traffic (skipped bytes, TCP gaps, anomalies)\n"
@@ -206,6 +212,32 @@ static bool parse_autostop(const char *arg, uint64_t *ns)
     return true;
 }
 
+/* usbip-analyze --diff GOOD BAD: the two captures and --busid, --json; other options do not apply. */
+static int diff_main(struct diff_options *diff, int n_args, char **args, bool json,
+                     const struct uip_session_config *cfg, bool other_options)
+{
+    if (!diff->good) {
+        fprintf(stderr, "usbip-analyze: --busid picks the device --diff compares: give --diff GOOD BAD\n");
+        return EXIT_USAGE;
+    }
+    if (n_args != 2) {
+        fprintf(stderr, "usbip-analyze: --diff compares two captures: GOOD BAD (%d given)\n", n_args);
+        return EXIT_USAGE;
+    }
+    if (other_options) {
+        fprintf(stderr, "usbip-analyze: --diff takes --busid, --json, --port and --any-port only\n");
+        return EXIT_USAGE;
+    }
+    diff->good = args[0];
+    diff->bad = args[1];
+    diff->json = json;
+    char err[1400] = "";
+    enum diff_result rc = diff_run(diff, cfg, stdout, err, sizeof err);
+    if (err[0])
+        fprintf(stderr, "usbip-analyze: %s\n", err);
+    return (int)rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -220,6 +252,7 @@ int main(int argc, char **argv)
         {"autostop", required_argument, NULL, 'a'},
         {"json-lines", required_argument, NULL, OPT_JSON_LINES},
         {"plot-format", required_argument, NULL, 'F'}, {"measured", required_argument, NULL, 'M'},
+        {"diff", no_argument, NULL, OPT_DIFF}, {"busid", required_argument, NULL, OPT_BUSID},
         {NULL, 0, NULL, 0},
     };
     bool json = false, timeline = false;
@@ -235,6 +268,7 @@ int main(int argc, char **argv)
     size_t n_measured = 0;
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
     struct uip_live_config live = {.stop = &live_stop};
+    struct diff_options diff = {0};
     int c;
 
     while ((c = getopt_long(argc, argv, "i:f:w:c:a:", opts, NULL)) != -1) {
@@ -316,11 +350,17 @@ int main(int argc, char **argv)
             cfg.capture.port = (uint16_t)v;
             break;
         }
+        case OPT_DIFF: diff.good = ""; break;
+        case OPT_BUSID: diff.busid = optarg; break;
         case 'h': usage(stdout); return EXIT_CLEAN;
         case 'V': printf("usbip-analyze " VERSION "\n"); return EXIT_CLEAN;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
+    if (diff.good || diff.busid)
+        return diff_main(&diff, argc - optind, argv + optind, json, &cfg,
+                         urbs_path || scsi_path || lines_path || timeline || whatif || plot_dir || n_measured ||
+                             live.interface || live.filter || live.write_path || live.count || live.duration_ns);
     if (live.interface ? optind != argc : optind != argc - 1) {
         fprintf(stderr, "usbip-analyze: %s\n", live.interface ? "-i captures live: no capture file too"
                                                 : optind >= argc ? "no capture given" : "one capture at a time");
