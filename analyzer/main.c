@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "classview.h"
 #include "diff.h"
+#include "live_view.h"
 #include "measured.h"
 #include "plot.h"
 #include "report.h"
@@ -49,6 +51,8 @@ struct run {
     bool flush_rows; /* live: each CSV row out as its URB finishes */
     FILE *json_lines;
     FILE *scsi_csv;
+    struct live_view *view;       /* live on a terminal: redrawn every second */
+    struct uip_session *session;  /* for the view: the connections' state */
 };
 
 /* Long options without a short one. */
@@ -121,6 +125,8 @@ static void on_urb(void *user, const struct uip_urb *u)
         urb_rows_json(r->json_lines, u);
         fflush(r->json_lines); /* one object per URB as it finishes, for pipelines */
     }
+    if (r->view)
+        live_view_urb(r->view, u);
 }
 
 static void on_event(void *user, const struct uip_event *ev)
@@ -131,6 +137,15 @@ static void on_event(void *user, const struct uip_event *ev)
         timeline_event(r->timeline, ev);
     if (r->plots)
         plot_event(r->plots, ev);
+    if (r->view)
+        live_view_event(r->view, ev);
+}
+
+/* Every second of a live capture on a terminal: redraw the view. */
+static void on_tick(void *user)
+{
+    struct run *r = user;
+    live_view_draw(r->view, r->analysis, r->session);
 }
 
 static void on_device(void *user, const struct uip_device_info *d)
@@ -157,6 +172,7 @@ static void run_free(struct run *r)
     timeline_free(r->timeline);
     whatif_set_free(r->whatif);
     plot_set_free(r->plots);
+    live_view_free(r->view);
 }
 
 /* Open a --urbs, --scsi or --json-lines file ('-': stdout); NULL with a message on stderr when it cannot be written. */
@@ -425,6 +441,11 @@ int main(int argc, char **argv)
     int code = 0;
     if (live.interface)
         catch_stop_signals();
+    if (live.interface && isatty(fileno(stdout)) && !urbs_stdout && !scsi_stdout && !lines_stdout) {
+        run.view = live_view_new(stdout, path);
+        live.tick = on_tick;
+        live.tick_user = &run;
+    }
     struct uip_session *s = live.interface
                                 ? uip_session_open_live(&live, &cfg, &cb, &run, &code, err, sizeof err)
                                 : uip_session_open(path, &cfg, &cb, &run, &code, err, sizeof err);
@@ -436,7 +457,12 @@ int main(int argc, char **argv)
         run_free(&run);
         return code == UIP_ERR_BAD_ARGUMENT || code == UIP_ERR_BAD_FILTER ? EXIT_USAGE : EXIT_UNREADABLE;
     }
+    run.session = s;
+    if (live.interface) /* as tshark says it: the capture is up */
+        fprintf(stderr, "usbip-analyze: capturing on %s\n", live.interface);
     int rc = uip_session_run(s, err, sizeof err);
+    if (run.view)
+        live_view_end(run.view);
     struct uip_session_stats st;
     uip_session_stats(s, &st);
     analysis_sort(run.analysis);

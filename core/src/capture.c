@@ -43,6 +43,9 @@ struct uip_capture {
     uint64_t deadline_ns;   /* CLOCK_MONOTONIC */
     int live_fd;            /* the descriptor the run loop waits on (live: >= 0) */
     volatile sig_atomic_t *stop;
+    void (*tick)(void *tick_user);
+    void *tick_user;
+    uint64_t tick_ns, next_tick_ns; /* CLOCK_MONOTONIC */
 };
 
 const char *uip_ignore_reason_name(enum uip_ignore_reason r)
@@ -262,6 +265,10 @@ static int uip_capture_open_iface(struct uip_capture *c, const struct uip_live_c
     c->count = live->count;
     c->deadline_ns = live->duration_ns ? uip_monotonic_ns() + live->duration_ns : 0;
     c->stop = live->stop;
+    c->tick = live->tick;
+    c->tick_user = live->tick_user;
+    c->tick_ns = live->tick_ns ? live->tick_ns : 1000000000u;
+    c->next_tick_ns = uip_monotonic_ns() + c->tick_ns;
     return UIP_OK;
 }
 
@@ -448,6 +455,10 @@ int uip_capture_run(struct uip_capture *c, char *err, size_t errlen)
             (c->deadline_ns && uip_monotonic_ns() >= c->deadline_ns)) {
             rc = PCAP_ERROR_BREAK;
             break;
+        }
+        if (c->tick && uip_monotonic_ns() >= c->next_tick_ns) {
+            c->next_tick_ns = uip_monotonic_ns() + c->tick_ns;
+            c->tick(c->tick_user);
         }
         rc = pcap_next_ex(c->pcap, &hdr, &data);
         if (rc == 0) { /* live: nothing yet; wait a little for more (a signal ends the wait) */

@@ -5,8 +5,10 @@ serve plays a recorded device and usbip-replay drive sends it the recorded host 
 the analyzer captures with -w; SIGINT stops it, and its report must equal the report of the file
 it wrote, read back (the JSON, but for the capture's name). And the clear errors: no permission to
 capture, no such interface, a filter that does not compile. And for pipelines: --json-lines has
-the --urbs CSV's rows, and live it writes each URB as it finishes. Needs the right to capture
-(root).
+the --urbs CSV's rows, and live it writes each URB as it finishes. On a terminal (a pty here) the
+live view is redrawn every second with the device, its rates, latency, queue and outstanding
+URBs, and the report follows it. Each run waits for the analyzer's "capturing on" line and for
+the server to listen before the session starts. Needs the right to capture (root).
 
 usage: check_live.py USBIP_ANALYZE USBIP_REPLAY CAPTURE WORK_DIR
 """
@@ -14,6 +16,9 @@ import csv
 import io
 import json
 import os
+import pty
+import re
+import select
 import signal
 import socket
 import subprocess
@@ -26,6 +31,79 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_capturing(live):
+    """Until the analyzer says its capture is up (its stderr's first line)."""
+    line = live.stderr.readline()
+    if "capturing on" not in line:
+        raise RuntimeError(f"usbip-analyze -i did not start: {line.strip()!r}")
+
+
+def wait_listening(port, timeout=30):
+    """Until something accepts connections on the port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def serve_and_drive(replay, capture, port):
+    """usbip-replay serve on the port, then drive the recorded session against it; the server,
+    still running, and drive's result."""
+    serve = subprocess.Popen([replay, "serve", capture, "--listen", f"127.0.0.1:{port}",
+                              "--timing", "fast"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_listening(port)
+    drive = subprocess.run([replay, "drive", capture, "--server", f"127.0.0.1:{port}"],
+                           capture_output=True, text=True, timeout=120)
+    return serve, drive
+
+
+def live_view(analyze, replay, capture, port):
+    """On a terminal: the view is redrawn every second while the session runs, then the report."""
+    master, slave = pty.openpty()
+    live = subprocess.Popen([analyze, "-i", "lo", "--port", str(port)], stdout=slave,
+                            stderr=subprocess.PIPE, text=True)
+    os.close(slave)
+    shown = bytearray()
+
+    def drain(seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    shown.extend(os.read(master, 65536))
+                except OSError:
+                    return
+    serve = None
+    try:
+        wait_capturing(live)
+        serve, _ = serve_and_drive(replay, capture, port)
+        drain(2.5)  # two redraws at least after the session
+    finally:
+        if serve:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=30)
+        live.send_signal(signal.SIGINT)
+    drain(3)
+    live.wait(timeout=60)
+    os.close(master)
+    text = shown.decode(errors="replace")
+    views = text.split("\033[H\033[2J")
+    drawn = [v for v in views if "watching for" in v]
+    errors = []
+    if len(drawn) < 2:
+        errors.append(f"live view: {len(drawn)} redraws on the terminal")
+    elif not any(re.search(r"connection \d+, device \d+-\d+ 46f4:0001 .*configured", v) and "URBs in all" in v
+                 and "overall p50" in v and "queue" in v and "outstanding" in v for v in drawn):
+        errors.append(f"live view: no device in it: {drawn[-1][:300]!r}")
+    if "Accounting:" not in views[-1]:
+        errors.append("live view: the report does not follow it on a clear screen")
+    return errors
 
 
 def error_cases(analyze):
@@ -70,19 +148,23 @@ def streamed_lines(analyze, replay, capture, port):
     live = subprocess.Popen([analyze, "-i", "lo", "--port", str(port), "--json-lines", "-"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     got = []
-    reader = threading.Thread(target=lambda: got.extend(live.stdout), daemon=True)
-    reader.start()
-    serve = subprocess.Popen([replay, "serve", capture, "--listen", f"127.0.0.1:{port}",
-                              "--timing", "fast"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    serve = None
     try:
-        time.sleep(1.5)
-        subprocess.run([replay, "drive", capture, "--server", f"127.0.0.1:{port}"],
-                       capture_output=True, timeout=120)
-        time.sleep(1.0)
+        wait_capturing(live)
+        reader = threading.Thread(target=lambda: got.extend(live.stdout), daemon=True)
+        reader.start()
+        serve, _ = serve_and_drive(replay, capture, port)
+        settled = time.monotonic() + 1.0  # the last lines are read: none new for a second
+        seen, deadline = len(got), time.monotonic() + 20
+        while time.monotonic() < min(settled, deadline):
+            time.sleep(0.1)
+            if len(got) != seen:
+                seen, settled = len(got), time.monotonic() + 1.0
         before = len(got)
     finally:
-        serve.send_signal(signal.SIGTERM)
-        serve.wait(timeout=30)
+        if serve:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=30)
         live.send_signal(signal.SIGINT)
     live.wait(timeout=60)
     reader.join(timeout=10)
@@ -100,16 +182,15 @@ def main():
     port = free_port()
     live = subprocess.Popen([analyze, "--json", "-i", "lo", "--port", str(port), "-w", saved],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    serve = subprocess.Popen([replay, "serve", capture, "--listen", f"127.0.0.1:{port}",
-                              "--timing", "fast"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    serve = None
     try:
-        time.sleep(1.5)  # the capture and the server are up
-        drive = subprocess.run([replay, "drive", capture, "--server", f"127.0.0.1:{port}"],
-                               capture_output=True, text=True, timeout=120)
+        wait_capturing(live)
+        serve, drive = serve_and_drive(replay, capture, port)
         time.sleep(1.0)  # the last segments are captured
     finally:
-        serve.send_signal(signal.SIGTERM)
-        serve.wait(timeout=30)
+        if serve:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=30)
         live.send_signal(signal.SIGINT)
     out, err = live.communicate(timeout=60)
     if drive.returncode not in (0, 1):
@@ -130,6 +211,7 @@ def main():
             errors.append(f"the live report differs from the saved file's in {keys}")
     errors += lines_match_csv(analyze, capture)
     errors += streamed_lines(analyze, replay, capture, free_port())
+    errors += live_view(analyze, replay, capture, free_port())
     for e in errors:
         print("FAIL:", e)
     print(f"{'ok' if not errors else 'FAIL'}: live capture on lo ({len(errors)} problems)")

@@ -181,6 +181,11 @@ struct uip_live_config {
     uint64_t count;               /* stop after this many packets (0: no limit) */
     uint64_t duration_ns;         /* stop after this long (0: no limit) */
     volatile sig_atomic_t *stop;  /* stop once this is non-zero (a signal handler sets it; may be NULL) */
+    /* Called about every tick_ns while the capture runs, between packets (optional): a live view
+     * refreshes from it. */
+    void (*tick)(void *tick_user);
+    void *tick_user;
+    uint64_t tick_ns;
 };
 
 struct uip_capture;
