@@ -140,7 +140,7 @@ static void json_pcapng(FILE *out, const struct uip_session_stats *st)
 
 bool report_has_problems(const struct report_input *in)
 {
-    return skipped_total(in->stats) || in->stats->capture.gaps ||
+    return skipped_total(in->stats) || in->stats->capture.gaps || in->stats->capture.live_dropped ||
            analysis_anomaly_total(in->analysis) || in->read_error;
 }
 
@@ -256,6 +256,9 @@ void report_text(FILE *out, const struct report_input *in)
     if (waits[UIP_SIDE_SERVER] || waits[UIP_SIDE_CLIENT])
         fprintf(out, "; receive window full: server %" PRIu64 ", client %" PRIu64, waits[UIP_SIDE_SERVER],
                 waits[UIP_SIDE_CLIENT]);
+    if (st->capture.live_dropped)
+        fprintf(out, "; %" PRIu64 " packets dropped by the kernel before the live capture read them",
+                st->capture.live_dropped);
     fprintf(out, "\n");
     fprintf(out, "Packets: %" PRIu64 " read, %" PRIu64 " carried USB/IP bytes, %" PRIu64 " not used",
             st->capture.packets, st->capture.packets_used, ignored_total(st));
@@ -371,11 +374,13 @@ void report_json(FILE *out, const struct report_input *in)
     }
     fprintf(out, "},\"data_bytes_missing\":%" PRIu64 ",\"tcp_gaps\":%" PRIu64
                  ",\"tcp_gap_bytes\":%" PRIu64 ",\"retransmitted_bytes\":%" PRIu64
-                 ",\"window_waits\":{\"server\":%" PRIu64 ",\"client\":%" PRIu64 "}"
-                 ",\"packets_used\":%" PRIu64 ",\"packets_ignored\":{",
+                 ",\"window_waits\":{\"server\":%" PRIu64 ",\"client\":%" PRIu64 "}",
             st->framing.data_bytes_missing, st->capture.gaps, st->capture.gap_bytes,
             st->capture.retransmitted_bytes, st->capture.window_waits[UIP_SIDE_SERVER],
-            st->capture.window_waits[UIP_SIDE_CLIENT], st->capture.packets_used);
+            st->capture.window_waits[UIP_SIDE_CLIENT]);
+    if (st->capture.live_dropped)
+        fprintf(out, ",\"packets_dropped\":%" PRIu64, st->capture.live_dropped);
+    fprintf(out, ",\"packets_used\":%" PRIu64 ",\"packets_ignored\":{", st->capture.packets_used);
     for (int r = 0; r < UIP_IGN__COUNT; r++) {
         fprintf(out, "%s", r ? "," : "");
         json_string(out, uip_ignore_reason_name((enum uip_ignore_reason)r));

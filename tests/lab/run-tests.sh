@@ -203,6 +203,12 @@ if scenario drops; then
     test "$(json_get "$p/drops.json" "d['devices'][0]['urbs'] > 50")" = True
 fi
 
+# live-watch: usbip-analyze -i in the guest, on lo and usbmon, against tcpdump and the kernel
+if scenario live-watch; then
+  check "live-watch: the live reports are the recording's, and the kernel's (check_live_watch.py)" \
+    python3 "$here/check_live_watch.py" "$analyze" "$out/live-watch"
+fi
+
 rm -rf "$out"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -158,6 +158,8 @@ struct uip_capture_stats {
     uint64_t ignored[UIP_IGN__COUNT];
     uint64_t stream_bytes;       /* in-order payload bytes delivered */
     uint64_t retransmitted_bytes;
+    uint64_t live_dropped;       /* live: packets the kernel or the interface dropped before the
+                                  * capture read them (libpcap's ps_drop + ps_ifdrop) */
     uint64_t window_waits[2];    /* by enum uip_side: bytes that waited for the peer's receive
                                   * window (the window_wait callback; needs both SYNs) */
     uint64_t gaps;
