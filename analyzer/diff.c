@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "classview.h"
 #include "diff.h"
 #include "json_out.h"
 #include "uip/error.h"
@@ -44,6 +45,7 @@ struct diff_device {
 struct diff_side {
     const char *path;
     GPtrArray *devices; /* struct diff_device */
+    struct classview *classes; /* the class views (SCSI commands, serial exchanges, HID reports) */
 };
 
 /* ---- reading a capture ------------------------------------------------------------------------ */
@@ -72,6 +74,8 @@ static void device_free(gpointer p)
 
 static void on_urb(void *user, const struct uip_urb *u)
 {
+    struct diff_side *s = user;
+    classview_urb(s->classes, u);
     if (u->outcome == UIP_URB_NO_SUBMIT)
         return; /* an answer without its request: nothing to align it by */
     struct diff_urb x = {.seqnum = u->id, .ep = u->ep, .direction = u->direction, .xfer_type = u->xfer_type,
@@ -88,7 +92,9 @@ static void on_urb(void *user, const struct uip_urb *u)
 
 static void on_device(void *user, const struct uip_device_info *info)
 {
-    struct diff_device *d = device_get(user, info->conn_id, info->devid);
+    struct diff_side *s = user;
+    classview_device(s->classes, info);
+    struct diff_device *d = device_get(s, info->conn_id, info->devid);
     if (info->has_record) {
         d->has_record = true;
         d->record = info->record;
@@ -116,6 +122,7 @@ static enum diff_result read_side(struct diff_side *s, const struct uip_session_
     }
     int rc = uip_session_run(session, why, sizeof why);
     uip_session_close(session);
+    classview_finish(s->classes);
     if (rc != UIP_OK) {
         snprintf(err, errlen, "--diff: %s: %s", s->path, why);
         return DIFF_CORRUPT;
@@ -511,7 +518,8 @@ static uint64_t first_submit(const GArray *urbs)
     return urbs->len ? g_array_index(urbs, struct diff_urb, 0).t_submit : 0;
 }
 
-static void text_report(FILE *out, const struct diff_options *o, const struct diff_summary *s, GArray *eps)
+static void text_report(FILE *out, const struct diff_options *o, const struct diff_summary *s, GArray *eps,
+                        const struct diff_side *good_side, const struct diff_side *bad_side)
 {
     char g_name[64], b_name[64], sentence[512];
     device_name(s->good, g_name, sizeof g_name);
@@ -569,6 +577,13 @@ static void text_report(FILE *out, const struct diff_options *o, const struct di
         fprintf(out, "Latency of the %zu URBs answered in both: BAD less GOOD %.3f ms (median; middle half "
                      "%.3f to %.3f ms)\n", s->n_shifts, (double)s->shift_p50 / 1e6, (double)s->shift_p25 / 1e6,
                 (double)s->shift_p75 / 1e6);
+    const struct diff_side *sides[2] = {good_side, bad_side};
+    const struct diff_device *devs[2] = {s->good, s->bad};
+    for (int k = 0; k < 2; k++)
+        if (classview_recognised(sides[k]->classes, devs[k]->conn_id, devs[k]->devid)) {
+            fprintf(out, "Class view, %s:\n", k ? "BAD" : "GOOD");
+            classview_text(out, sides[k]->classes, devs[k]->conn_id, devs[k]->devid, first_submit(devs[k]->urbs));
+        }
     cause(s, sentence, sizeof sentence);
     fprintf(out, "In short: %s\n", sentence);
 }
@@ -608,7 +623,8 @@ static void json_device(FILE *out, const char *path, const struct diff_device *d
     fprintf(out, ",\"urbs\":%u}", d->urbs->len);
 }
 
-static void json_report(FILE *out, const struct diff_options *o, const struct diff_summary *s, GArray *eps)
+static void json_report(FILE *out, const struct diff_options *o, const struct diff_summary *s, GArray *eps,
+                        const struct diff_side *good_side, const struct diff_side *bad_side)
 {
     static const char *const kinds[] = {"", "request", "answer", "only_good", "only_bad"};
     char sentence[512];
@@ -653,8 +669,18 @@ static void json_report(FILE *out, const struct diff_options *o, const struct di
                 uniform_shift(s) ? "true" : "false");
     else
         fprintf(out, "null");
+    const struct diff_side *sides[2] = {good_side, bad_side};
+    const struct diff_device *devs[2] = {s->good, s->bad};
+    fprintf(out, ",\"class\":{");
+    bool any = false;
+    for (int k = 0; k < 2; k++)
+        if (classview_recognised(sides[k]->classes, devs[k]->conn_id, devs[k]->devid)) {
+            fprintf(out, "%s\"%s\":", any ? "," : "", k ? "bad" : "good");
+            classview_json(out, sides[k]->classes, devs[k]->conn_id, devs[k]->devid);
+            any = true;
+        }
     cause(s, sentence, sizeof sentence);
-    fprintf(out, ",\"cause\":");
+    fprintf(out, "},\"cause\":");
     json_string(out, sentence);
     fprintf(out, "}}\n");
 }
@@ -664,8 +690,8 @@ static void json_report(FILE *out, const struct diff_options *o, const struct di
 enum diff_result diff_run(const struct diff_options *o, const struct uip_session_config *cfg, FILE *out,
                           char *err, size_t errlen)
 {
-    struct diff_side sides[2] = {{o->good, g_ptr_array_new_with_free_func(device_free)},
-                                 {o->bad, g_ptr_array_new_with_free_func(device_free)}};
+    struct diff_side sides[2] = {{o->good, g_ptr_array_new_with_free_func(device_free), classview_new()},
+                                 {o->bad, g_ptr_array_new_with_free_func(device_free), classview_new()}};
     enum diff_result rc = read_side(&sides[0], cfg, err, errlen);
     if (rc == DIFF_SAME)
         rc = read_side(&sides[1], cfg, err, errlen);
@@ -692,13 +718,15 @@ enum diff_result diff_run(const struct diff_options *o, const struct uip_session
         summarize(&s);
         GArray *eps = endpoints(&s);
         if (o->json)
-            json_report(out, o, &s, eps);
+            json_report(out, o, &s, eps, &sides[0], &sides[1]);
         else
-            text_report(out, o, &s, eps);
+            text_report(out, o, &s, eps, &sides[0], &sides[1]);
         endpoints_free(eps);
         rc = s.diverged ? DIFF_DIFFERENT : DIFF_SAME;
     }
-    g_ptr_array_free(sides[0].devices, TRUE);
-    g_ptr_array_free(sides[1].devices, TRUE);
+    for (int k = 0; k < 2; k++) {
+        g_ptr_array_free(sides[k].devices, TRUE);
+        classview_free(sides[k].classes);
+    }
     return rc;
 }

@@ -6,9 +6,9 @@
 - arduino-0ms against arduino-300ms (netem added 300 ms to every answer): different (exit 1), every
   answer about 300 ms later (a uniform shift, median 295-310 ms), BAD's session shorter, the
   first divergence a bulk IN read answered in GOOD and not in BAD, after the STK500 exchange
-  both began alike.
+  both began alike; both sides' STK500 class views.
 - sweep-0ms against sweep-100ms (the same read, 100 ms added): alike (exit 0), every URB aligned,
-  a uniform shift of 95-110 ms.
+  a uniform shift of 95-110 ms, both sides' SCSI class views.
 - enum-recover against enum-timeout: different (exit 1); the first divergence is GET_DESCRIPTOR
   (DEVICE), answered in GOOD and not in BAD.
 - storage against itself: alike, no shift. storage against hid: different devices, exit 2 with one
@@ -64,6 +64,8 @@ if d:
            first["good"]["outcome"] == "completed" and first["bad"]["outcome"] != "completed" and
            first["alike_before"] > 10, f"arduino first divergence {first}")
     expect("300 ms later" in d["cause"] or "301 ms later" in d["cause"], f"arduino cause: {d['cause']}")
+    stk = [d["class"].get(k, {}).get("serial", {}).get("stk500") for k in ("good", "bad")]
+    expect(all(stk), f"arduino: no STK500 view of both sides: {list(d['class'])}")
 
 # sweep: 0 ms against 100 ms
 p, d = diff("--json", cap("sweep-0ms.pcap"), cap("sweep-100ms.pcap"))
@@ -74,6 +76,8 @@ if d:
     shift = d["latency_shift"]
     expect(shift and shift["uniform"] and 0.095 <= shift["median"] <= 0.110, f"sweep shift {shift}")
     expect(d["first_divergence"] is None, f"sweep: divergence {d['first_divergence']}")
+    expect(all("mass_storage" in d["class"].get(k, {}) for k in ("good", "bad")),
+           f"sweep: no SCSI view of both sides: {list(d['class'])}")
 
 # enumeration: recovered against timed out
 p, d = diff("--json", cap("enum-recover.pcap"), cap("enum-timeout.pcap"))
