@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""bench_analyze.py -- time usbip-analyze against the peers named in issue 2, in one run:
+"""bench_analyze.py -- time usbip-analyze against its peers (tshark, tcpdump), in one run:
 tshark extracting the USB/IP fields (what users do today) and `tcpdump -r X -w /dev/null` (the raw
 read floor). For each capture: best-of-N wall time and peak RSS of each program (GNU time's %M), and the ratios against their targets. Then the memory target: the analyzer's
 peak RSS on the largest capture against a tenth of it (its first packets, cut with editcap), which

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """bench_dissector.py -- tshark with the usbipx plugin against tshark with its built-in usbip
-dissector on the same capture, in one run (issue 4's target: at most 1.3 times as long).
+dissector on the same capture, in one run (the target: at most 1.3 times as long).
 Both runs load the plugin (same start-up cost) and make two passes with the packet list
 written out; the built-in run disables usbipx and decodes port 3240 as usbip. Prints best-of-N
 wall times and the ratio. A benchmark, not a test.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""bench_replay.py -- issue 5's speed targets for usbip-replay, measured in one run:
+"""bench_replay.py -- the speed targets of usbip-replay, measured in one run:
 
 1. pair: URB round trips per second of `usbip-replay pair --timing fast` on a capture of many
    small URBs (the lab's small-reads.pcap: a serial chain, one URB in flight), against the target

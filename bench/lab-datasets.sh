@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# lab-datasets.sh -- record issue 2's benchmark data sets with the real-kernel lab. They are big,
+# lab-datasets.sh -- record the benchmark data sets with the real-kernel lab. They are big,
 # so they are not committed; they are kept in UIP_BENCH_DATA (default tests/lab/cache/bench) and
 # reused when already there:
 #   bulk-read.pcap     a 256 MiB usb-storage read over USB/IP on lo (about 270 MB)

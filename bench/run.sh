@@ -4,7 +4,7 @@
 # tcpdump read floor on a bundled capture and on the lab's big data sets (recorded by
 # bench/lab-datasets.sh the first time, then reused), usbip-replay's pair round trips and serve's
 # added latency, then the usbipx plugin against the built-in dissector. Prints ratios against
-# issue 2's, 5's and 4's targets. Not a test.
+# their targets. Not a test.
 # Usage: bench/run.sh BUILD_DIR        (the bench target runs it; root for the lab's first run)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

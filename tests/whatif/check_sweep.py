@@ -3,7 +3,7 @@
 """check_sweep.py -- the what-if model against the real stack: the lab's storage sweep timed the
 same 2 MiB `dd` read at each added delay (captures/sweep.txt, in the guest); from the 0 ms capture
 alone every other delay's predicted throughput must be within 25% of the measured one, and from the
-100 ms capture the 0 ms and 20 ms predictions too (issue 6). Expected times come only from
+100 ms capture the 0 ms and 20 ms predictions too. Expected times come only from
 sweep.txt.
 
 The model predicts the USB/IP stream: the bytes the device moved for the read, which are the read's
