@@ -67,7 +67,7 @@ def tshark_pdus(capture, ports):
     decode = [a for port in ports for a in ("-d", f"tcp.port=={port},usbip")]
     out = subprocess.run(
         ["tshark", "-r", capture] + decode + ["-o", "tcp.reassemble_out_of_order:TRUE",
-         "-T", "json", "-J", "frame usbip"],
+         "-T", "json", "--no-duplicate-keys", "-J", "frame usbip"],
         capture_output=True, text=True, check=True).stdout
     pdus = []
     for pkt in json.loads(out):
@@ -78,7 +78,9 @@ def tshark_pdus(capture, ports):
         items = layers["usbip"] if isinstance(layers["usbip"], list) else [layers["usbip"]]
         for u in items:
             if "usbip.urb" in u:
-                pdus.append((t, u))
+                # --no-duplicate-keys keeps every PDU of a frame (a list of usbip layers) and
+                # turns a field the dissector adds twice into a list of equal values
+                pdus.append((t, {k: v[0] if isinstance(v, list) else v for k, v in u.items()}))
     return pdus
 
 
