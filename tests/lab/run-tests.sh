@@ -203,6 +203,20 @@ if scenario drops; then
     test "$(json_get "$p/drops.json" "d['devices'][0]['urbs'] > 50")" = True
 fi
 
+# android-gadget: a phone-like composite (MTP + ACM) from the kernel's gadget stack, a mode switch
+if scenario android-gadget; then
+  a=$out/android-gadget
+  check "android-gadget: libmtp talked MTP to the phone over USB/IP (mtp-files lists hello.txt)" \
+    grep -q 'Filename: hello.txt' "$a/mtp-files.txt"
+  check "android-gadget: ping went through the ACM port and pong came back" \
+    test "$(cat "$a/acm.txt")/$(cat "$a/acm-reply.txt")" = ping/pong
+  analyze_json "$a/android.pcap"
+  check "android-gadget: the server closed the first connection when the phone switched modes" \
+    test "$(json_get "$a/android.json" "[(e['how'], e['by']) for e in d['connection_ends']][0]")" = "('closed', 'server')"
+  check "android-gadget: the second import is the same busid re-enumerated as 18d1:4ee1" \
+    test "$(json_get "$a/android.json" "(d['connection_ends'][1]['reenumerated_from'] or {}).get('pid'), d['devices'][1]['pid']")" = "4ee2 4ee1"
+fi
+
 # live-watch: usbip-analyze -i in the guest, on lo and usbmon, against tcpdump and the kernel
 if scenario live-watch; then
   check "live-watch: the live reports are the recording's, and the kernel's (check_live_watch.py)" \
