@@ -9,6 +9,8 @@
 #define FTDI_VENDOR_ID 0x0403
 #define USB_CLASS_HID 0x03
 #define USB_CLASS_CDC_DATA 0x0a
+#define USB_CLASS_STILL_IMAGE 0x06 /* PTP; MTP too, or vendor-specific (0xff) on Android */
+#define USB_CLASS_VENDOR 0xff
 #define DEVICE_DESCRIPTOR_ID_VENDOR 8 /* idVendor's offset in the device descriptor */
 
 struct cv_device {
@@ -22,6 +24,7 @@ struct cv_device {
     struct cv_scsi *scsi;
     struct cv_serial *serial;
     struct cv_hid *hid;
+    struct cv_ptp *ptp;
 };
 
 struct classview {
@@ -36,6 +39,7 @@ static void device_free(gpointer p)
     cv_scsi_free(d->scsi);
     cv_serial_free(d->serial);
     cv_hid_free(d->hid);
+    cv_ptp_free(d->ptp);
     g_free(d);
 }
 
@@ -164,6 +168,11 @@ void classview_urb(struct classview *cv, const struct uip_urb *u)
         d->scsi = cv_scsi_new(d->conn_id, d->devid);
     if (d->scsi)
         cv_scsi_urb(d->scsi, u, cv->scsi_csv);
+    bool image = !d->config_known || iface == USB_CLASS_STILL_IMAGE || iface == USB_CLASS_VENDOR;
+    if (!d->ptp && image && cv_ptp_is_command(u))
+        d->ptp = cv_ptp_new();
+    if (d->ptp && image)
+        cv_ptp_urb(d->ptp, u);
     if (!d->serial && is_ftdi(d))
         d->serial = cv_serial_new(CV_SERIAL_FTDI);
     /* FTDI: every bulk endpoint is the port's; CDC-ACM: those of its data interface */
@@ -179,13 +188,15 @@ void classview_finish(struct classview *cv)
             cv_scsi_finish(d->scsi, cv->scsi_csv);
         if (d->serial)
             cv_serial_finish(d->serial);
+        if (d->ptp)
+            cv_ptp_finish(d->ptp);
     }
 }
 
 static const struct cv_device *recognised(const struct classview *cv, uint32_t conn_id, uint32_t devid)
 {
     const struct cv_device *d = device_find(cv, conn_id, devid);
-    return d && (d->scsi || d->serial || d->hid) ? d : NULL;
+    return d && (d->scsi || d->serial || d->hid || d->ptp) ? d : NULL;
 }
 
 bool classview_recognised(const struct classview *cv, uint32_t conn_id, uint32_t devid)
@@ -205,6 +216,8 @@ void classview_text(FILE *out, const struct classview *cv, uint32_t conn_id, uin
         cv_serial_text(out, d->serial, t0_ns);
     if (d->hid)
         cv_hid_text(out, d->hid, d->speed);
+    if (d->ptp)
+        cv_ptp_text(out, d->ptp);
 }
 
 void classview_json(FILE *out, const struct classview *cv, uint32_t conn_id, uint32_t devid)
@@ -225,6 +238,11 @@ void classview_json(FILE *out, const struct classview *cv, uint32_t conn_id, uin
     if (d && d->hid) {
         fprintf(out, "%s\"hid\":", sep);
         cv_hid_json(out, d->hid, d->speed);
+        sep = ",";
+    }
+    if (d && d->ptp) {
+        fprintf(out, "%s\"mtp\":", sep);
+        cv_ptp_json(out, d->ptp);
     }
     fputc('}', out);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* classview.h -- usbip-analyze's class-level view: per device, the class recognised from the
- * traffic itself (mass storage bulk-only transport, FTDI or CDC-ACM serial, HID interrupt IN)
- * and what the URBs mean at that level: SCSI commands, serial exchanges, HID report rates. */
+ * traffic itself (mass storage bulk-only transport, FTDI or CDC-ACM serial, HID interrupt IN,
+ * MTP/PTP) and what the URBs mean at that level: SCSI commands, serial exchanges, HID report
+ * rates, MTP operations. */
 #ifndef ANALYZE_CLASSVIEW_H
 #define ANALYZE_CLASSVIEW_H
 

@@ -117,4 +117,18 @@ void cv_hid_urb(struct cv_hid *h, const struct uip_urb *u);
 void cv_hid_text(FILE *out, const struct cv_hid *h, uint32_t speed);
 void cv_hid_json(FILE *out, const struct cv_hid *h, uint32_t speed);
 
+/* ---- MTP/PTP, the still-image class's transactions (classview_ptp.c) ---- */
+
+struct cv_ptp;
+/* A bulk OUT URB that delivered a PTP command container (type 1, an operation code, at most five
+ * parameters). */
+bool cv_ptp_is_command(const struct uip_urb *u);
+struct cv_ptp *cv_ptp_new(void);
+void cv_ptp_free(struct cv_ptp *p);
+/* A bulk URB of the MTP/PTP interface. */
+void cv_ptp_urb(struct cv_ptp *p, const struct uip_urb *u);
+void cv_ptp_finish(struct cv_ptp *p);
+void cv_ptp_text(FILE *out, const struct cv_ptp *p);
+void cv_ptp_json(FILE *out, const struct cv_ptp *p);
+
 #endif

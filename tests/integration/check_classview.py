@@ -17,10 +17,13 @@ tshark's own dissectors (usbms and scsi, ftdi-ft, usbip) decode from the same pa
            the 16 KiB the lab echoed
   hid      hid.pcap: the keyboard's interrupt IN endpoint: one URB, never answered, interval 64
            microframes (bInterval 7 at high speed: 8 ms)
+  mtp      android.pcap: per MTP/PTP operation code, the commands and their OK responses as the
+           PTP containers in tshark's usb.capdata of the first connection say (decoded here),
+           and the two sessions the lab's two libmtp programs opened and closed
   cli      --scsi FILE and --scsi - (no text report then), --urbs - with --scsi - refused, an
            unwritable --scsi file refused (exit 2, one line)
 
-usage: check_classview.py USBIP_ANALYZE CAPTURES_DIR storage|arduino|serial|hid|cli
+usage: check_classview.py USBIP_ANALYZE CAPTURES_DIR storage|arduino|serial|hid|mtp|cli
 """
 import csv
 import io
@@ -37,14 +40,15 @@ def run(analyze, *args):
     return subprocess.run([analyze, *args], capture_output=True, text=True)
 
 
-def analyze_json(analyze, capture):
+def analyze_json(analyze, capture, device=None):
+    """The capture's only device's JSON, or the device-th of several."""
     p = run(analyze, "--json", capture)
     if p.returncode not in (0, 1):
         sys.exit(f"usbip-analyze --json {capture} exited {p.returncode}: {p.stderr.strip()}")
     devices = json.loads(p.stdout)["devices"]
-    if len(devices) != 1:
+    if device is None and len(devices) != 1:
         sys.exit(f"{capture}: {len(devices)} devices, expected one")
-    return devices[0]
+    return devices[device or 0]
 
 
 def tshark(capture, display_filter, fields):
@@ -237,6 +241,30 @@ def check_hid(analyze, captures, errors):
     print(f"hid: {want}")
 
 
+def check_mtp(analyze, captures, errors):
+    cap = os.path.join(captures, "android.pcap")
+    want, cmd_of = {}, {}
+    for r in tshark(cap, "usb.capdata && tcp.stream == 0", ["usb.capdata"]):
+        b = bytes.fromhex(r["usb.capdata"].split(",")[0].replace(":", ""))
+        if len(b) < 12:
+            continue
+        length, ctype, code, tid = (int.from_bytes(b[0:4], "little"), int.from_bytes(b[4:6], "little"),
+                                    int.from_bytes(b[6:8], "little"), int.from_bytes(b[8:12], "little"))
+        if ctype == 1 and length == len(b):  # a command container, whole in its URB
+            want.setdefault(code, [0, 0])[0] += 1
+            cmd_of[tid] = code
+        elif ctype == 3 and code == 0x2001 and tid in cmd_of:  # its OK response
+            want[cmd_of[tid]][1] += 1
+    mtp = analyze_json(analyze, cap, device=0).get("class", {}).get("mtp", {})
+    got = {int(o["code"], 16): [o["count"], o["ok"]] for o in mtp.get("by_operation", [])}
+    if not want or got != want:
+        errors.append(f"mtp: {got}, tshark's containers {want}")
+    if mtp.get("sessions_opened") != 2 or got.get(0x1003, [0])[0] != 2:
+        errors.append(f"mtp: {mtp.get('sessions_opened')} sessions opened, {got.get(0x1003)} CloseSession "
+                      "(mtp-detect and mtp-files each open and close one)")
+    print(f"mtp: {sum(c for c, _ in want.values())} operations in {len(want)} kinds, as tshark's containers say")
+
+
 def check_cli(analyze, captures, errors):
     cap = os.path.join(captures, "storage.pcap")
     cbws = len(tshark(cap, "usbms.dCBWSignature", ["frame.number"]))
@@ -263,7 +291,7 @@ def check_cli(analyze, captures, errors):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in ("storage", "arduino", "serial", "hid", "cli"):
+    if len(sys.argv) != 4 or sys.argv[3] not in ("storage", "arduino", "serial", "hid", "mtp", "cli"):
         sys.exit(__doc__.strip().splitlines()[-1])
     analyze, captures, what = sys.argv[1:]
     errors = []

@@ -15,6 +15,7 @@
 #include "../../analyzer/classview_serial_report.c"
 #include "../../analyzer/classview_stk500.c"
 #include "../../analyzer/classview_hid.c"
+#include "../../analyzer/classview_ptp.c"
 #include "../../analyzer/stats.c"
 #include "../../analyzer/json_out.c"
 
@@ -800,4 +801,65 @@ Test(stats, enumeration_request_labels)
         uip_request_label(&s, label, sizeof label);
         cr_assert_str_eq(label, cases[i].label);
     }
+}
+
+/* ---- MTP/PTP ------------------------------------------------------------------------------------ */
+
+/* A PTP container of type and code for transaction tid with n parameters, on bulk OUT ep 2 or
+ * bulk IN ep 1; actual is its length on the wire (a data phase's may exceed the kept header). */
+static void ptp_container(struct classview *cv, uint64_t submit, uint64_t complete, uint16_t type,
+                          uint16_t code, uint32_t tid, uint32_t actual)
+{
+    uint8_t b[32] = {0};
+    uint32_t header_len = type == 3 ? 12 : actual; /* a command or data container: its whole length */
+    put_le32(b, header_len);
+    b[4] = (uint8_t)type;
+    b[6] = (uint8_t)code;
+    b[7] = (uint8_t)(code >> 8);
+    put_le32(b + 8, tid);
+    bool in = type != 1;
+    struct uip_urb u = synthetic_urb(in ? 1 : 2, in ? UIP_DIR_IN : UIP_DIR_OUT, UIP_XFER_BULK, submit,
+                                     complete, in ? 512 : (int32_t)actual, (int32_t)actual, b,
+                                     actual < sizeof b ? actual : sizeof b);
+    classview_urb(cv, &u);
+}
+
+/* OpenSession (command, response OK), GetDeviceInfo with 100 bytes of data in 88 + 24, a
+ * GetObject answered with InvalidObjectHandle (0x2009), and a command never answered: per
+ * operation the count, the answers, the data bytes (headers left out) and the command-to-response
+ * time. A bulk OUT of anything else does not start the view. */
+Test(classview, mtp_operations_are_timed_from_command_to_response)
+{
+    struct classview *cv = classview_new();
+    uint8_t junk[16] = {1, 2, 3};
+    struct uip_urb u = synthetic_urb(2, UIP_DIR_OUT, UIP_XFER_BULK, T0, T0 + MS, 16, 16, junk, 16);
+    classview_urb(cv, &u);
+    cr_assert_not(classview_recognised(cv, CONN, DEVID), "16 bytes that are no PTP command");
+    ptp_container(cv, T0 + 1 * MS, T0 + 2 * MS, 1, 0x1002, 1, 16);   /* OpenSession(1) */
+    ptp_container(cv, T0 + 1 * MS, T0 + 4 * MS, 3, 0x2001, 1, 12);   /* OK */
+    ptp_container(cv, T0 + 5 * MS, T0 + 6 * MS, 1, 0x1001, 2, 12);   /* GetDeviceInfo */
+    ptp_container(cv, T0 + 5 * MS, T0 + 7 * MS, 2, 0x1001, 2, 100);  /* data: 88 bytes after the header */
+    struct uip_urb more = synthetic_urb(1, UIP_DIR_IN, UIP_XFER_BULK, T0 + 7 * MS, T0 + 8 * MS, 512, 24, junk, 16);
+    classview_urb(cv, &more);                                        /* ... and 24 more */
+    ptp_container(cv, T0 + 8 * MS, T0 + 9 * MS, 3, 0x2001, 2, 12);   /* OK */
+    ptp_container(cv, T0 + 10 * MS, T0 + 11 * MS, 1, 0x1009, 3, 16); /* GetObject */
+    ptp_container(cv, T0 + 10 * MS, T0 + 13 * MS, 3, 0x2009, 3, 12); /* InvalidObjectHandle */
+    ptp_container(cv, T0 + 14 * MS, T0 + 15 * MS, 1, 0x1007, 4, 24); /* GetObjectHandles, no answer */
+    classview_finish(cv);
+    cr_assert(classview_recognised(cv, CONN, DEVID));
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&json, &len);
+    classview_json(f, cv, CONN, DEVID);
+    fclose(f);
+    cr_assert(strstr(json, "\"mtp\":{\"operations\":4,\"sessions_opened\":1,\"bytes_in\":112,\"bytes_out\":0"), "%s", json);
+    cr_assert(strstr(json, "{\"code\":\"0x1002\",\"name\":\"OpenSession\",\"count\":1,\"ok\":1,\"failed\":0,"
+                           "\"unanswered\":0,\"bytes_in\":0,\"bytes_out\":0,\"urbs\":2,\"latency_p50\":0.003"), "%s", json);
+    cr_assert(strstr(json, "{\"code\":\"0x1001\",\"name\":\"GetDeviceInfo\",\"count\":1,\"ok\":1,\"failed\":0,"
+                           "\"unanswered\":0,\"bytes_in\":112,\"bytes_out\":0,\"urbs\":4,\"latency_p50\":0.004"), "%s", json);
+    cr_assert(strstr(json, "\"name\":\"GetObject\",\"count\":1,\"ok\":0,\"failed\":1,\"unanswered\":0"), "%s", json);
+    cr_assert(strstr(json, "\"last_failure\":\"0x2009\""), "%s", json);
+    cr_assert(strstr(json, "\"name\":\"GetObjectHandles\",\"count\":1,\"ok\":0,\"failed\":0,\"unanswered\":1"), "%s", json);
+    free(json);
+    classview_free(cv);
 }
