@@ -13,21 +13,30 @@
 /* Below this much bulk data, the plain words give round trips, not round trips per MiB. */
 #define WORDS_PER_MIB_FROM 65536u
 
+/* The next comma-separated item of *p into item (n bytes), *p moved past it (NULL after the last).
+ * false when it is empty or does not fit. */
+static bool next_item(const char **p, char *item, size_t n)
+{
+    const char *comma = strchr(*p, ',');
+    size_t len = comma ? (size_t)(comma - *p) : strlen(*p);
+    if (!len || len >= n)
+        return false;
+    memcpy(item, *p, len);
+    item[len] = 0;
+    *p = comma ? comma + 1 : NULL;
+    return true;
+}
+
 bool whatif_parse_delays(const char *arg, uint64_t *delays_ns, size_t max, size_t *n,
                          char *err, size_t errlen)
 {
     *n = 0;
-    const char *p = arg;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    for (const char *p = arg; p;) {
         char item[32];
-        if (!len || len >= sizeof item) {
+        if (!next_item(&p, item, sizeof item)) {
             snprintf(err, errlen, "--what-if wants round trips like 0,10,100ms, not '%s'", arg);
             return false;
         }
-        memcpy(item, p, len);
-        item[len] = 0;
         char *unit;
         errno = 0;
         double v = strtod(item, &unit);
@@ -43,25 +52,18 @@ bool whatif_parse_delays(const char *arg, uint64_t *delays_ns, size_t max, size_
             return false;
         }
         delays_ns[(*n)++] = (uint64_t)(v * scale + 0.5);
-        if (!comma)
-            return true;
-        p = comma + 1;
     }
+    return true;
 }
 
 bool whatif_parse_tcp(const char *arg, struct whatif_tcp_overrides *o, char *err, size_t errlen)
 {
-    const char *p = arg;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    for (const char *p = arg; p;) {
         char item[64];
-        if (!len || len >= sizeof item) {
+        if (!next_item(&p, item, sizeof item)) {
             snprintf(err, errlen, "--tcp wants KEY=BYTES items like mss=1448,rmem=6291456, not '%s'", arg);
             return false;
         }
-        memcpy(item, p, len);
-        item[len] = 0;
         char *eq = strchr(item, '='), *end;
         errno = 0;
         unsigned long long v = eq ? strtoull(eq + 1, &end, 10) : 0;
@@ -81,10 +83,8 @@ bool whatif_parse_tcp(const char *arg, struct whatif_tcp_overrides *o, char *err
                                   "slow-start-end=1..2147483648", item, v);
             return false;
         }
-        if (!comma)
-            return true;
-        p = comma + 1;
     }
+    return true;
 }
 
 /* ---- one model per device ------------------------------------------------------------------ */
