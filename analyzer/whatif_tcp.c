@@ -118,7 +118,11 @@ uint64_t whatif_tcp_burst(struct whatif_tcp_sender *s, uint64_t bytes, uint64_t 
         if (left > 0) /* the round's bytes are out; the next wait for their acknowledgements */
             wait += rtt - (rate_Bps > 0 ? w / rate_Bps : 0);
     }
+    /* bursts come in the order their URBs finished, not the order they started: an early small
+     * one handled after a long one must not make the sender look idle since it ended */
+    uint64_t end = t_ns + (uint64_t)(wait * 1e9) + (rate_Bps > 0 ? (uint64_t)((double)bytes / rate_Bps * 1e9) : 0);
+    if (!s->sent || end > s->last_end_ns)
+        s->last_end_ns = end;
     s->sent = true;
-    s->last_end_ns = t_ns + (uint64_t)(wait * 1e9) + (rate_Bps > 0 ? (uint64_t)((double)bytes / rate_Bps * 1e9) : 0);
     return (uint64_t)(wait * 1e9);
 }

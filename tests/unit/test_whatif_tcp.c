@@ -93,3 +93,14 @@ Test(whatif_tcp, an_early_slow_start_exit_costs_more_round_trips)
     cr_assert_gt(early_wait, 3 * late_wait, "early %llu, late %llu", (unsigned long long)early_wait,
                  (unsigned long long)late_wait);
 }
+
+/* Bursts come in the order their URBs finished: a small one that started early, handled after a
+ * long one, does not make the sender look idle since it ended (the reviewer's case: 4 MiB at
+ * 1 MB/s from 0 s, 48 bytes from 0.5 s, 1 MiB from 4.4 s at 100 ms). */
+Test(whatif_tcp, an_earlier_burst_handled_later_does_not_fake_idle)
+{
+    struct whatif_tcp_sender s = ethernet_sender(0);
+    whatif_tcp_burst(&s, 4 * MIB, 0, 100 * MS, 1e6);
+    whatif_tcp_burst(&s, 48, 500 * MS, 100 * MS, 1e6);
+    cr_assert_eq(whatif_tcp_burst(&s, MIB, 4400 * MS, 100 * MS, 1e6), 0);
+}
