@@ -81,7 +81,9 @@ static void on_urb(void *user, const struct uip_urb *u)
     struct diff_urb x = {.seqnum = u->id, .ep = u->ep, .direction = u->direction, .xfer_type = u->xfer_type,
                          .has_setup = u->has_setup, .length = u->transfer_buffer_length,
                          .actual = u->actual_length, .status = u->status, .outcome = u->outcome,
-                         .t_submit = u->t_submit_first_ns, .t_complete = u->t_complete_ns,
+                         .t_submit = u->t_submit_first_ns,
+                         /* answered before it was submitted (the clock went back): no time */
+                         .t_complete = u->t_complete_ns >= u->t_submit_first_ns ? u->t_complete_ns : 0,
                          .data_len = u->data_len, .peer = -1};
     memcpy(x.setup, u->setup, sizeof x.setup);
     x.data_kept = u->data && u->data_kept < DIFF_DATA ? u->data_kept : u->data ? DIFF_DATA : 0;
@@ -167,8 +169,7 @@ static void list_devices(const struct diff_side *s, char *buf, size_t n)
  * other side holds too (the most URBs among several). NULL when none or several fit. */
 static struct diff_device *pick(const struct diff_side *s, const struct diff_side *other, const char *busid)
 {
-    struct diff_device *best = NULL;
-    int fits = 0;
+    struct diff_device *best = NULL, *first = NULL;
     for (guint i = 0; i < s->devices->len; i++) {
         struct diff_device *d = g_ptr_array_index(s->devices, i);
         bool fit;
@@ -181,13 +182,16 @@ static struct diff_device *pick(const struct diff_side *s, const struct diff_sid
             for (guint k = 0; k < other->devices->len; k++)
                 fit = fit || same_model(d, g_ptr_array_index(other->devices, k));
         }
-        if (fit && (!best || d->urbs->len > best->urbs->len)) {
-            if (!best || !same_model(best, d))
-                fits++;
+        if (!fit)
+            continue;
+        if (!first)
+            first = d;
+        else if (!same_model(first, d))
+            return NULL; /* two models fit: which one is for --busid to say */
+        if (!best || d->urbs->len > best->urbs->len)
             best = d;
-        }
     }
-    return fits == 1 ? best : NULL;
+    return best;
 }
 
 /* ---- alignment ------------------------------------------------------------------------------- */
@@ -245,6 +249,12 @@ static bool answered(const struct diff_urb *u)
     return u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
 }
 
+/* Answered, with a latency (t_complete is 0 when the capture's clock went back). */
+static bool timed(const struct diff_urb *u)
+{
+    return answered(u) && u->t_complete;
+}
+
 /* How two aligned URBs differ: the request (length, OUT data), else the answer (whether and how
  * it came, status, length, IN data). */
 static enum diff_kind compare(const struct diff_urb *g, const struct diff_urb *b)
@@ -270,7 +280,8 @@ struct diff_summary {
     bool diverged;
     enum diff_kind first_kind;
     long first_good, first_bad; /* the first divergence's URBs (-1: none on that side) */
-    unsigned alike_before;      /* URBs alike before it */
+    unsigned alike_before;      /* URBs alike before it, on the side it was found on */
+    bool found_in_bad;          /* ... BAD's (its URBs before it are the context) */
     size_t n_shifts;
     int64_t shift_p25, shift_p50, shift_p75; /* aligned answers' latency, BAD less GOOD */
     unsigned unlinked_good, unlinked_bad;
@@ -297,7 +308,7 @@ static void summarize(struct diff_summary *s)
             s->aligned++;
             k = compare(u, p);
             s->differing += k != ALIKE;
-            if (answered(u) && answered(p))
+            if (timed(u) && timed(p))
                 shifts[s->n_shifts++] = (int64_t)(p->t_complete - p->t_submit) - (int64_t)(u->t_complete - u->t_submit);
         } else {
             s->only_good++;
@@ -307,14 +318,23 @@ static void summarize(struct diff_summary *s)
             s->first_kind = k;
         }
     }
-    long first_bad_at = -1; /* BAD's first URB with nothing aligned */
+    long first_bad_at = -1; /* BAD's first URB with nothing aligned, or aligned and different */
+    enum diff_kind bad_kind = ALIKE;
     for (guint j = 0; j < b->len; j++) {
         const struct diff_urb *u = &g_array_index(b, struct diff_urb, j);
         s->unlinked_bad += u->outcome == UIP_URB_UNLINKED;
         if (u->peer < 0) {
             s->only_bad++;
-            if (first_bad_at < 0)
+            if (first_bad_at < 0) {
                 first_bad_at = (long)j;
+                bad_kind = ONLY_BAD;
+            }
+        } else if (first_bad_at < 0) {
+            enum diff_kind k = compare(&g_array_index(g, struct diff_urb, u->peer), u);
+            if (k != ALIKE) {
+                first_bad_at = (long)j;
+                bad_kind = k;
+            }
         }
     }
     /* the first divergence: the one with fewer URBs before it (all alike on that side) */
@@ -325,8 +345,10 @@ static void summarize(struct diff_summary *s)
         s->alike_before = (unsigned)first_good_at;
     } else if (first_bad_at >= 0) {
         s->diverged = true;
-        s->first_kind = ONLY_BAD;
+        s->found_in_bad = true;
+        s->first_kind = bad_kind;
         s->first_bad = first_bad_at;
+        s->first_good = bad_kind == ONLY_BAD ? -1 : g_array_index(b, struct diff_urb, first_bad_at).peer;
         s->alike_before = (unsigned)first_bad_at;
     }
     if (s->n_shifts) {
@@ -371,11 +393,12 @@ static void hex_prefix(const struct diff_urb *u, char *buf, size_t n, unsigned m
         snprintf(buf + len, n - len, " ...");
 }
 
-/* "answered OK, 2 bytes (14 10), 1.2 ms" or "unlinked after 5.001 s". */
+/* "answered OK, 2 bytes (14 10), 1.2 ms" (an IN answer's first bytes) or "unlinked". */
 static void answer_text(const struct diff_urb *u, char *buf, size_t n)
 {
-    char data[64];
-    hex_prefix(u, data, sizeof data, 8);
+    char data[64] = "";
+    if (u->direction == UIP_DIR_IN)
+        hex_prefix(u, data, sizeof data, 8);
     double lat_ms = u->t_complete ? (double)(u->t_complete - u->t_submit) / 1e6 : 0;
     if (!answered(u)) {
         snprintf(buf, n, "%s", uip_urb_outcome_name(u->outcome));
@@ -403,7 +426,17 @@ static void cause(const struct diff_summary *s, char *buf, size_t n)
                                 len ? "; " : "", n_good - n_bad, n_bad, n_good);
     if (!s->diverged && len < n)
         len += (size_t)snprintf(buf + len, n - len, "%sthe same requests got the same answers", len ? "; " : "");
-    else if (s->first_kind == ANSWER_DIFFERS && len < n) {
+    else if (s->first_kind == REQUEST_DIFFERS && len < n) {
+        const struct diff_urb *g = &g_array_index(s->good->urbs, struct diff_urb, s->first_good);
+        const struct diff_urb *b = &g_array_index(s->bad->urbs, struct diff_urb, s->first_bad);
+        char what[96], gd[64], bd[64];
+        urb_label(g, what, sizeof what);
+        hex_prefix(g, gd, sizeof gd, 8);
+        hex_prefix(b, bd, sizeof bd, 8);
+        snprintf(buf + len, n - len, "%sthe first difference: BAD's host sent another %s (%d bytes: %s) where "
+                                     "GOOD's sent %d bytes (%s)", len ? "; " : "", what, b->length,
+                 bd[0] ? bd : "no data", g->length, gd[0] ? gd : "no data");
+    } else if (s->first_kind == ANSWER_DIFFERS && len < n) {
         const struct diff_urb *g = &g_array_index(s->good->urbs, struct diff_urb, s->first_good);
         const struct diff_urb *b = &g_array_index(s->bad->urbs, struct diff_urb, s->first_bad);
         char what[96];
@@ -411,9 +444,11 @@ static void cause(const struct diff_summary *s, char *buf, size_t n)
         if (answered(g) != answered(b) || g->outcome != b->outcome)
             snprintf(buf + len, n - len, "%sthe first difference: %s was %s in GOOD, %s in BAD", len ? "; " : "",
                      what, uip_urb_outcome_name(g->outcome), uip_urb_outcome_name(b->outcome));
-        else if (g->status != b->status)
+        else if (g->status != b->status) {
+            const char *name = b->status ? uip_status_name(b->status) : "OK";
             snprintf(buf + len, n - len, "%sthe first difference: the device answered %s with %s in BAD", len ? "; " : "",
-                     what, b->status ? uip_status_name(b->status) : "OK");
+                     what, name ? name : "an error");
+        }
         else
             snprintf(buf + len, n - len, "%sthe first difference: the device answered %s otherwise in BAD "
                                          "(%d bytes against %d)", len ? "; " : "", what, b->actual, g->actual);
@@ -467,10 +502,10 @@ static GArray *endpoints(const struct diff_summary *s)
             struct diff_ep *e = ep_get(eps, u);
             e->urbs[k]++;
             e->unlinked[k] += u->outcome == UIP_URB_UNLINKED;
-            if (answered(u)) {
+            e->errors[k] += answered(u) && u->status != 0;
+            if (timed(u)) {
                 uint64_t lat = u->t_complete - u->t_submit;
                 g_array_append_val(e->lat[k], lat);
-                e->errors[k] += u->status != 0;
             }
         }
     for (guint i = 0; i < eps->len; i++)
@@ -538,7 +573,7 @@ static void text_report(FILE *out, const struct diff_options *o, const struct di
                                             "a request only GOOD made", "a request only BAD made"};
         fprintf(out, "First divergence, after %u URBs alike: %s\n", s->alike_before, kinds[s->first_kind]);
         long from = (long)s->alike_before - DIFF_CONTEXT;
-        const GArray *ctx = s->first_good >= 0 ? g : b;
+        const GArray *ctx = s->found_in_bad ? b : g;
         for (long i = from < 0 ? 0 : from; i < (long)s->alike_before; i++) {
             const struct diff_urb *u = &g_array_index(ctx, struct diff_urb, i);
             char what[96], ans[160];
@@ -546,7 +581,7 @@ static void text_report(FILE *out, const struct diff_options *o, const struct di
             answer_text(u, ans, sizeof ans);
             const struct diff_urb *p = u->peer >= 0 ? &g_array_index(ctx == g ? b : g, struct diff_urb, u->peer) : NULL;
             fprintf(out, "  alike: %s, %s", what, ans);
-            if (p && answered(p) && answered(u))
+            if (p && timed(p) && timed(u))
                 fprintf(out, " (%s: %.3f ms)", ctx == g ? "BAD" : "GOOD", (double)(p->t_complete - p->t_submit) / 1e6);
             fprintf(out, "\n");
         }
@@ -607,8 +642,9 @@ static void json_urb(FILE *out, const struct diff_urb *u, uint64_t t0)
             u->direction == UIP_DIR_IN ? "in" : "out", (double)(u->t_submit - t0) / 1e9, u->length,
             uip_urb_outcome_name(u->outcome));
     if (answered(u))
-        fprintf(out, ",\"status\":%d,\"actual_length\":%d,\"latency\":%.9f", u->status, u->actual,
-                (double)(u->t_complete - u->t_submit) / 1e9);
+        fprintf(out, ",\"status\":%d,\"actual_length\":%d", u->status, u->actual);
+    if (timed(u))
+        fprintf(out, ",\"latency\":%.9f", (double)(u->t_complete - u->t_submit) / 1e9);
     fprintf(out, ",\"data\":\"%s\"}", data);
 }
 

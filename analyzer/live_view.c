@@ -82,6 +82,8 @@ static struct lv_device *device_get(struct live_view *v, uint32_t conn_id, uint3
 
 void live_view_event(struct live_view *v, const struct uip_event *ev)
 {
+    if (ev->kind == UIP_EV_ANOMALY)
+        return; /* it may name no device (an answer without its request has devid 0) */
     struct lv_device *d = device_get(v, ev->conn_id, ev->devid);
     if (ev->kind == UIP_EV_SUBMIT) {
         struct lv_pending *p = g_new(struct lv_pending, 1);
@@ -90,15 +92,15 @@ void live_view_event(struct live_view *v, const struct uip_event *ev)
     } else if (ev->kind == UIP_EV_COMPLETE || ev->kind == UIP_EV_UNLINK_RET) {
         g_hash_table_remove(d->pending, &ev->id);
     }
-    if (ev->kind != UIP_EV_ANOMALY) {
-        d->depth = ev->depth_dev;
-        if (d->depth > d->depth_max)
-            d->depth_max = d->depth;
-    }
+    d->depth = ev->depth_dev;
+    if (d->depth > d->depth_max)
+        d->depth_max = d->depth;
 }
 
 void live_view_urb(struct live_view *v, const struct uip_urb *u)
 {
+    if (u->outcome == UIP_URB_NO_SUBMIT)
+        return; /* an answer whose request was before the capture: no device, no time */
     struct lv_device *d = device_get(v, u->conn_id, u->devid);
     g_hash_table_remove(d->pending, &u->id); /* ended without an answer: closed, pending at the end */
     d->urbs++;
