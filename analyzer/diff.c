@@ -167,14 +167,17 @@ static void list_devices(const struct diff_side *s, char *buf, size_t n)
 
 /* The device of side s to compare: the one with busid, the only one, or the one whose model the
  * other side holds too (the most URBs among several). NULL when none or several fit. */
-static struct diff_device *pick(const struct diff_side *s, const struct diff_side *other, const char *busid)
+static struct diff_device *pick(const struct diff_side *s, const struct diff_side *other,
+                                const struct diff_options *o)
 {
+    const char *busid = o->busid;
     struct diff_device *best = NULL, *first = NULL;
     for (guint i = 0; i < s->devices->len; i++) {
         struct diff_device *d = g_ptr_array_index(s->devices, i);
         bool fit;
-        if (busid)
-            fit = d->has_record && !strcmp(d->record.busid, busid);
+        if (busid || o->by_model)
+            fit = d->has_record && (!busid || !strcmp(d->record.busid, busid)) &&
+                  (!o->by_model || (d->record.id_vendor == o->vendor && d->record.id_product == o->product));
         else if (s->devices->len == 1)
             fit = true;
         else {
@@ -733,18 +736,18 @@ enum diff_result diff_run(const struct diff_options *o, const struct uip_session
         rc = read_side(&sides[1], cfg, err, errlen);
     struct diff_device *good = NULL, *bad = NULL;
     if (rc == DIFF_SAME) {
-        good = pick(&sides[0], &sides[1], o->busid);
-        bad = pick(&sides[1], &sides[0], o->busid);
+        good = pick(&sides[0], &sides[1], o);
+        bad = pick(&sides[1], &sides[0], o);
         char list_g[512], list_b[512];
         list_devices(&sides[0], list_g, sizeof list_g);
         list_devices(&sides[1], list_b, sizeof list_b);
         if (!good || !bad) {
             snprintf(err, errlen, "--diff: no one device to compare: GOOD holds %s; BAD holds %s%s", list_g, list_b,
-                     o->busid ? "" : " (--busid BUSID picks one)");
+                     o->busid || o->by_model ? "" : " (--busid BUSID or --device VID:PID picks one)");
             rc = DIFF_USAGE;
         } else if (good->has_record && bad->has_record && !same_model(good, bad)) {
-            snprintf(err, errlen, "--diff: GOOD and BAD hold different devices: %s; %s (--busid BUSID picks "
-                                  "one both hold)", list_g, list_b);
+            snprintf(err, errlen, "--diff: GOOD and BAD hold different devices: %s; %s (--busid BUSID or "
+                                  "--device VID:PID picks one both hold)", list_g, list_b);
             rc = DIFF_USAGE;
         }
     }

@@ -6,6 +6,7 @@
 #define ANALYZE_DIFF_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "uip/session.h"
 
@@ -21,6 +22,8 @@ enum diff_result {
 struct diff_options {
     const char *good, *bad; /* capture paths */
     const char *busid;      /* the device to compare, when a capture holds several (NULL: find it) */
+    bool by_model;          /* ... and/or the one with this VID:PID (a busid re-enumerated holds two) */
+    uint16_t vendor, product;
     bool json;
 };
 

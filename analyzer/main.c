@@ -56,14 +56,14 @@ struct run {
 };
 
 /* Long options without a short one. */
-enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF, OPT_JSON_LINES, OPT_TCP, OPT_DIFF, OPT_BUSID };
+enum { OPT_ANY_PORT = 256, OPT_INTERVAL, OPT_WHAT_IF, OPT_JSON_LINES, OPT_TCP, OPT_DIFF, OPT_BUSID, OPT_DEVICE };
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: usbip-analyze [options] CAPTURE\n"
             "       usbip-analyze [options] -i IFACE [-f FILTER] [-w FILE] [-c COUNT] [-a duration:S]\n"
-            "       usbip-analyze --diff [--busid BUSID] [--json] GOOD BAD\n"
+            "       usbip-analyze --diff [--busid BUSID] [--device VID:PID] [--json] GOOD BAD\n"
             "Account for every USB/IP URB in a pcap/pcapng capture ('-' for stdin): USB/IP over\n"
             "TCP, Linux usbmon, or a capture usbipd-win wrote itself; or watch an interface live.\n\n"
             "  -i, --interface IFACE  capture live on IFACE (usbmonN for usbmon) until SIGINT or\n"
@@ -97,6 +97,7 @@ static void usage(FILE *out)
             "                  request, the first divergence in context, latency per endpoint side\n"
             "                  by side, the likely cause (exit 0 alike, 1 different)\n"
             "  --busid BUSID   with --diff: the device to compare when a capture holds several\n"
+            "  --device VID:PID  with --diff: ... by its USB identity (a re-enumerated busid holds two)\n"
             "  --help          this text\n"
             "  --version       the version\n\n"
             "exit codes: 0 clean; 1 problems in the traffic (skipped bytes, TCP gaps, anomalies)\n"
@@ -233,7 +234,7 @@ static int diff_main(struct diff_options *diff, int n_args, char **args, bool js
                      const struct uip_session_config *cfg, bool other_options)
 {
     if (!diff->good) {
-        fprintf(stderr, "usbip-analyze: --busid picks the device --diff compares: give --diff GOOD BAD\n");
+        fprintf(stderr, "usbip-analyze: --busid and --device pick the device --diff compares: give --diff GOOD BAD\n");
         return EXIT_USAGE;
     }
     if (n_args != 2) {
@@ -241,7 +242,7 @@ static int diff_main(struct diff_options *diff, int n_args, char **args, bool js
         return EXIT_USAGE;
     }
     if (other_options) {
-        fprintf(stderr, "usbip-analyze: --diff takes --busid, --json, --port and --any-port only\n");
+        fprintf(stderr, "usbip-analyze: --diff takes --busid, --device, --json, --port and --any-port only\n");
         return EXIT_USAGE;
     }
     diff->good = args[0];
@@ -269,6 +270,7 @@ int main(int argc, char **argv)
         {"json-lines", required_argument, NULL, OPT_JSON_LINES},
         {"plot-format", required_argument, NULL, 'F'}, {"measured", required_argument, NULL, 'M'},
         {"diff", no_argument, NULL, OPT_DIFF}, {"busid", required_argument, NULL, OPT_BUSID},
+        {"device", required_argument, NULL, OPT_DEVICE},
         {NULL, 0, NULL, 0},
     };
     bool json = false, timeline = false;
@@ -368,12 +370,24 @@ int main(int argc, char **argv)
         }
         case OPT_DIFF: diff.good = ""; break;
         case OPT_BUSID: diff.busid = optarg; break;
+        case OPT_DEVICE: {
+            unsigned v, p;
+            char tail;
+            if (sscanf(optarg, "%4x:%4x%c", &v, &p, &tail) != 2) {
+                fprintf(stderr, "usbip-analyze: --device wants VID:PID in hex like 18d1:4ee2, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            diff.by_model = true;
+            diff.vendor = (uint16_t)v;
+            diff.product = (uint16_t)p;
+            break;
+        }
         case 'h': usage(stdout); return EXIT_CLEAN;
         case 'V': printf("usbip-analyze " VERSION "\n"); return EXIT_CLEAN;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (diff.good || diff.busid)
+    if (diff.good || diff.busid || diff.by_model)
         return diff_main(&diff, argc - optind, argv + optind, json, &cfg,
                          urbs_path || scsi_path || lines_path || timeline || whatif || plot_dir || n_measured ||
                              live.interface || live.filter || live.write_path || live.count || live.duration_ns);

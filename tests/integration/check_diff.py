@@ -11,6 +11,8 @@
   a uniform shift of 95-110 ms, both sides' SCSI class views.
 - enum-recover against enum-timeout: different (exit 1); the first divergence is GET_DESCRIPTOR
   (DEVICE), answered in GOOD and not in BAD.
+- android against itself: two models on one busid, exit 2 naming --device; with --device
+  18d1:4ee1, alike.
 - storage against itself: alike, no shift. storage against hid: different devices, exit 2 with one
   line naming both. Usage errors (one capture, --busid without --diff, --diff with --what-if)
   exit 2, a missing capture 3.
@@ -99,12 +101,20 @@ expect(p.returncode == 0 and d and d["differ"] == 0 and d["only_good"] == d["onl
 p, _ = diff(cap("storage.pcap"), cap("storage.pcap"))
 expect(p.returncode == 0 and "No divergence" in p.stdout, "storage against itself: text")
 
+# a busid re-enumerated: the phone's two personalities share busid 19-1, --device picks one
+p, _ = diff(cap("android.pcap"), cap("android.pcap"))
+expect(p.returncode == 2 and "--device" in p.stderr, f"android, two models: exit {p.returncode}, {p.stderr.strip()!r}")
+p, d = diff("--json", "--device", "18d1:4ee1", cap("android.pcap"), cap("android.pcap"))
+expect(p.returncode == 0 and d and "18d1:4ee1" in d["good"]["device"] and d["differ"] == 0,
+       f"android --device 18d1:4ee1: exit {p.returncode}, {d and d['good']}")
+
 # errors
 p, _ = diff(cap("storage.pcap"), cap("hid.pcap"))
 lines = p.stderr.strip().splitlines()
 expect(p.returncode == 2 and len(lines) == 1 and "46f4:0001" in lines[0] and "0627:0001" in lines[0],
        f"different devices: exit {p.returncode}, {p.stderr.strip()!r}")
 for args, code in [(["--diff", cap("storage.pcap")], 2), (["--busid", "1-1", cap("storage.pcap")], 2),
+                   (["--diff", "--device", "18d1", cap("storage.pcap"), cap("storage.pcap")], 2),
                    (["--diff", "--what-if", "10ms", cap("storage.pcap"), cap("storage.pcap")], 2),
                    (["--diff", cap("storage.pcap"), "/nonexistent.pcap"], 3)]:
     p = subprocess.run([analyze, *args], capture_output=True, text=True)
