@@ -474,7 +474,6 @@ struct whatif_replay {
     uint64_t *submit, *complete;
     uint64_t *window; /* time spent waiting for TCP's windows (whatif_tcp) */
     uint8_t *bound;   /* enum whatif_bound */
-    bool whole_rounds; /* the windows are the captured whole round trips */
 };
 
 /* The time URB j's request (sender 0) or answer (sender 1) waits for TCP's windows at rtt_ns: its
@@ -494,7 +493,6 @@ static uint64_t tcp_wait(const struct whatif_model *m, struct whatif_tcp_sender 
 static void replay(const struct whatif_model *m, uint64_t rtt_ns, enum whatif_windows windows,
                    struct whatif_replay *r)
 {
-    r->whole_rounds = windows == WINDOWS_AS_CAPTURED;
     struct whatif_tcp_sender snd[2];
     for (int sender = 0; sender < 2; sender++)
         whatif_tcp_sender_start(&snd[sender], &m->tcp, sender,
@@ -511,7 +509,7 @@ static void replay(const struct whatif_model *m, uint64_t rtt_ns, enum whatif_wi
             }
             continue;
         }
-        if (r->whole_rounds)
+        if (windows == WINDOWS_AS_CAPTURED)
             r->window[j] = (uint64_t)nd->extra_rtts * rtt_ns;
         else if (windows == WINDOWS_OPEN)
             r->window[j] = 0;
@@ -668,7 +666,7 @@ void whatif_model_predict(const struct whatif_model *m, uint64_t rtt_ns, struct 
     if (!m->fitted || !m->n)
         return;
     struct whatif_replay r = {calloc(m->n, sizeof *r.submit), calloc(m->n, sizeof *r.complete),
-                              calloc(m->n, sizeof *r.window), calloc(m->n, sizeof *r.bound), false};
+                              calloc(m->n, sizeof *r.window), calloc(m->n, sizeof *r.bound)};
     if (r.submit && r.complete && r.window && r.bound) {
         /* without the SYNs the connection may be long open, its windows too */
         bool from_start = m->tcp.syn_from_capture;
