@@ -1,23 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_capture.c -- libFuzzer target: arbitrary bytes as a capture file through the whole
  * session (libpcap, link layers, TCP reassembly, framers, tracker). Must never crash or hang. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include "fuzz_input.h"
 #include "uip/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0])
-        snprintf(path, sizeof path, "/tmp/fuzz-capture-%d.pcap", (int)getpid());
-    FILE *f = fopen(path, "wb");
-    if (!f)
+    const char *path = fuzz_input_file("capture", data, size);
+    if (!path)
         return 0;
-    fwrite(data, 1, size, f);
-    fclose(f);
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
     cfg.capture.detect_any_port = size > 0 && (data[size - 1] & 1);
     struct uip_session_callbacks cb = {0};

@@ -4,10 +4,8 @@
  * and avrdude's STK500, HID reports), then its text and JSON for every device it recognised.
  * Seeded with the real captures, mutations reach the class parsers through URB data. Must never
  * crash or hang. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 #include "classview.h"
+#include "fuzz_input.h"
 #include "uip/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,17 +45,12 @@ static void on_device(void *user, const struct uip_device_info *d)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
     static FILE *sink;
-    if (!path[0])
-        snprintf(path, sizeof path, "/tmp/fuzz-classview-%d.pcap", (int)getpid());
     if (!sink && !(sink = fopen("/dev/null", "w")))
         return 0;
-    FILE *f = fopen(path, "wb");
-    if (!f)
+    const char *path = fuzz_input_file("classview", data, size);
+    if (!path)
         return 0;
-    fwrite(data, 1, size, f);
-    fclose(f);
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
     struct seen s = {.cv = classview_new()};
     struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .device = on_device}};
