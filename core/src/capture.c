@@ -456,13 +456,13 @@ int uip_capture_run(struct uip_capture *c, char *err, size_t errlen)
     const u_char *data;
     uint64_t sub_ns = pcap_get_tstamp_precision(c->pcap) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
     for (;;) {
-        if ((c->stop && *c->stop) || (c->count && frame >= c->count) ||
-            (c->deadline_ns && uip_monotonic_ns() >= c->deadline_ns)) {
+        uint64_t now = c->deadline_ns || c->tick ? uip_monotonic_ns() : 0; /* one clock read a packet */
+        if ((c->stop && *c->stop) || (c->count && frame >= c->count) || (c->deadline_ns && now >= c->deadline_ns)) {
             rc = PCAP_ERROR_BREAK;
             break;
         }
-        if (c->tick && uip_monotonic_ns() >= c->next_tick_ns) {
-            c->next_tick_ns = uip_monotonic_ns() + c->tick_ns;
+        if (c->tick && now >= c->next_tick_ns) {
+            c->next_tick_ns = now + c->tick_ns;
             c->tick(c->tick_user);
         }
         rc = pcap_next_ex(c->pcap, &hdr, &data);
