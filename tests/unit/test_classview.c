@@ -8,16 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../analyzer/classview.c"
-#include "../../analyzer/classview_scsi.c"
-#include "../../analyzer/classview_scsi_report.c"
-#include "../../analyzer/classview_serial.c"
-#include "../../analyzer/classview_serial_report.c"
-#include "../../analyzer/classview_stk500.c"
-#include "../../analyzer/classview_hid.c"
-#include "../../analyzer/classview_ptp.c"
-#include "../../analyzer/stats.c"
-#include "../../analyzer/json_out.c"
+#include "classview.h"
+#include "uip/usb.h"
+#include "classview_scsi.h"
+#include "classview_serial.h"
+#include "classview_stk500.h"
+#include "stats.h"
+#include "json_out.h"
 
 #define US 1000ull
 #define MS 1000000ull

@@ -7,10 +7,11 @@
  * transfer phase, a LAN capture's prediction is a range where slow start decides, each device
  * gets its connection's TCP; and the --what-if and --tcp parsers. */
 #include <criterion/criterion.h>
-#include "../../analyzer/whatif.c"
-#include "../../analyzer/whatif_tcp.c"
-#include "../../analyzer/whatif_report.c"
-#include "../../analyzer/json_out.c"
+#include <inttypes.h>
+#include "whatif.h"
+#include "whatif_tcp.h"
+#include "whatif_report.h"
+#include "json_out.h"
 
 #define US 1000ull
 #define MS 1000000ull

@@ -3,7 +3,7 @@
  * from ten segments, a window that covers the path, restart after idle, CUBIC's 5% a round trip
  * after slow start, and loopback's first window set by the receiver, not the sender. */
 #include <criterion/criterion.h>
-#include "../../analyzer/whatif_tcp.c"
+#include "whatif_tcp.h"
 
 #define MS 1000000ull
 #define MIB 1048576ull
