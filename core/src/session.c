@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* session.c -- the pipeline the tools share (contract in uip/session.h): capture ->
- * two framers per connection -> URB tracker, with every byte accounted for. */
+/* session.c -- the pipeline the tools share (contract in uip/session.h): a capture, or the
+ * streams a caller feeds -> two framers per connection -> URB tracker, every byte accounted for. */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +30,8 @@ struct uip_session {
     struct uip_tracker *tracker;
     GPtrArray *conns;                 /* conn_id - 1 -> struct uip_sconn (NULL once closed) */
     struct uip_framer_stats finished; /* framing stats of closed connections */
+    GArray *streams;                  /* fed by the caller: conn_id - 1 -> struct uip_conn_info */
+    uint64_t stream_chunks;           /* the "frame" number of each chunk fed */
 };
 
 static void uip_add_stats(struct uip_framer_stats *sum, const struct uip_framer_stats *s)
@@ -223,8 +225,58 @@ struct uip_session *uip_session_open_live(const struct uip_live_config *live,
     return uip_session_start(NULL, live, cfg, cb, user, code, err, errlen);
 }
 
+struct uip_session *uip_session_open_streams(const struct uip_session_config *cfg,
+                                             const struct uip_session_callbacks *cb, void *user)
+{
+    struct uip_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->cfg = *cfg;
+    s->cb = *cb;
+    s->user = user;
+    s->conns = g_ptr_array_new();
+    s->streams = g_array_new(FALSE, TRUE, sizeof(struct uip_conn_info));
+    s->tracker = uip_tracker_new(&cb->tracker, user, cfg->data_keep, cfg->control_keep);
+    if (!s->tracker) {
+        uip_session_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+uint32_t uip_session_stream_open(struct uip_session *s, const struct uip_conn_info *c)
+{
+    struct uip_conn_info info = *c;
+    info.conn_id = s->streams->len + 1;
+    info.end = (struct uip_conn_end){.kind = UIP_END_NONE, .by = -1};
+    g_array_append_val(s->streams, info);
+    uip_s_conn_open(s, &info);
+    return uip_sconn_get(s, info.conn_id) ? info.conn_id : 0;
+}
+
+void uip_session_stream_data(struct uip_session *s, uint32_t conn_id, enum uip_side side,
+                             const uint8_t *bytes, size_t len, uint64_t ts_ns)
+{
+    uip_s_data(s, conn_id, side, bytes, len, ts_ns, ++s->stream_chunks);
+}
+
+void uip_session_stream_close(struct uip_session *s, uint32_t conn_id, int by, bool reset,
+                              uint64_t ts_ns)
+{
+    if (conn_id == 0 || conn_id > s->streams->len)
+        return;
+    struct uip_conn_info *c = &g_array_index(s->streams, struct uip_conn_info, conn_id - 1);
+    if (c->end.kind != UIP_END_NONE)
+        return;
+    c->end = (struct uip_conn_end){.kind = reset ? UIP_END_RESET : by < 0 ? UIP_END_OPEN : UIP_END_CLOSED,
+                                   .by = by, .ts_ns = ts_ns, .frame = s->stream_chunks};
+    uip_s_close(s, conn_id, reset, by < 0, ts_ns, s->stream_chunks);
+}
+
 int uip_session_run(struct uip_session *s, char *err, size_t errlen)
 {
+    if (!s->capture)
+        return UIP_OK;
     int rc = uip_capture_run(s->capture, err, errlen);
     uip_tracker_finish(s->tracker, uip_capture_stats(s->capture)->last_ts_ns);
     return rc;
@@ -247,6 +299,9 @@ void uip_session_stats(const struct uip_session *s, struct uip_session_stats *ou
 
 const struct uip_conn_info *uip_session_conn(const struct uip_session *s, uint32_t conn_id)
 {
+    if (s->streams)
+        return conn_id && conn_id <= s->streams->len
+                   ? &g_array_index(s->streams, struct uip_conn_info, conn_id - 1) : NULL;
     return uip_capture_conn(s->capture, conn_id);
 }
 
@@ -267,6 +322,8 @@ void uip_session_close(struct uip_session *s)
         free(sc);
     }
     g_ptr_array_free(s->conns, TRUE);
+    if (s->streams)
+        g_array_free(s->streams, TRUE);
     uip_tracker_free(s->tracker);
     free(s);
 }

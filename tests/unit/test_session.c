@@ -136,6 +136,52 @@ Test(session, gap_inside_data_is_counted_and_sync_kept)
     cr_assert_eq(urb_log_find(&s.log, 3)->outcome, UIP_URB_UNLINKED, "PDUs after the gap still framed");
 }
 
+/* A session of streams (as usbip-replay proxy feeds it): the same framing and tracking as a
+ * capture's, chunks cut anywhere, the caller's clock, and the end the caller reports. */
+Test(session, streams_fed_by_the_caller_are_framed_and_tracked)
+{
+    struct seen s = {0};
+    struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
+    struct uip_session_callbacks cb = {.tracker = {.urb = urb_log_add, .device = on_device}};
+    struct uip_session *ses = uip_session_open_streams(&cfg, &cb, &s);
+    cr_assert_not_null(ses);
+    struct uip_conn_info c = {.family = 4, .client_port = 40000, .server_port = 3240, .saw_syn = true};
+    uint32_t id = uip_session_stream_open(ses, &c);
+    cr_assert_eq(id, 1);
+    struct synth_buf up = {0}, down = {0};
+    struct uip_device_record d = synth_device_record();
+    synth_op_req_import(&up, "1-1");
+    synth_cmd_submit(&up, 1, UIP_DIR_IN, 1, 512, 0, NULL, NULL);
+    synth_cmd_submit(&up, 2, UIP_DIR_IN, 1, 512, 0, NULL, NULL);
+    synth_op_rep_import(&down, 0, &d);
+    synth_ret_submit(&down, 1, 0, 512, 0, NULL, 512);
+    size_t import_len = up.len - 2 * UIP_HEADER_SIZE;
+    uip_session_stream_data(ses, id, UIP_SIDE_CLIENT, up.data, import_len, 1000);
+    uip_session_stream_data(ses, id, UIP_SIDE_SERVER, down.data, 100, 2000); /* cut inside the reply */
+    uip_session_stream_data(ses, id, UIP_SIDE_SERVER, down.data + 100, down.len - 100 - 512, 2500);
+    uip_session_stream_data(ses, id, UIP_SIDE_CLIENT, up.data + import_len, up.len - import_len, 3000);
+    uip_session_stream_data(ses, id, UIP_SIDE_SERVER, down.data + down.len - 512, 512, 7000);
+    const struct uip_conn_info *info = uip_session_conn(ses, id);
+    cr_assert(info && info->end.kind == UIP_END_NONE);
+    uip_session_stream_close(ses, id, UIP_SIDE_SERVER, false, 9000);
+    cr_assert_eq(info->end.kind, UIP_END_CLOSED);
+    cr_assert_eq(info->end.by, UIP_SIDE_SERVER);
+    cr_assert_eq(info->end.ts_ns, 9000);
+    cr_assert_str_eq(s.dev.record.busid, "1-1");
+    const struct uip_urb *u1 = urb_log_find(&s.log, 1), *u2 = urb_log_find(&s.log, 2);
+    cr_assert(u1 && u2);
+    cr_assert_eq(u1->outcome, UIP_URB_COMPLETED);
+    cr_assert_eq(u1->t_complete_ns - u1->t_submit_ns, 4000, "timed by the caller's clock");
+    cr_assert_eq(u2->outcome, UIP_URB_CONNECTION_CLOSED, "outstanding when the server closed");
+    struct uip_session_stats st;
+    uip_session_stats(ses, &st);
+    cr_assert_eq(st.framing.pdus, 5, "two OP messages, two commands, one answer");
+    cr_assert_eq(st.framing.bytes_parsed, up.len + down.len);
+    uip_session_close(ses);
+    synth_buf_free(&up);
+    synth_buf_free(&down);
+}
+
 Test(session, unreadable_inputs_get_one_line_errors)
 {
     struct uip_session_config cfg = {0};

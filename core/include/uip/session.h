@@ -49,8 +49,21 @@ struct uip_session *uip_session_open_live(const struct uip_live_config *live,
                                           const struct uip_session_config *cfg,
                                           const struct uip_session_callbacks *cb, void *user,
                                           int *code, char *err, size_t errlen);
+/* A session without a capture: its caller feeds each connection's stream bytes in order, as a
+ * proxy that holds the two sockets sees them. Returns NULL when out of memory. */
+struct uip_session *uip_session_open_streams(const struct uip_session_config *cfg,
+                                             const struct uip_session_callbacks *cb, void *user);
+/* A new connection of such a session; c->conn_id is ignored: the session numbers connections from
+ * 1 in order and returns the number (0 when out of memory). Its bytes come with that number. */
+uint32_t uip_session_stream_open(struct uip_session *s, const struct uip_conn_info *c);
+void uip_session_stream_data(struct uip_session *s, uint32_t conn_id, enum uip_side side,
+                             const uint8_t *bytes, size_t len, uint64_t ts_ns);
+/* The connection ended: by the side whose read ended first (-1: neither, the caller stopped),
+ * reset when that read failed rather than reaching the end of the stream. */
+void uip_session_stream_close(struct uip_session *s, uint32_t conn_id, int by, bool reset,
+                              uint64_t ts_ns);
 /* Run to the end of the capture (for a live one, to a stop condition), then flush the tracker.
- * Same returns as uip_capture_run. */
+ * Same returns as uip_capture_run. A session of streams returns UIP_OK at once. */
 int uip_session_run(struct uip_session *s, char *err, size_t errlen);
 /* Stats summed so far. */
 void uip_session_stats(const struct uip_session *s, struct uip_session_stats *out);
