@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* live_view.c -- usbip-analyze -i on a terminal: a per-device view redrawn every second (see
- * live_view.h, analyzer/README.md "Watching live"). */
+/* live_view.c -- usbip-analyze -i and usbip-replay proxy on a terminal: a per-device view
+ * redrawn every second (see live_view.h, analyzer/README.md "Watching live"). */
 #include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
@@ -28,7 +28,7 @@ struct lv_device {
 
 struct live_view {
     FILE *out;
-    char label[160];
+    char label[160], on_stop[40];
     GPtrArray *devs; /* struct lv_device */
     uint64_t started_ns, last_draw_ns; /* CLOCK_REALTIME, as the capture's timestamps */
 };
@@ -47,11 +47,12 @@ static void device_free(gpointer p)
     g_free(d);
 }
 
-struct live_view *live_view_new(FILE *out, const char *label)
+struct live_view *live_view_new(FILE *out, const char *label, const char *on_stop)
 {
     struct live_view *v = g_new0(struct live_view, 1);
     v->out = out;
     snprintf(v->label, sizeof v->label, "%s", label);
+    snprintf(v->on_stop, sizeof v->on_stop, "%s", on_stop);
     v->devs = g_ptr_array_new_with_free_func(device_free);
     v->started_ns = v->last_draw_ns = realtime_ns();
     return v;
@@ -179,8 +180,8 @@ void live_view_draw(struct live_view *v, const struct analysis *a, const struct 
     uint64_t now = realtime_ns();
     double span = now > v->last_draw_ns ? (double)(now - v->last_draw_ns) / 1e9 : 1;
     v->last_draw_ns = now;
-    fprintf(v->out, "\033[H\033[2J%s: watching for %.0f s (Ctrl-C stops and reports)\n", v->label,
-            (double)(now - v->started_ns) / 1e9);
+    fprintf(v->out, "\033[H\033[2J%s: watching for %.0f s (Ctrl-C %s)\n", v->label,
+            (double)(now - v->started_ns) / 1e9, v->on_stop);
     if (!v->devs->len)
         fprintf(v->out, "no USB/IP URB yet\n");
     for (guint i = 0; i < v->devs->len; i++) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* live_view.h -- usbip-analyze -i on a terminal: per connection and device, redrawn every second,
- * URBs/s and bytes/s, latency over the last second and overall, queue depth, errors, stalls,
- * unlinks, outstanding URBs with the age of the oldest, the enumeration and the connection's
- * state. Fixed memory per device plus one entry per outstanding URB. */
+/* live_view.h -- usbip-analyze -i and usbip-replay proxy on a terminal: per connection and
+ * device, redrawn every second, URBs/s and bytes/s, latency over the last second and overall,
+ * queue depth, errors, stalls, unlinks, outstanding URBs with the age of the oldest, the
+ * enumeration and the connection's state. Fixed memory per device plus one entry per
+ * outstanding URB. */
 #ifndef ANALYZE_LIVE_VIEW_H
 #define ANALYZE_LIVE_VIEW_H
 
@@ -13,8 +14,9 @@
 
 struct live_view;
 
-/* A view drawn to out (a terminal) for the capture named label; NULL when out of memory. */
-struct live_view *live_view_new(FILE *out, const char *label);
+/* A view drawn to out (a terminal) for the capture named label; its header says that Ctrl-C
+ * does on_stop ("stops and reports"). NULL when out of memory. */
+struct live_view *live_view_new(FILE *out, const char *label, const char *on_stop);
 void live_view_free(struct live_view *v);
 /* What it shows: the tracker's URBs and events as they come. */
 void live_view_urb(struct live_view *v, const struct uip_urb *u);

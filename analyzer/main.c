@@ -456,7 +456,7 @@ int main(int argc, char **argv)
     if (live.interface)
         catch_stop_signals();
     if (live.interface && isatty(fileno(stdout)) && !urbs_stdout && !scsi_stdout && !lines_stdout) {
-        run.view = live_view_new(stdout, path);
+        run.view = live_view_new(stdout, path, "stops and reports");
         live.tick = on_tick;
         live.tick_user = &run;
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "drive.h"
 #include "log.h"
@@ -108,6 +109,8 @@ static void usage(FILE *f)
             "  --write OUT.pcap   record every session (requests as they leave the client, answers as\n"
             "                     they reach it)\n"
             "  --once             stop when the first proxied connection ends\n"
+            "  --no-view          on a terminal, stdout shows a live view of the sessions\n"
+            "                     forwarded (as usbip-analyze -i); this leaves it out\n"
             "exit codes: 0 stopped; 2 usage; 6 cannot listen\n");
 }
 
@@ -138,10 +141,11 @@ static int proxy_main(int argc, char **argv)
         {"delay-ms", required_argument, NULL, 'd'}, {"delay-up-ms", required_argument, NULL, 'u'},
         {"write", required_argument, NULL, 'w'},    {"once", no_argument, NULL, 'o'},
         {"jitter-ms", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"no-view", no_argument, NULL, 'n'},        {NULL, 0, NULL, 0},
     };
     struct replay_proxy_config cfg = {.listen_addr = DEFAULT_LISTEN};
     const char *write_path = NULL;
+    bool view = isatty(STDOUT_FILENO);
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -160,6 +164,7 @@ static int proxy_main(int argc, char **argv)
             break;
         case 'w': write_path = optarg; break;
         case 'o': cfg.once = true; break;
+        case 'n': view = false; break;
         case 'h': usage(stdout); return EXIT_CLEAN;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -174,7 +179,12 @@ static int proxy_main(int argc, char **argv)
         replay_log("%s", err);
         return EXIT_USAGE;
     }
+    char label[256];
+    snprintf(label, sizeof label, "proxy %s -> %s", cfg.listen_addr, cfg.server);
+    if (view && !(cfg.watch = replay_watch_new(stdout, label)))
+        replay_log("out of memory: no live view");
     int rc = replay_proxy_run(&cfg);
+    replay_watch_free(cfg.watch);
     replay_pcap_close(cfg.write);
     return rc ? EXIT_NETWORK : EXIT_CLEAN;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* proxy.c -- forward live USB/IP sessions between a real client and a real server, adding a
- * delay per direction, and record them as they reach the client (--write). */
+ * delay per direction, record them as they reach the client (--write) and show them live. */
 #define _GNU_SOURCE /* accept4 */
 #include "proxy.h"
 
@@ -50,6 +50,10 @@ struct proxy_conn {
     int fd[2];
     struct pipe_dir dir[2];
     struct replay_pcap_flow *flow;
+    struct replay_watch *watch;
+    uint32_t watch_id; /* the connection's number in the live view */
+    int ended_by;      /* the side whose stream ended first, -1 while both are open */
+    bool reset;        /* that side's read failed */
     uint64_t bytes[2];
 };
 
@@ -63,6 +67,8 @@ static void conn_free(struct proxy_conn *c)
                (unsigned long long)c->bytes[UIP_SIDE_CLIENT],
                (unsigned long long)c->bytes[UIP_SIDE_SERVER]);
     replay_pcap_flow_close(c->flow);
+    if (c->watch)
+        replay_watch_close(c->watch, c->watch_id, c->ended_by, c->reset);
     free(c);
 }
 
@@ -78,6 +84,10 @@ static bool read_side(struct proxy_conn *c, int s, const struct replay_proxy_con
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return true;
         c->dir[s].eof = true;
+        if (c->ended_by < 0) {
+            c->ended_by = s;
+            c->reset = n < 0;
+        }
         return true;
     }
     k->len = (size_t)n;
@@ -94,6 +104,8 @@ static bool read_side(struct proxy_conn *c, int s, const struct replay_proxy_con
     /* the client's requests are recorded as they leave it, the answers as they reach it */
     if (c->flow && s == UIP_SIDE_CLIENT)
         replay_pcap_flow_data(c->flow, UIP_SIDE_CLIENT, k->data, k->len);
+    if (c->watch && s == UIP_SIDE_CLIENT)
+        replay_watch_data(c->watch, c->watch_id, UIP_SIDE_CLIENT, k->data, k->len);
     return true;
 }
 
@@ -110,6 +122,8 @@ static bool flush_dir(struct proxy_conn *c, int s, uint64_t now)
             return false;
         if (c->flow && s == UIP_SIDE_SERVER)
             replay_pcap_flow_data(c->flow, UIP_SIDE_SERVER, k->data + k->sent, (size_t)n);
+        if (c->watch && s == UIP_SIDE_SERVER)
+            replay_watch_data(c->watch, c->watch_id, UIP_SIDE_SERVER, k->data + k->sent, (size_t)n);
         k->sent += (size_t)n;
         if (k->sent < k->len)
             return true;
@@ -157,13 +171,17 @@ static struct proxy_conn *accept_one(int lfd, uint32_t id, const struct replay_p
         return NULL;
     }
     c->id = id;
+    c->ended_by = -1;
     c->fd[UIP_SIDE_CLIENT] = fd;
     c->fd[UIP_SIDE_SERVER] = up;
     g_queue_init(&c->dir[0].chunks);
     g_queue_init(&c->dir[1].chunks);
-    if (cfg->write) {
-        getsockname(fd, (struct sockaddr *)&local, &ll);
+    getsockname(fd, (struct sockaddr *)&local, &ll);
+    if (cfg->write)
         c->flow = replay_pcap_flow_open(cfg->write, (struct sockaddr *)&sa, (struct sockaddr *)&local);
+    if (cfg->watch) {
+        c->watch = cfg->watch;
+        c->watch_id = replay_watch_open(cfg->watch, (struct sockaddr *)&sa, (struct sockaddr *)&local);
     }
     replay_log("proxy %u: %s <-> %s", id, peer, cfg->server);
     return c;
@@ -232,6 +250,8 @@ int replay_proxy_run(const struct replay_proxy_config *cfg)
             if (c)
                 conns[n_conns++] = c;
         }
+        if (cfg->watch)
+            replay_watch_tick(cfg->watch);
     }
     while (n_conns)
         conn_free(conns[--n_conns]);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "pcap_writer.h"
+#include "watch.h"
 
 #define REPLAY_PROXY_MAX_CONNECTIONS 32
 #define REPLAY_PROXY_MAX_QUEUED (16u * 1024u * 1024u) /* per direction; reading pauses above it */
@@ -19,6 +20,7 @@ struct replay_proxy_config {
     uint64_t jitter_ns;        /* plus a uniform random 0..jitter_ns per chunk, order kept */
     bool once;                 /* return when the first proxied connection ends */
     struct replay_pcap *write; /* or NULL */
+    struct replay_watch *watch; /* the live view of the sessions forwarded, or NULL */
 };
 
 /* Forward until SIGINT/SIGTERM (or the first connection's end with once). 0 when stopped,
