@@ -16,21 +16,15 @@ import csv
 import io
 import json
 import os
-import pty
 import re
-import select
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from loopback import Terminal, free_port, wait_listening  # noqa: E402
 
 
 def wait_capturing(live):
@@ -38,17 +32,6 @@ def wait_capturing(live):
     line = live.stderr.readline()
     if "capturing on" not in line:
         raise RuntimeError(f"usbip-analyze -i did not start: {line.strip()!r}")
-
-
-def wait_listening(port, timeout=30):
-    """Until something accepts connections on the port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def serve_and_drive(replay, capture, port):
@@ -64,36 +47,24 @@ def serve_and_drive(replay, capture, port):
 
 def live_view(analyze, replay, capture, port):
     """On a terminal: the view is redrawn every second while the session runs, then the report."""
-    master, slave = pty.openpty()
-    live = subprocess.Popen([analyze, "-i", "lo", "--port", str(port)], stdout=slave,
+    term = Terminal()
+    live = subprocess.Popen([analyze, "-i", "lo", "--port", str(port)], stdout=term.slave,
                             stderr=subprocess.PIPE, text=True)
-    os.close(slave)
-    shown = bytearray()
-
-    def drain(seconds):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    shown.extend(os.read(master, 65536))
-                except OSError:
-                    return
+    term.close_slave()
     serve = None
     try:
         wait_capturing(live)
         serve, _ = serve_and_drive(replay, capture, port)
-        drain(2.5)  # two redraws at least after the session
+        term.drain(2.5)  # two redraws at least after the session
     finally:
         if serve:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=30)
         live.send_signal(signal.SIGINT)
-    drain(3)
+    term.drain(3)
     live.wait(timeout=60)
-    os.close(master)
-    text = shown.decode(errors="replace")
-    views = text.split("\033[H\033[2J")
+    term.close()
+    views = term.screens()
     drawn = [v for v in views if "watching for" in v]
     errors = []
     if len(drawn) < 2:
