@@ -17,7 +17,7 @@ small=$(printf '%s\n' "${datasets[@]}" | grep small-reads || echo "$root/capture
 python3 "$root/bench/bench_replay.py" "$build" "$small" --repeats "${UIP_BENCH_REPEATS:-3}" \
   "$root"/captures/{storage,composite,serial,hid,arduino-0ms}.pcap
 python3 "$root/bench/bench_live.py" "$build/analyzer/usbip-analyze" "$build/replay/usbip-replay" \
-  "$root/captures/storage.pcap" --sessions 10,40
+  "$root/captures/storage.pcap" --sessions 10,40 --long "$small"
 plugin=$(find "$build/dissector" -name usbipx.so 2>/dev/null | head -n 1)
 if [ -n "$plugin" ]; then
   python3 "$root/bench/bench_dissector.py" "$plugin" "$root/captures/storage.pcap" 3

@@ -207,11 +207,14 @@ static int uip_capture_open_iface(struct uip_capture *c, const struct uip_live_c
         snprintf(msg, n, "%s", pcap_err);
         return UIP_ERR_IO;
     }
-    /* The timeout wakes the loop up to see the stop conditions. The kernel's buffer is tcpdump
-     * -B 65536's: with libpcap's 2 MiB default, loopback's 64 KiB segments overflow it whenever
-     * the analyzer is a moment late (the lab's emulated guest dropped segments of a 1 MiB read). */
+    /* The kernel's buffer is tcpdump -B 65536's: with libpcap's 2 MiB default, loopback's 64 KiB
+     * segments overflow it whenever the analyzer is a moment late (the lab's emulated guest
+     * dropped segments of a 1 MiB read). Not immediate mode: that takes TPACKET_V2, a ring of
+     * fixed snaplen-sized slots (some 250 packets in 64 MiB, which 200,000 small URBs overflowed);
+     * TPACKET_V3's blocks hold packets at their own size and hand them over at the latest after
+     * the 100 ms timeout. */
     if (pcap_set_snaplen(c->pcap, 262144) != 0 || pcap_set_timeout(c->pcap, 100) != 0 ||
-        pcap_set_immediate_mode(c->pcap, 1) != 0 || pcap_set_buffer_size(c->pcap, UIP_LIVE_BUFFER) != 0) {
+        pcap_set_buffer_size(c->pcap, UIP_LIVE_BUFFER) != 0) {
         snprintf(msg, n, "cannot set the capture up: %s", pcap_geterr(c->pcap));
         return UIP_ERR_IO;
     }
@@ -261,7 +264,7 @@ static int uip_capture_open_iface(struct uip_capture *c, const struct uip_live_c
         return UIP_ERR_IO;
     }
     /* Non-blocking, so that the run loop waits on the descriptor itself, 100 ms at a time, and
-     * sees the stop conditions (libpcap's own timeout does not wake it in immediate mode). */
+     * sees the stop conditions between packets. */
     c->live_fd = pcap_get_selectable_fd(c->pcap);
     if (c->live_fd < 0 || pcap_setnonblock(c->pcap, 1, pcap_err) < 0) {
         snprintf(msg, n, "cannot wait on the capture: %s", pcap_err[0] ? pcap_err : "no descriptor");
