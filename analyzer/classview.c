@@ -11,7 +11,6 @@
 #define USB_CLASS_CDC_DATA 0x0a
 #define USB_CLASS_STILL_IMAGE 0x06 /* PTP; MTP too, or vendor-specific (0xff) on Android */
 #define USB_CLASS_VENDOR 0xff
-#define DEVICE_DESCRIPTOR_ID_VENDOR 8 /* idVendor's offset in the device descriptor */
 
 struct cv_device {
     uint32_t conn_id, devid;
@@ -111,12 +110,11 @@ static void learn_descriptors(struct cv_device *d, const struct uip_urb *u, cons
     if (st->bm_request_type != 0x80 || st->b_request != UIP_USB_REQ_GET_DESCRIPTOR ||
         !cv_answered(u) || u->status != 0)
         return;
-    uint16_t vid;
+    uint16_t product;
     uint32_t kept = u->data_kept < (uint32_t)u->actual_length ? u->data_kept : (uint32_t)u->actual_length;
-    if (st->w_value >> 8 == UIP_USB_DT_DEVICE && !d->vendor_known &&
-        cv_get_le16(u->data, kept, DEVICE_DESCRIPTOR_ID_VENDOR, &vid)) {
-        d->vendor_known = true;
-        d->vendor_id = vid;
+    if (st->w_value >> 8 == UIP_USB_DT_DEVICE) {
+        if (!d->vendor_known && uip_urb_device_ids(u, &d->vendor_id, &product))
+            d->vendor_known = true;
     } else if (st->w_value >> 8 == UIP_USB_DT_CONFIG &&
                uip_usb_config_endpoints(u->data, kept, note_endpoint, d) > 0) {
         d->config_known = true;

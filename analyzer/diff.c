@@ -39,6 +39,8 @@ struct diff_device {
     uint32_t conn_id, devid;
     bool has_record;
     struct uip_device_record record;
+    bool has_ids; /* its model: from the import record, or its device descriptor (usbmon) */
+    uint16_t vendor, product;
     GArray *urbs; /* struct diff_urb, in the order they finished; sorted by submit once read */
 };
 
@@ -89,7 +91,10 @@ static void on_urb(void *user, const struct uip_urb *u)
     x.data_kept = u->data && u->data_kept < DIFF_DATA ? u->data_kept : u->data ? DIFF_DATA : 0;
     if (x.data_kept)
         memcpy(x.data, u->data, x.data_kept);
-    g_array_append_val(device_get(user, u->conn_id, u->devid)->urbs, x);
+    struct diff_device *d = device_get(user, u->conn_id, u->devid);
+    if (!d->has_ids && uip_urb_device_ids(u, &d->vendor, &d->product))
+        d->has_ids = true;
+    g_array_append_val(d->urbs, x);
 }
 
 static void on_device(void *user, const struct uip_device_info *info)
@@ -100,6 +105,9 @@ static void on_device(void *user, const struct uip_device_info *info)
     if (info->has_record) {
         d->has_record = true;
         d->record = info->record;
+        d->has_ids = true;
+        d->vendor = info->record.id_vendor;
+        d->product = info->record.id_product;
     }
 }
 
@@ -140,14 +148,15 @@ static void device_name(const struct diff_device *d, char *buf, size_t n)
 {
     if (d->has_record)
         snprintf(buf, n, "%04x:%04x (busid %s)", d->record.id_vendor, d->record.id_product, d->record.busid);
+    else if (d->has_ids)
+        snprintf(buf, n, "%04x:%04x (device %u-%u)", d->vendor, d->product, d->devid >> 16, d->devid & 0xffff);
     else
         snprintf(buf, n, "device %u-%u", d->devid >> 16, d->devid & 0xffff);
 }
 
 static bool same_model(const struct diff_device *a, const struct diff_device *b)
 {
-    return a->has_record && b->has_record && a->record.id_vendor == b->record.id_vendor &&
-           a->record.id_product == b->record.id_product;
+    return a->has_ids && b->has_ids && a->vendor == b->vendor && a->product == b->product;
 }
 
 /* The side's devices, as "04f3:0001 (busid 1-1), ..." for an error message. */
@@ -176,8 +185,8 @@ static struct diff_device *pick(const struct diff_side *s, const struct diff_sid
         struct diff_device *d = g_ptr_array_index(s->devices, i);
         bool fit;
         if (busid || o->by_model)
-            fit = d->has_record && (!busid || !strcmp(d->record.busid, busid)) &&
-                  (!o->by_model || (d->record.id_vendor == o->vendor && d->record.id_product == o->product));
+            fit = (!busid || (d->has_record && !strcmp(d->record.busid, busid))) &&
+                  (!o->by_model || (d->has_ids && d->vendor == o->vendor && d->product == o->product));
         else if (s->devices->len == 1)
             fit = true;
         else {
@@ -745,7 +754,7 @@ enum diff_result diff_run(const struct diff_options *o, const struct uip_session
             snprintf(err, errlen, "--diff: no one device to compare: GOOD holds %s; BAD holds %s%s", list_g, list_b,
                      o->busid || o->by_model ? "" : " (--busid BUSID or --device VID:PID picks one)");
             rc = DIFF_USAGE;
-        } else if (good->has_record && bad->has_record && !same_model(good, bad)) {
+        } else if (good->has_ids && bad->has_ids && !same_model(good, bad)) {
             snprintf(err, errlen, "--diff: GOOD and BAD hold different devices: %s; %s (--busid BUSID or "
                                   "--device VID:PID picks one both hold)", list_g, list_b);
             rc = DIFF_USAGE;

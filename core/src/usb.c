@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include "uip/usb.h"
+#include "uip/tracker.h"
 #include "uip/wire.h"
 #include "reader.h"
 
@@ -226,4 +227,27 @@ uint64_t uip_interrupt_period_ns(int32_t interval, uint32_t speed, bool is_binte
     default:
         return 0;
     }
+}
+
+/* idVendor and idProduct's offsets in a device descriptor */
+#define UIP_DEVICE_DESC_ID_VENDOR 8
+#define UIP_DEVICE_DESC_ID_PRODUCT 10
+
+bool uip_urb_device_ids(const struct uip_urb *u, uint16_t *vendor, uint16_t *product)
+{
+    struct uip_setup s;
+    if (!u->has_setup || u->ep != 0 || u->status != 0 ||
+        (u->outcome != UIP_URB_COMPLETED && u->outcome != UIP_URB_UNLINK_TOO_LATE) || !u->data)
+        return false;
+    uip_setup_decode(u->setup, &s);
+    if (s.bm_request_type != 0x80 || s.b_request != UIP_USB_REQ_GET_DESCRIPTOR ||
+        s.w_value >> 8 != UIP_USB_DT_DEVICE)
+        return false;
+    size_t kept = u->actual_length > 0 && u->data_kept < (uint32_t)u->actual_length ? u->data_kept
+                  : u->actual_length > 0 ? (size_t)u->actual_length : 0;
+    if (!uip_in_bounds(kept, UIP_DEVICE_DESC_ID_PRODUCT, 2))
+        return false;
+    *vendor = uip_get_le16(u->data + UIP_DEVICE_DESC_ID_VENDOR);
+    *product = uip_get_le16(u->data + UIP_DEVICE_DESC_ID_PRODUCT);
+    return true;
 }

@@ -13,6 +13,10 @@
   (DEVICE), answered in GOOD and not in BAD.
 - android against itself: two models on one busid, exit 2 naming --device; with --device
   18d1:4ee1, alike.
+- serial against serial-usbmon (the same session on the client's usbmon, which has no import
+  record and holds the root hub and the default address too): the FTDI is known by its device
+  descriptor and paired by its model, with or without --device 0403:6001; BAD's URBs are the
+  submissions tshark's usbmon decoding shows for that device; --busid, which usbmon has not, exit 2.
 - storage against itself: alike, no shift. storage against hid: different devices, exit 2 with one
   line naming both. Usage errors (one capture, --busid without --diff, --diff with --what-if)
   exit 2, a missing capture 3.
@@ -44,6 +48,13 @@ def cmd_submits(capture):
                           "tcp.reassemble_out_of_order:TRUE", "-Y", "usbip", "-T", "fields", "-e", "usbip.urb"],
                          capture_output=True, text=True, check=True).stdout
     return sum(1 for field in out.replace(",", " ").split() if int(field, 0) == 1)
+
+
+def usbmon_submits(capture, bus, address):
+    """The 'S' records tshark's usbmon decoding shows for one device."""
+    out = subprocess.run(["tshark", "-r", capture, "-T", "fields", "-e", "usb.urb_type", "-e", "usb.bus_id",
+                          "-e", "usb.device_address"], capture_output=True, text=True, check=True).stdout
+    return sum(1 for line in out.splitlines() if line.split("\t") == ["'S'", str(bus), str(address)])
 
 
 def expect(cond, what):
@@ -100,6 +111,17 @@ expect(p.returncode == 0 and d and d["differ"] == 0 and d["only_good"] == d["onl
        d["latency_shift"]["median"] == 0, f"storage against itself: exit {p.returncode}, {d and d['latency_shift']}")
 p, _ = diff(cap("storage.pcap"), cap("storage.pcap"))
 expect(p.returncode == 0 and "No divergence" in p.stdout, "storage against itself: text")
+
+# the same session over USB/IP and on the client's usbmon: the device known by its descriptor
+usbmon = cap("serial-usbmon.pcap")
+for extra in ([], ["--device", "0403:6001"]):
+    p, d = diff("--json", *extra, cap("serial.pcap"), usbmon)
+    expect(p.returncode in (0, 1) and d and d["bad"]["device"] == "0403:6001 (device 1-2)" and
+           d["bad"]["urbs"] == usbmon_submits(usbmon, 1, 2) and d["good"]["urbs"] == cmd_submits(cap("serial.pcap")),
+           f"serial against its usbmon {extra}: exit {p.returncode}, {d and (d['good'], d['bad'])}, {p.stderr.strip()!r}")
+p, _ = diff("--busid", "17-1", cap("serial.pcap"), usbmon)
+expect(p.returncode == 2 and "0403:6001 (device 1-2)" in p.stderr,
+       f"serial against its usbmon --busid: exit {p.returncode}, {p.stderr.strip()!r}")
 
 # a busid re-enumerated: the phone's two personalities share busid 19-1, --device picks one
 p, _ = diff(cap("android.pcap"), cap("android.pcap"))

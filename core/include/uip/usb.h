@@ -34,6 +34,12 @@ bool uip_setup_is_in(const struct uip_setup *s);         /* bit 7 */
 /* A request's name: "GET_DESCRIPTOR(DEVICE)", "SET_FEATURE(PORT_RESET)", "class request 0x20". */
 void uip_request_label(const struct uip_setup *s, char *out, size_t n);
 
+struct uip_urb;
+/* The device's idVendor and idProduct, when u is a standard GET_DESCRIPTOR(DEVICE) answered OK
+ * whose kept data holds them: how a device seen without an import record (usbmon, or a capture
+ * that starts after the import) is known by its model. */
+bool uip_urb_device_ids(const struct uip_urb *u, uint16_t *vendor, uint16_t *product);
+
 #define UIP_USB_REQ_GET_STATUS 0x00
 #define UIP_USB_REQ_CLEAR_FEATURE 0x01
 #define UIP_USB_REQ_SET_FEATURE 0x03
