@@ -66,7 +66,7 @@ static inline bool cv_get_be64(const uint8_t *p, size_t len, size_t off, uint64_
  * status, length and IN data are real. */
 static inline bool cv_answered(const struct uip_urb *u)
 {
-    return (u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE) &&
+    return uip_outcome_answered(u->outcome) &&
            u->status != -ENOENT && u->status != -ECONNRESET && u->status != -ESHUTDOWN;
 }
 

@@ -258,7 +258,7 @@ enum diff_kind { ALIKE = 0, REQUEST_DIFFERS, ANSWER_DIFFERS, ONLY_GOOD, ONLY_BAD
 
 static bool answered(const struct diff_urb *u)
 {
-    return u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
+    return uip_outcome_answered(u->outcome);
 }
 
 /* Answered, with a latency (t_complete is 0 when the capture's clock went back). */

@@ -107,7 +107,7 @@ void live_view_urb(struct live_view *v, const struct uip_urb *u)
     d->urbs++;
     d->tick_urbs++;
     d->unlinks += u->outcome == UIP_URB_UNLINKED;
-    if (u->outcome != UIP_URB_COMPLETED && u->outcome != UIP_URB_UNLINK_TOO_LATE)
+    if (!uip_outcome_answered(u->outcome))
         return;
     uint64_t bytes = u->actual_length > 0 ? (uint64_t)u->actual_length : 0;
     if (u->direction == UIP_DIR_IN) {

@@ -76,7 +76,7 @@ static struct plot_device *device_get(struct plot_set *p, uint32_t conn_id, uint
 
 void plot_urb(struct plot_set *p, const struct uip_urb *u)
 {
-    bool answered = u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
+    bool answered = uip_outcome_answered(u->outcome);
     if (!answered || !u->t_submit_ns || u->t_complete_ns < u->t_submit_ns)
         return;
     struct plot_urb_point pt = {.complete_ns = u->t_complete_ns,

@@ -149,7 +149,7 @@ static void note_control(struct dev_stats *d, const struct uip_urb *u)
         r = &d->req[d->n_req++];
         snprintf(r->name, sizeof r->name, "%s", label);
     }
-    bool answered = u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
+    bool answered = uip_outcome_answered(u->outcome);
     if (r) {
         r->count++;
         if (u->outcome == UIP_URB_UNLINKED || u->outcome == UIP_URB_UNLINK_TOO_LATE)
@@ -214,9 +214,7 @@ void analysis_urb(struct analysis *a, const struct uip_urb *u)
     e->xfer_type = u->xfer_type;
     e->urbs++;
     d->urbs++;
-    uint64_t moved = u->actual_length > 0 && (u->outcome == UIP_URB_COMPLETED ||
-                                              u->outcome == UIP_URB_UNLINK_TOO_LATE)
-                         ? (uint64_t)u->actual_length : 0;
+    uint64_t moved = u->actual_length > 0 && uip_outcome_answered(u->outcome) ? (uint64_t)u->actual_length : 0;
     e->bytes += moved;
     if (u->direction == UIP_DIR_IN)
         d->bytes_in += moved;

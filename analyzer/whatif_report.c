@@ -146,7 +146,7 @@ static struct whatif_device *device_get(struct whatif_set *s, uint32_t conn_id, 
 
 bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u)
 {
-    bool answered = u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
+    bool answered = uip_outcome_answered(u->outcome);
     if (!answered || !u->t_submit_first_ns || u->t_complete_ns < u->t_submit_first_ns)
         return true; /* nothing the model can time */
     struct whatif_device *d = device_get(s, u->conn_id, u->devid);

@@ -90,7 +90,7 @@ static void on_urb(void *user, const struct uip_urb *u)
     r->transfer_buffer_length = u->transfer_buffer_length;
     r->transfer_flags = u->transfer_flags;
     r->interval = u->interval;
-    r->answered = u->outcome == UIP_URB_COMPLETED || u->outcome == UIP_URB_UNLINK_TOO_LATE;
+    r->answered = uip_outcome_answered(u->outcome);
     r->unlink_raced = u->outcome == UIP_URB_UNLINK_TOO_LATE;
     r->t_submit_ns = u->t_submit_ns;
     r->frame_submit = u->frame_submit;

@@ -236,8 +236,7 @@ uint64_t uip_interrupt_period_ns(int32_t interval, uint32_t speed, bool is_binte
 bool uip_urb_device_ids(const struct uip_urb *u, uint16_t *vendor, uint16_t *product)
 {
     struct uip_setup s;
-    if (!u->has_setup || u->ep != 0 || u->status != 0 ||
-        (u->outcome != UIP_URB_COMPLETED && u->outcome != UIP_URB_UNLINK_TOO_LATE) || !u->data)
+    if (!u->has_setup || u->ep != 0 || u->status != 0 || !uip_outcome_answered(u->outcome) || !u->data)
         return false;
     uip_setup_decode(u->setup, &s);
     if (s.bm_request_type != 0x80 || s.b_request != UIP_USB_REQ_GET_DESCRIPTOR ||

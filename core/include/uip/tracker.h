@@ -30,6 +30,12 @@ enum uip_urb_outcome {
     UIP_URB_NO_SUBMIT,         /* a RET_SUBMIT whose CMD_SUBMIT was not seen */
 };
 const char *uip_urb_outcome_name(enum uip_urb_outcome o);
+/* Its RET_SUBMIT came (completed, or after an unlink that came too late): status, actual length
+ * and IN data are the answer's. */
+static inline bool uip_outcome_answered(enum uip_urb_outcome o)
+{
+    return o == UIP_URB_COMPLETED || o == UIP_URB_UNLINK_TOO_LATE;
+}
 
 /* Anomalies found while tracking, as bits of uip_urb.anomalies and as events. */
 enum uip_anomaly {
