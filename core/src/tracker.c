@@ -425,116 +425,128 @@ static bool uip_recently_finished(const struct uip_device *dev, uint64_t id)
     return false;
 }
 
-void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_pdu *pdu)
+/* A CMD_SUBMIT: a new URB, outstanding until its answer or unlink. */
+static void uip_on_cmd_submit(struct uip_tracker *t, uint32_t conn_id, const struct uip_pdu *pdu)
 {
     const struct uip_header *h = &pdu->hdr;
+    struct uip_urb u = {
+        .conn_id = conn_id, .devid = h->devid, .id = h->seqnum, .ep = (uint8_t)(h->ep & 15),
+        .direction = (int8_t)h->direction, .transfer_flags = h->u.cmd_submit.transfer_flags,
+        .transfer_buffer_length = h->u.cmd_submit.transfer_buffer_length,
+        .number_of_packets = h->u.cmd_submit.number_of_packets,
+        .interval = h->u.cmd_submit.interval, .start_frame = h->u.cmd_submit.start_frame,
+        .t_submit_ns = pdu->ts_ns, .t_submit_first_ns = pdu->ts_first_ns,
+        .frame_submit = pdu->frame, .check = pdu->check,
+    };
+    if (pdu->check != 0)
+        u.anomalies |= UIP_ANOM_BAD_HEADER;
+    if (pdu->data_missing)
+        u.anomalies |= UIP_ANOM_DATA_MISSING;
+    if (h->ep == 0) {
+        u.has_setup = true;
+        memcpy(u.setup, h->u.cmd_submit.setup, 8);
+    }
+    u.data_len = h->direction == UIP_DIR_OUT && u.transfer_buffer_length > 0
+                     ? (uint32_t)u.transfer_buffer_length : 0;
+    uip_submit(t, &u, pdu->data, pdu->data_kept);
+}
 
+/* A RET_SUBMIT: the answer to the URB of its seqnum. */
+static void uip_on_ret_submit(struct uip_tracker *t, uint32_t conn_id, const struct uip_pdu *pdu)
+{
+    const struct uip_header *h = &pdu->hdr;
+    struct uip_urb r = {
+        .conn_id = conn_id, .id = h->seqnum, .status = h->u.ret_submit.status,
+        .actual_length = h->u.ret_submit.actual_length,
+        .error_count = h->u.ret_submit.error_count, .t_complete_ns = pdu->ts_ns,
+        .t_complete_first_ns = pdu->ts_first_ns,
+        .frame_complete = pdu->frame, .check = pdu->check, .direction = (int8_t)pdu->cmd_direction,
+        .number_of_packets = h->u.ret_submit.number_of_packets,
+    };
+    if (pdu->check != 0)
+        r.anomalies |= UIP_ANOM_BAD_HEADER;
+    if (pdu->data_missing)
+        r.anomalies |= UIP_ANOM_DATA_MISSING;
+    if (pdu->iso_count && uip_check_iso(h, pdu->cmd_direction, pdu->iso, pdu->iso_count, -1) != 0)
+        r.anomalies |= UIP_ANOM_ISO_MISMATCH;
+    uip_complete(t, (struct uip_urb_key){conn_id, h->seqnum}, &r, pdu->data, pdu->data_kept, pdu->iso,
+                 pdu->iso_count);
+}
+
+/* A CMD_UNLINK: its victim is marked (or, unknown and not just finished, an anomaly), and the
+ * unlink waits for its RET_UNLINK. */
+static void uip_on_cmd_unlink(struct uip_tracker *t, uint32_t conn_id, const struct uip_pdu *pdu)
+{
+    const struct uip_header *h = &pdu->hdr;
+    struct uip_urb_key vk = {conn_id, h->u.cmd_unlink.unlink_seqnum};
+    struct uip_pending *victim = g_hash_table_lookup(t->pending, &vk);
+    struct uip_unlink *ul = calloc(1, sizeof *ul);
+    if (!ul)
+        return;
+    ul->key = (struct uip_urb_key){conn_id, h->seqnum};
+    ul->victim = vk.id;
+    ul->devid = h->devid;
+    ul->ts_ns = pdu->ts_ns;
+    ul->frame = pdu->frame;
+    g_hash_table_replace(t->unlinks, &ul->key, ul);
+    struct uip_urb unknown = {.conn_id = conn_id, .devid = h->devid, .id = vk.id,
+                              .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
+    struct uip_urb *u = victim ? &victim->urb : &unknown;
+    if (victim) {
+        u->unlinked = true;
+        u->unlink_id = h->seqnum;
+        u->t_unlink_ns = pdu->ts_ns;
+        u->frame_unlink = pdu->frame;
+    } else if (!uip_recently_finished(uip_device_find(t, conn_id, h->devid), vk.id)) {
+        uip_emit_anomaly(t, conn_id, h->seqnum, UIP_ANOM_UNLINK_UNKNOWN, pdu->ts_ns, pdu->frame);
+    }
+    uip_emit_event(t, UIP_EV_UNLINK, u, victim != NULL, uip_device_get(t, conn_id, u->devid), h->seqnum,
+                   pdu->ts_ns, pdu->frame, 0, 0);
+}
+
+/* A RET_UNLINK: the unlink of its seqnum ends; its victim, if still outstanding, is unlinked. */
+static void uip_on_ret_unlink(struct uip_tracker *t, uint32_t conn_id, const struct uip_pdu *pdu)
+{
+    const struct uip_header *h = &pdu->hdr;
+    struct uip_urb_key k = {conn_id, h->seqnum};
+    struct uip_unlink *ul = g_hash_table_lookup(t->unlinks, &k);
+    if (!ul) {
+        uip_emit_anomaly(t, conn_id, h->seqnum, UIP_ANOM_RET_WITHOUT_CMD, pdu->ts_ns, pdu->frame);
+        return;
+    }
+    struct uip_urb_key vk = {conn_id, ul->victim};
+    struct uip_pending *victim = g_hash_table_lookup(t->pending, &vk);
+    struct uip_urb unknown = {.conn_id = conn_id, .devid = ul->devid, .id = ul->victim,
+                              .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
+    struct uip_urb *u = victim ? &victim->urb : &unknown;
+    struct uip_device *dev = uip_device_get(t, conn_id, u->devid);
+    if (victim) {
+        u->unlink_status = h->u.ret_unlink.status;
+        u->t_unlink_ret_ns = pdu->ts_ns;
+        u->frame_unlink_ret = pdu->frame;
+        if (!victim->completed) {
+            u->outcome = UIP_URB_UNLINKED;
+            uip_outstanding_add(dev, u, -1);
+        }
+    }
+    uip_emit_event(t, UIP_EV_UNLINK_RET, u, victim != NULL, dev, h->seqnum, pdu->ts_ns, pdu->frame, 0, 0);
+    if (victim)
+        uip_finish_urb(t, victim);
+    g_hash_table_remove(t->unlinks, &k);
+}
+
+void uip_tracker_pdu(struct uip_tracker *t, uint32_t conn_id, const struct uip_pdu *pdu)
+{
     if (pdu->is_op) {
         uip_tracker_op(t, conn_id, pdu);
         return;
     }
-    switch (h->command) {
-    case UIP_CMD_SUBMIT: {
-        struct uip_urb u = {
-            .conn_id = conn_id, .devid = h->devid, .id = h->seqnum, .ep = (uint8_t)(h->ep & 15),
-            .direction = (int8_t)h->direction, .transfer_flags = h->u.cmd_submit.transfer_flags,
-            .transfer_buffer_length = h->u.cmd_submit.transfer_buffer_length,
-            .number_of_packets = h->u.cmd_submit.number_of_packets,
-            .interval = h->u.cmd_submit.interval, .start_frame = h->u.cmd_submit.start_frame,
-            .t_submit_ns = pdu->ts_ns, .t_submit_first_ns = pdu->ts_first_ns,
-            .frame_submit = pdu->frame, .check = pdu->check,
-        };
-        if (pdu->check != 0)
-            u.anomalies |= UIP_ANOM_BAD_HEADER;
-        if (pdu->data_missing)
-            u.anomalies |= UIP_ANOM_DATA_MISSING;
-        if (h->ep == 0) {
-            u.has_setup = true;
-            memcpy(u.setup, h->u.cmd_submit.setup, 8);
-        }
-        u.data_len = h->direction == UIP_DIR_OUT && u.transfer_buffer_length > 0
-                         ? (uint32_t)u.transfer_buffer_length : 0;
-        uip_submit(t, &u, pdu->data, pdu->data_kept);
-        break;
-    }
-    case UIP_RET_SUBMIT: {
-        struct uip_urb r = {
-            .conn_id = conn_id, .id = h->seqnum, .status = h->u.ret_submit.status,
-            .actual_length = h->u.ret_submit.actual_length,
-            .error_count = h->u.ret_submit.error_count, .t_complete_ns = pdu->ts_ns,
-            .t_complete_first_ns = pdu->ts_first_ns,
-            .frame_complete = pdu->frame, .check = pdu->check, .direction = (int8_t)pdu->cmd_direction,
-            .number_of_packets = h->u.ret_submit.number_of_packets,
-        };
-        if (pdu->check != 0)
-            r.anomalies |= UIP_ANOM_BAD_HEADER;
-        if (pdu->data_missing)
-            r.anomalies |= UIP_ANOM_DATA_MISSING;
-        if (pdu->iso_count &&
-            uip_check_iso(h, pdu->cmd_direction, pdu->iso, pdu->iso_count, -1) != 0)
-            r.anomalies |= UIP_ANOM_ISO_MISMATCH;
-        uip_complete(t, (struct uip_urb_key){conn_id, h->seqnum}, &r, pdu->data, pdu->data_kept,
-                     pdu->iso, pdu->iso_count);
-        break;
-    }
-    case UIP_CMD_UNLINK: {
-        struct uip_urb_key vk = {conn_id, h->u.cmd_unlink.unlink_seqnum};
-        struct uip_pending *victim = g_hash_table_lookup(t->pending, &vk);
-        struct uip_unlink *ul = calloc(1, sizeof *ul);
-        if (!ul)
-            break;
-        ul->key = (struct uip_urb_key){conn_id, h->seqnum};
-        ul->victim = vk.id;
-        ul->devid = h->devid;
-        ul->ts_ns = pdu->ts_ns;
-        ul->frame = pdu->frame;
-        g_hash_table_replace(t->unlinks, &ul->key, ul);
-        struct uip_urb unknown = {.conn_id = conn_id, .devid = h->devid, .id = vk.id,
-                                  .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
-        struct uip_urb *u = victim ? &victim->urb : &unknown;
-        if (victim) {
-            u->unlinked = true;
-            u->unlink_id = h->seqnum;
-            u->t_unlink_ns = pdu->ts_ns;
-            u->frame_unlink = pdu->frame;
-        } else if (!uip_recently_finished(uip_device_find(t, conn_id, h->devid), vk.id)) {
-            uip_emit_anomaly(t, conn_id, h->seqnum, UIP_ANOM_UNLINK_UNKNOWN, pdu->ts_ns, pdu->frame);
-        }
-        uip_emit_event(t, UIP_EV_UNLINK, u, victim != NULL, uip_device_get(t, conn_id, u->devid),
-                       h->seqnum, pdu->ts_ns, pdu->frame, 0, 0);
-        break;
-    }
-    case UIP_RET_UNLINK: {
-        struct uip_urb_key k = {conn_id, h->seqnum};
-        struct uip_unlink *ul = g_hash_table_lookup(t->unlinks, &k);
-        if (!ul) {
-            uip_emit_anomaly(t, conn_id, h->seqnum, UIP_ANOM_RET_WITHOUT_CMD, pdu->ts_ns, pdu->frame);
-            break;
-        }
-        struct uip_urb_key vk = {conn_id, ul->victim};
-        struct uip_pending *victim = g_hash_table_lookup(t->pending, &vk);
-        struct uip_urb unknown = {.conn_id = conn_id, .devid = ul->devid, .id = ul->victim,
-                                  .direction = UIP_DIR_UNKNOWN, .xfer_type = UIP_XFER_UNKNOWN};
-        struct uip_urb *u = victim ? &victim->urb : &unknown;
-        struct uip_device *dev = uip_device_get(t, conn_id, u->devid);
-        if (victim) {
-            u->unlink_status = h->u.ret_unlink.status;
-            u->t_unlink_ret_ns = pdu->ts_ns;
-            u->frame_unlink_ret = pdu->frame;
-            if (!victim->completed) {
-                u->outcome = UIP_URB_UNLINKED;
-                uip_outstanding_add(dev, u, -1);
-            }
-        }
-        uip_emit_event(t, UIP_EV_UNLINK_RET, u, victim != NULL, dev, h->seqnum, pdu->ts_ns,
-                       pdu->frame, 0, 0);
-        if (victim)
-            uip_finish_urb(t, victim);
-        g_hash_table_remove(t->unlinks, &k);
-        break;
-    }
-    default:
-        break;
+    switch (pdu->hdr.command) {
+    case UIP_CMD_SUBMIT: uip_on_cmd_submit(t, conn_id, pdu); break;
+    case UIP_RET_SUBMIT: uip_on_ret_submit(t, conn_id, pdu); break;
+    case UIP_CMD_UNLINK: uip_on_cmd_unlink(t, conn_id, pdu); break;
+    case UIP_RET_UNLINK: uip_on_ret_unlink(t, conn_id, pdu); break;
+    default: break;
     }
 }
 
