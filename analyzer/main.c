@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* main.c -- usbip-analyze: argument parsing and wiring of the core session to the reports. */
+/* main.c -- usbip-analyze: the command line parsed (parse_options, check_options), the core's
+ * session wired to the analyzer's views and run (analyze), the reports written (run_output). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -164,7 +165,7 @@ static void on_handshake(void *user, uint32_t conn_id, const struct uip_tcp_hand
         r->whatif_out_of_memory = true;
 }
 
-/* Everything run holds, on every way out of main. */
+/* Everything run holds, on every way out of analyze. */
 static void run_free(struct run *r)
 {
     analysis_free(r->analysis);
@@ -185,6 +186,12 @@ static FILE *output_open(const char *path)
     return f;
 }
 
+/* Whether a --urbs, --scsi or --json-lines path is stdout. */
+static bool output_to_stdout(const char *path)
+{
+    return path && !strcmp(path, "-");
+}
+
 /* Close a --urbs, --scsi or --json-lines file; false (with a message) when its rows could not all be written. */
 static bool output_close(FILE *f, const char *path)
 {
@@ -195,6 +202,26 @@ static bool output_close(FILE *f, const char *path)
     fprintf(stderr, "usbip-analyze: error writing %s\n", path);
     return false;
 }
+
+/* What the command line asked for. */
+struct options {
+    bool json, timeline, whatif;
+    double interval;
+    const char *urbs_path, *scsi_path, *lines_path;
+    uint64_t whatif_rtts[WHATIF_MAX_DELAYS];
+    size_t n_whatif_rtts;
+    struct whatif_tcp_overrides tcp_overrides;
+    const char *plot_dir;
+    unsigned plot_formats;
+    const char *measured_paths[MAX_MEASURED];
+    size_t n_measured;
+    struct uip_session_config cfg;
+    struct uip_live_config live;
+    struct diff_options diff;
+    bool diff_given;   /* --diff */
+    char **args;       /* the operands: one capture, none with -i, two with --diff */
+    int n_args;
+};
 
 /* Set by SIGINT and SIGTERM: a live capture stops and reports. */
 static volatile sig_atomic_t live_stop;
@@ -229,33 +256,104 @@ static bool parse_autostop(const char *arg, uint64_t *ns)
     return true;
 }
 
-/* usbip-analyze --diff GOOD BAD: the two captures and --busid, --json; other options do not apply. */
-static int diff_main(struct diff_options *diff, int n_args, char **args, bool json,
-                     const struct uip_session_config *cfg, bool other_options)
+/* One option's argument into o; -1 when it was good, else the exit code (the message printed). */
+static int parse_option(int c, const char *arg, struct options *o)
 {
-    if (!diff->good) {
-        fprintf(stderr, "usbip-analyze: --busid and --device pick the device --diff compares: give --diff GOOD BAD\n");
-        return EXIT_USAGE;
+    char why[200];
+    char *end;
+    switch (c) {
+    case 'j': o->json = true; break;
+    case 'u': o->urbs_path = arg; break;
+    case OPT_JSON_LINES: o->lines_path = arg; break;
+    case 's': o->scsi_path = arg; break;
+    case OPT_ANY_PORT: o->cfg.capture.detect_any_port = true; break;
+    case 't': o->timeline = true; break;
+    case 'i': o->live.interface = arg; break;
+    case 'f': o->live.filter = arg; break;
+    case 'w': o->live.write_path = arg; break;
+    case 'c': {
+        unsigned long long n = strtoull(arg, &end, 10);
+        if (*end || !n || arg[0] == '-') {
+            fprintf(stderr, "usbip-analyze: -c wants a packet count above 0, not '%s'\n", arg);
+            return EXIT_USAGE;
+        }
+        o->live.count = n;
+        break;
     }
-    if (n_args != 2) {
-        fprintf(stderr, "usbip-analyze: --diff compares two captures: GOOD BAD (%d given)\n", n_args);
-        return EXIT_USAGE;
+    case 'a':
+        if (!parse_autostop(arg, &o->live.duration_ns)) {
+            fprintf(stderr, "usbip-analyze: -a wants duration:SECONDS, not '%s'\n", arg);
+            return EXIT_USAGE;
+        }
+        break;
+    case OPT_INTERVAL:
+        o->interval = strtod(arg, &end);
+        if (*end || !(o->interval >= 1e-6 && o->interval <= 86400)) {
+            fprintf(stderr, "usbip-analyze: --interval wants seconds in 0.000001..86400, not '%s'\n", arg);
+            return EXIT_USAGE;
+        }
+        break;
+    case OPT_WHAT_IF:
+        if (!whatif_parse_delays(arg, o->whatif_rtts, WHATIF_MAX_DELAYS, &o->n_whatif_rtts, why, sizeof why)) {
+            fprintf(stderr, "usbip-analyze: %s\n", why);
+            return EXIT_USAGE;
+        }
+        o->whatif = true;
+        break;
+    case OPT_TCP:
+        if (!whatif_parse_tcp(arg, &o->tcp_overrides, why, sizeof why)) {
+            fprintf(stderr, "usbip-analyze: %s\n", why);
+            return EXIT_USAGE;
+        }
+        break;
+    case 'P': o->plot_dir = arg; break;
+    case 'M':
+        if (o->n_measured == MAX_MEASURED) {
+            fprintf(stderr, "usbip-analyze: at most %d --measured captures\n", MAX_MEASURED);
+            return EXIT_USAGE;
+        }
+        o->measured_paths[o->n_measured++] = arg;
+        break;
+    case 'F':
+        o->plot_formats = !strcmp(arg, "svg") ? PLOT_SVG : !strcmp(arg, "png") ? PLOT_PNG
+                        : !strcmp(arg, "svg,png") || !strcmp(arg, "png,svg") ? PLOT_SVG | PLOT_PNG : 0;
+        if (!o->plot_formats) {
+            fprintf(stderr, "usbip-analyze: --plot-format wants svg, png or svg,png, not '%s'\n", arg);
+            return EXIT_USAGE;
+        }
+        break;
+    case 'p': {
+        long v = strtol(arg, &end, 10);
+        if (*end || v < 1 || v > 65535) {
+            fprintf(stderr, "usbip-analyze: --port wants 1..65535, not '%s'\n", arg);
+            return EXIT_USAGE;
+        }
+        o->cfg.capture.port = (uint16_t)v;
+        break;
     }
-    if (other_options) {
-        fprintf(stderr, "usbip-analyze: --diff takes --busid, --device, --json, --port and --any-port only\n");
-        return EXIT_USAGE;
+    case OPT_DIFF: o->diff_given = true; break;
+    case OPT_BUSID: o->diff.busid = arg; break;
+    case OPT_DEVICE: {
+        unsigned v, p;
+        char tail;
+        if (sscanf(arg, "%4x:%4x%c", &v, &p, &tail) != 2) {
+            fprintf(stderr, "usbip-analyze: --device wants VID:PID in hex like 18d1:4ee2, not '%s'\n", arg);
+            return EXIT_USAGE;
+        }
+        o->diff.by_model = true;
+        o->diff.vendor = (uint16_t)v;
+        o->diff.product = (uint16_t)p;
+        break;
     }
-    diff->good = args[0];
-    diff->bad = args[1];
-    diff->json = json;
-    char err[1400] = "";
-    enum diff_result rc = diff_run(diff, cfg, stdout, err, sizeof err);
-    if (err[0])
-        fprintf(stderr, "usbip-analyze: %s\n", err);
-    return (int)rc;
+    case 'h': usage(stdout); return EXIT_CLEAN;
+    case 'V': printf("usbip-analyze " VERSION "\n"); return EXIT_CLEAN;
+    default: usage(stderr); return EXIT_USAGE;
+    }
+    return -1;
 }
 
-int main(int argc, char **argv)
+/* The command line into o; -1 when the analysis is to run, else the exit code. */
+static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},     {"urbs", required_argument, NULL, 'u'},
@@ -263,7 +361,8 @@ int main(int argc, char **argv)
         {"port", required_argument, NULL, 'p'}, {"any-port", no_argument, NULL, OPT_ANY_PORT},
         {"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
         {"timeline", no_argument, NULL, 't'}, {"interval", required_argument, NULL, OPT_INTERVAL},
-        {"what-if", required_argument, NULL, OPT_WHAT_IF}, {"tcp", required_argument, NULL, OPT_TCP}, {"plot", required_argument, NULL, 'P'},
+        {"what-if", required_argument, NULL, OPT_WHAT_IF}, {"tcp", required_argument, NULL, OPT_TCP},
+        {"plot", required_argument, NULL, 'P'},
         {"interface", required_argument, NULL, 'i'}, {"filter", required_argument, NULL, 'f'},
         {"write", required_argument, NULL, 'w'}, {"count", required_argument, NULL, 'c'},
         {"autostop", required_argument, NULL, 'a'},
@@ -273,250 +372,217 @@ int main(int argc, char **argv)
         {"device", required_argument, NULL, OPT_DEVICE},
         {NULL, 0, NULL, 0},
     };
-    bool json = false, timeline = false;
-    double interval = 1.0;
-    const char *urbs_path = NULL, *scsi_path = NULL, *lines_path = NULL;
-    uint64_t whatif_rtts[WHATIF_MAX_DELAYS];
-    struct whatif_tcp_overrides tcp_overrides = {0};
-    size_t n_whatif_rtts = 0;
-    bool whatif = false;
-    const char *plot_dir = NULL;
-    unsigned plot_formats = PLOT_SVG;
-    const char *measured_paths[MAX_MEASURED];
-    size_t n_measured = 0;
-    struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
-    struct uip_live_config live = {.stop = &live_stop};
-    struct diff_options diff = {0};
-    int c;
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "i:f:w:c:a:", opts, NULL)) != -1)
+        if ((rc = parse_option(c, optarg, o)) >= 0)
+            return rc;
+    o->args = argv + optind;
+    o->n_args = argc - optind;
+    return -1;
+}
 
-    while ((c = getopt_long(argc, argv, "i:f:w:c:a:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'u': urbs_path = optarg; break;
-        case OPT_JSON_LINES: lines_path = optarg; break;
-        case 's': scsi_path = optarg; break;
-        case OPT_ANY_PORT: cfg.capture.detect_any_port = true; break;
-        case 't': timeline = true; break;
-        case 'i': live.interface = optarg; break;
-        case 'f': live.filter = optarg; break;
-        case 'w': live.write_path = optarg; break;
-        case 'c': {
-            char *end;
-            unsigned long long n = strtoull(optarg, &end, 10);
-            if (*end || !n || optarg[0] == '-') {
-                fprintf(stderr, "usbip-analyze: -c wants a packet count above 0, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            live.count = n;
-            break;
-        }
-        case 'a':
-            if (!parse_autostop(optarg, &live.duration_ns)) {
-                fprintf(stderr, "usbip-analyze: -a wants duration:SECONDS, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_INTERVAL: {
-            char *end;
-            interval = strtod(optarg, &end);
-            if (*end || !(interval >= 1e-6 && interval <= 86400)) {
-                fprintf(stderr, "usbip-analyze: --interval wants seconds in 0.000001..86400, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        }
-        case OPT_WHAT_IF: {
-            char why[160];
-            if (!whatif_parse_delays(optarg, whatif_rtts, WHATIF_MAX_DELAYS, &n_whatif_rtts, why, sizeof why)) {
-                fprintf(stderr, "usbip-analyze: %s\n", why);
-                return EXIT_USAGE;
-            }
-            whatif = true;
-            break;
-        }
-        case OPT_TCP: {
-            char why[200];
-            if (!whatif_parse_tcp(optarg, &tcp_overrides, why, sizeof why)) {
-                fprintf(stderr, "usbip-analyze: %s\n", why);
-                return EXIT_USAGE;
-            }
-            break;
-        }
-        case 'P': plot_dir = optarg; break;
-        case 'M':
-            if (n_measured == MAX_MEASURED) {
-                fprintf(stderr, "usbip-analyze: at most %d --measured captures\n", MAX_MEASURED);
-                return EXIT_USAGE;
-            }
-            measured_paths[n_measured++] = optarg;
-            break;
-        case 'F':
-            plot_formats = !strcmp(optarg, "svg") ? PLOT_SVG : !strcmp(optarg, "png") ? PLOT_PNG
-                         : !strcmp(optarg, "svg,png") || !strcmp(optarg, "png,svg") ? PLOT_SVG | PLOT_PNG : 0;
-            if (!plot_formats) {
-                fprintf(stderr, "usbip-analyze: --plot-format wants svg, png or svg,png, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'p': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 65535) {
-                fprintf(stderr, "usbip-analyze: --port wants 1..65535, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            cfg.capture.port = (uint16_t)v;
-            break;
-        }
-        case OPT_DIFF: diff.good = ""; break;
-        case OPT_BUSID: diff.busid = optarg; break;
-        case OPT_DEVICE: {
-            unsigned v, p;
-            char tail;
-            if (sscanf(optarg, "%4x:%4x%c", &v, &p, &tail) != 2) {
-                fprintf(stderr, "usbip-analyze: --device wants VID:PID in hex like 18d1:4ee2, not '%s'\n", optarg);
-                return EXIT_USAGE;
-            }
-            diff.by_model = true;
-            diff.vendor = (uint16_t)v;
-            diff.product = (uint16_t)p;
-            break;
-        }
-        case 'h': usage(stdout); return EXIT_CLEAN;
-        case 'V': printf("usbip-analyze " VERSION "\n"); return EXIT_CLEAN;
-        default: usage(stderr); return EXIT_USAGE;
-        }
+/* usbip-analyze --diff GOOD BAD: the two captures and --busid, --device, --json; other options do
+ * not apply. */
+static int diff_main(struct options *o)
+{
+    bool other_options = o->urbs_path || o->scsi_path || o->lines_path || o->timeline || o->whatif ||
+                         o->plot_dir || o->n_measured || o->live.interface || o->live.filter ||
+                         o->live.write_path || o->live.count || o->live.duration_ns;
+    if (!o->diff_given) {
+        fprintf(stderr, "usbip-analyze: --busid and --device pick the device --diff compares: give --diff GOOD BAD\n");
+        return EXIT_USAGE;
     }
-    if (diff.good || diff.busid || diff.by_model)
-        return diff_main(&diff, argc - optind, argv + optind, json, &cfg,
-                         urbs_path || scsi_path || lines_path || timeline || whatif || plot_dir || n_measured ||
-                             live.interface || live.filter || live.write_path || live.count || live.duration_ns);
-    if (live.interface ? optind != argc : optind != argc - 1) {
-        fprintf(stderr, "usbip-analyze: %s\n", live.interface ? "-i captures live: no capture file too"
-                                                : optind >= argc ? "no capture given" : "one capture at a time");
+    if (o->n_args != 2) {
+        fprintf(stderr, "usbip-analyze: --diff compares two captures: GOOD BAD (%d given)\n", o->n_args);
+        return EXIT_USAGE;
+    }
+    if (other_options) {
+        fprintf(stderr, "usbip-analyze: --diff takes --busid, --device, --json, --port and --any-port only\n");
+        return EXIT_USAGE;
+    }
+    o->diff.good = o->args[0];
+    o->diff.bad = o->args[1];
+    o->diff.json = o->json;
+    char err[1400] = "";
+    enum diff_result rc = diff_run(&o->diff, &o->cfg, stdout, err, sizeof err);
+    if (err[0])
+        fprintf(stderr, "usbip-analyze: %s\n", err);
+    return (int)rc;
+}
+
+/* The operands and the options together; -1 when they fit, else EXIT_USAGE (the message printed). */
+static int check_options(const struct options *o)
+{
+    const struct uip_live_config *live = &o->live;
+    if (live->interface ? o->n_args != 0 : o->n_args != 1) {
+        fprintf(stderr, "usbip-analyze: %s\n", live->interface ? "-i captures live: no capture file too"
+                                                : o->n_args == 0 ? "no capture given" : "one capture at a time");
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!live.interface && (live.filter || live.write_path || live.count || live.duration_ns)) {
+    if (!live->interface && (live->filter || live->write_path || live->count || live->duration_ns)) {
         fprintf(stderr, "usbip-analyze: -f, -w, -c and -a apply to a live capture (-i IFACE)\n");
         return EXIT_USAGE;
     }
-    char live_label[160];
-    snprintf(live_label, sizeof live_label, "%s (live)", live.interface ? live.interface : "");
-    const char *path = live.interface ? live_label : argv[optind];
-    bool urbs_stdout = urbs_path && !strcmp(urbs_path, "-");
-    bool scsi_stdout = scsi_path && !strcmp(scsi_path, "-");
-    bool lines_stdout = lines_path && !strcmp(lines_path, "-");
-    if (urbs_stdout + scsi_stdout + lines_stdout > 1) {
+    if (output_to_stdout(o->urbs_path) + output_to_stdout(o->scsi_path) + output_to_stdout(o->lines_path) > 1) {
         fprintf(stderr, "usbip-analyze: only one of --urbs, --scsi and --json-lines can write to stdout\n");
         return EXIT_USAGE;
     }
-    char plot_err[512] = "";
-    if (plot_dir && !plot_prepare_dir(plot_dir, plot_err, sizeof plot_err)) {
-        fprintf(stderr, "usbip-analyze: %s\n", plot_err);
-        return EXIT_USAGE;
-    }
-    if (n_measured && !plot_dir) {
+    if (o->n_measured && !o->plot_dir) {
         fprintf(stderr, "usbip-analyze: --measured places points on --plot's what-if charts: give --plot DIR\n");
         return EXIT_USAGE;
     }
-    struct plot_point measured[MAX_MEASURED];
-    for (size_t k = 0; k < n_measured; k++) {
-        enum measured_result mr = measured_point(measured_paths[k], &cfg, &measured[k], plot_err, sizeof plot_err);
-        if (mr != MEASURED_OK) {
-            fprintf(stderr, "usbip-analyze: %s\n", plot_err);
-            return mr == MEASURED_UNREADABLE ? EXIT_UNREADABLE : EXIT_USAGE;
-        }
-    }
-    struct run run = {.analysis = analysis_new(),
+    return -1;
+}
+
+/* The --urbs, --scsi and --json-lines files closed; false when one could not be written. */
+static bool outputs_close(struct run *r, const struct options *o)
+{
+    bool urbs = output_close(r->urbs_csv, o->urbs_path);
+    bool scsi = output_close(r->scsi_csv, o->scsi_path);
+    bool lines = output_close(r->json_lines, o->lines_path);
+    r->urbs_csv = r->scsi_csv = r->json_lines = NULL;
+    return urbs && scsi && lines;
+}
+
+/* The views the options ask for, and their files open; -1 when ready, else the exit code. */
+static int run_prepare(struct run *r, const struct options *o)
+{
+    *r = (struct run){.analysis = analysis_new(),
                       .classview = classview_new(),
                       .conn_ends = conn_ends_new(),
-                      .timeline = timeline ? timeline_new((uint64_t)(interval * 1e9)) : NULL,
-                      .whatif = whatif || plot_dir ? whatif_set_new() : NULL,
-                      .plots = plot_dir ? plot_set_new() : NULL};
-    run.flush_rows = live.interface != NULL;
-    if (run.whatif)
-        whatif_set_tcp_overrides(run.whatif, &tcp_overrides);
-    if ((urbs_path && !(run.urbs_csv = output_open(urbs_path))) ||
-        (scsi_path && !(run.scsi_csv = output_open(scsi_path))) ||
-        (lines_path && !(run.json_lines = output_open(lines_path)))) {
-        output_close(run.urbs_csv, urbs_path);
-        output_close(run.scsi_csv, scsi_path);
-        run_free(&run);
+                      .timeline = o->timeline ? timeline_new((uint64_t)(o->interval * 1e9)) : NULL,
+                      .whatif = o->whatif || o->plot_dir ? whatif_set_new() : NULL,
+                      .plots = o->plot_dir ? plot_set_new() : NULL,
+                      .flush_rows = o->live.interface != NULL};
+    if (r->whatif)
+        whatif_set_tcp_overrides(r->whatif, &o->tcp_overrides);
+    if ((o->urbs_path && !(r->urbs_csv = output_open(o->urbs_path))) ||
+        (o->scsi_path && !(r->scsi_csv = output_open(o->scsi_path))) ||
+        (o->lines_path && !(r->json_lines = output_open(o->lines_path)))) {
+        outputs_close(r, o);
         return EXIT_USAGE;
     }
-    if (run.urbs_csv)
-        urb_rows_csv_header(run.urbs_csv);
-    if (run.scsi_csv)
-        classview_scsi_csv(run.classview, run.scsi_csv);
-    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device},
-                                       .handshake = on_handshake};
-    char err[512] = "";
-    int code = 0;
-    if (live.interface)
-        catch_stop_signals();
-    if (live.interface && isatty(fileno(stdout)) && !urbs_stdout && !scsi_stdout && !lines_stdout) {
-        run.view = live_view_new(stdout, path, "stops and reports");
-        live.tick = on_tick;
-        live.tick_user = &run;
-    }
-    struct uip_session *s = live.interface
-                                ? uip_session_open_live(&live, &cfg, &cb, &run, &code, err, sizeof err)
-                                : uip_session_open(path, &cfg, &cb, &run, &code, err, sizeof err);
-    if (!s) {
-        fprintf(stderr, "usbip-analyze: %s\n", err);
-        output_close(run.urbs_csv, urbs_path);
-        output_close(run.scsi_csv, scsi_path);
-        output_close(run.json_lines, lines_path);
-        run_free(&run);
-        return code == UIP_ERR_BAD_ARGUMENT || code == UIP_ERR_BAD_FILTER ? EXIT_USAGE : EXIT_UNREADABLE;
-    }
-    run.session = s;
-    if (live.interface) /* as tshark says it: the capture is up */
-        fprintf(stderr, "usbip-analyze: capturing on %s\n", live.interface);
-    int rc = uip_session_run(s, err, sizeof err);
-    if (run.view)
-        live_view_end(run.view);
+    if (r->urbs_csv)
+        urb_rows_csv_header(r->urbs_csv);
+    if (r->scsi_csv)
+        classview_scsi_csv(r->classview, r->scsi_csv);
+    return -1;
+}
+
+/* The reports of a finished run (text or JSON, plots) and its exit status. */
+static int run_output(struct run *r, const struct options *o, const char *path, int rc, const char *err,
+                      const struct plot_point *measured)
+{
     struct uip_session_stats st;
-    uip_session_stats(s, &st);
-    analysis_sort(run.analysis);
-    classview_finish(run.classview);
-    struct report_input in = {.capture_path = path, .analysis = run.analysis, .stats = &st,
-                              .classview = run.classview, .conn_ends = run.conn_ends,
-                              .session = s, .read_error = rc == UIP_OK ? NULL : err,
-                              .timeline = run.timeline, .whatif = whatif ? run.whatif : NULL,
-                              .whatif_rtts_ns = whatif_rtts, .n_whatif_rtts = n_whatif_rtts};
-    if (run.whatif)
-        whatif_set_fit(run.whatif);
-    if (run.whatif_out_of_memory)
+    uip_session_stats(r->session, &st);
+    analysis_sort(r->analysis);
+    classview_finish(r->classview);
+    struct report_input in = {.capture_path = path, .analysis = r->analysis, .stats = &st,
+                              .classview = r->classview, .conn_ends = r->conn_ends,
+                              .session = r->session, .read_error = rc == UIP_OK ? NULL : err,
+                              .timeline = r->timeline, .whatif = o->whatif ? r->whatif : NULL,
+                              .whatif_rtts_ns = o->whatif_rtts, .n_whatif_rtts = o->n_whatif_rtts};
+    if (r->whatif)
+        whatif_set_fit(r->whatif);
+    if (r->whatif_out_of_memory)
         fprintf(stderr, "usbip-analyze: out of memory: the what-if model leaves out some URBs\n");
-    if (json)
+    bool rows_on_stdout = output_to_stdout(o->urbs_path) || output_to_stdout(o->scsi_path) ||
+                          output_to_stdout(o->lines_path);
+    if (o->json)
         report_json(stdout, &in);
-    else if (!urbs_stdout && !scsi_stdout && !lines_stdout)
+    else if (!rows_on_stdout)
         report_text(stdout, &in);
     int status = rc != UIP_OK ? EXIT_CORRUPT : report_has_problems(&in) ? EXIT_PROBLEMS : EXIT_CLEAN;
     if (rc != UIP_OK)
         fprintf(stderr, "usbip-analyze: %s\n", err);
-    else if (!st.capture.connections && !analysis_n_devices(run.analysis)) {
+    else if (!st.capture.connections && !analysis_n_devices(r->analysis)) {
         fprintf(stderr, "usbip-analyze: no USB/IP traffic found in %s (try --any-port or --port)\n", path);
         status = EXIT_PROBLEMS;
     }
-    if (run.plots) {
-        bool own = n_whatif_rtts > 0;
-        if (!plot_write(run.plots, plot_dir, plot_formats, st.capture.first_ts_ns, run.whatif,
-                        own ? whatif_rtts : plot_default_rtts_ns,
-                        own ? n_whatif_rtts : sizeof plot_default_rtts_ns / sizeof plot_default_rtts_ns[0],
-                        measured, n_measured, plot_err, sizeof plot_err)) {
+    if (r->plots) {
+        bool own = o->n_whatif_rtts > 0;
+        char plot_err[512] = "";
+        if (!plot_write(r->plots, o->plot_dir, o->plot_formats, st.capture.first_ts_ns, r->whatif,
+                        own ? o->whatif_rtts : plot_default_rtts_ns,
+                        own ? o->n_whatif_rtts : sizeof plot_default_rtts_ns / sizeof plot_default_rtts_ns[0],
+                        measured, o->n_measured, plot_err, sizeof plot_err)) {
             fprintf(stderr, "usbip-analyze: %s\n", plot_err);
             status = EXIT_NO_PLOTS;
         }
     }
-    bool urbs_written = output_close(run.urbs_csv, urbs_path);
-    bool scsi_written = output_close(run.scsi_csv, scsi_path);
-    bool lines_written = output_close(run.json_lines, lines_path);
-    if (!urbs_written || !scsi_written || !lines_written)
+    return status;
+}
+
+/* Analyze the capture (or the live interface) as o asks: set up, run, report. */
+static int analyze(struct options *o)
+{
+    char live_label[160];
+    snprintf(live_label, sizeof live_label, "%s (live)", o->live.interface ? o->live.interface : "");
+    const char *path = o->live.interface ? live_label : o->args[0];
+    char err[512] = "";
+    if (o->plot_dir && !plot_prepare_dir(o->plot_dir, err, sizeof err)) {
+        fprintf(stderr, "usbip-analyze: %s\n", err);
+        return EXIT_USAGE;
+    }
+    struct plot_point measured[MAX_MEASURED];
+    for (size_t k = 0; k < o->n_measured; k++) {
+        enum measured_result mr = measured_point(o->measured_paths[k], &o->cfg, &measured[k], err, sizeof err);
+        if (mr != MEASURED_OK) {
+            fprintf(stderr, "usbip-analyze: %s\n", err);
+            return mr == MEASURED_UNREADABLE ? EXIT_UNREADABLE : EXIT_USAGE;
+        }
+    }
+    struct run run;
+    int status = run_prepare(&run, o);
+    if (status >= 0) {
+        run_free(&run);
+        return status;
+    }
+    struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device},
+                                       .handshake = on_handshake};
+    int code = 0;
+    if (o->live.interface)
+        catch_stop_signals();
+    bool rows_on_stdout = output_to_stdout(o->urbs_path) || output_to_stdout(o->scsi_path) ||
+                          output_to_stdout(o->lines_path);
+    if (o->live.interface && isatty(fileno(stdout)) && !rows_on_stdout) {
+        run.view = live_view_new(stdout, path, "stops and reports");
+        o->live.tick = on_tick;
+        o->live.tick_user = &run;
+    }
+    run.session = o->live.interface ? uip_session_open_live(&o->live, &o->cfg, &cb, &run, &code, err, sizeof err)
+                                    : uip_session_open(path, &o->cfg, &cb, &run, &code, err, sizeof err);
+    if (!run.session) {
+        fprintf(stderr, "usbip-analyze: %s\n", err);
+        outputs_close(&run, o);
+        run_free(&run);
+        return code == UIP_ERR_BAD_ARGUMENT || code == UIP_ERR_BAD_FILTER ? EXIT_USAGE : EXIT_UNREADABLE;
+    }
+    if (o->live.interface) /* as tshark says it: the capture is up */
+        fprintf(stderr, "usbip-analyze: capturing on %s\n", o->live.interface);
+    int rc = uip_session_run(run.session, err, sizeof err);
+    if (run.view)
+        live_view_end(run.view);
+    status = run_output(&run, o, path, rc, err, measured);
+    if (!outputs_close(&run, o))
         status = EXIT_USAGE;
-    uip_session_close(s);
+    uip_session_close(run.session);
     run_free(&run);
     return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {.interval = 1.0, .plot_formats = PLOT_SVG,
+                        .cfg = {.data_keep = 64, .control_keep = 4096},
+                        .live = {.stop = &live_stop}};
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (o.diff_given || o.diff.busid || o.diff.by_model)
+        return diff_main(&o);
+    if ((rc = check_options(&o)) >= 0)
+        return rc;
+    return analyze(&o);
 }
