@@ -161,40 +161,79 @@ static void text_pcapng(FILE *out, const struct uip_session_stats *st)
                      "unlink won)\n", st->unsent_completions);
 }
 
+/* What the text and the JSON report print of a device, computed once. */
+struct device_summary {
+    char conn[128];       /* the connection's addresses, or "usbmon bus N" */
+    double duration_s;    /* its first to its last URB */
+    double throughput_Bps; /* bytes both ways over that */
+    bool enumeration_failed;
+    char diagnosis[512];
+};
+
+static void summarize_device(const struct report_input *in, const struct dev_stats *d, struct device_summary *s)
+{
+    conn_label(in->session, d, s->conn, sizeof s->conn);
+    s->duration_s = d->last_ts > d->first_ts ? secs(d->last_ts - d->first_ts) : 0;
+    s->throughput_Bps = s->duration_s > 0 ? (double)(d->bytes_in + d->bytes_out) / s->duration_s : 0.0;
+    s->enumeration_failed = report_enumeration_diagnosis(d, is_usbmon(in, d), s->diagnosis, sizeof s->diagnosis);
+}
+
+/* What both reports print of an endpoint: latency in seconds, the mean queue depth. */
+struct endpoint_summary {
+    double min_s, p50_s, p90_s, p99_s, max_s;
+    double queue_mean; /* URBs outstanding, averaged over the endpoint's active span */
+};
+
+static void summarize_endpoint(const struct ep_stats *e, struct endpoint_summary *s)
+{
+    double span = e->last_event_ts > e->first_ts ? (double)(e->last_event_ts - e->first_ts) : 0;
+    *s = (struct endpoint_summary){
+        .min_s = secs(e->lat.min), .p50_s = secs(lat_hist_quantile(&e->lat, 0.5)),
+        .p90_s = secs(lat_hist_quantile(&e->lat, 0.9)), .p99_s = secs(lat_hist_quantile(&e->lat, 0.99)),
+        .max_s = secs(e->lat.max), .queue_mean = span > 0 ? (double)e->depth_area / span : 0.0,
+    };
+}
+
+/* The endpoints of device d that saw URBs, one at a time: *at is where to look from (start at 0). */
+static const struct ep_stats *next_endpoint(const struct report_input *in, const struct dev_stats *d, unsigned *at)
+{
+    while (*at < analysis_n_endpoints(in->analysis)) {
+        const struct ep_stats *e = analysis_endpoint_at(in->analysis, (*at)++);
+        if (e->conn_id == d->conn_id && e->devid == d->devid && e->urbs)
+            return e;
+    }
+    return NULL;
+}
+
 static void text_device(FILE *out, const struct report_input *in, const struct dev_stats *d)
 {
-    char conn[128], diag[512];
-    conn_label(in->session, d, conn, sizeof conn);
-    fprintf(out, "\nConnection %u (%s), device %u-%u (devid 0x%08x)", d->conn_id, conn,
+    struct device_summary sum;
+    summarize_device(in, d, &sum);
+    fprintf(out, "\nConnection %u (%s), device %u-%u (devid 0x%08x)", d->conn_id, sum.conn,
             d->devid >> 16, d->devid & 0xffff, d->devid);
     if (d->info.has_record)
         fprintf(out, ": busid %s, %04x:%04x, %s speed", d->info.record.busid,
                 d->info.record.id_vendor, d->info.record.id_product,
                 uip_speed_name(d->info.record.speed) ? uip_speed_name(d->info.record.speed) : "?");
     fprintf(out, "\n");
-    double dur = d->last_ts > d->first_ts ? secs(d->last_ts - d->first_ts) : 0;
     fprintf(out, "  duration %.3f s, %" PRIu64 " URBs, %" PRIu64 " bytes IN, %" PRIu64
                  " bytes OUT, throughput %.1f kB/s\n",
-            dur, d->urbs, d->bytes_in, d->bytes_out,
-            dur > 0 ? (double)(d->bytes_in + d->bytes_out) / dur / 1000 : 0.0);
+            sum.duration_s, d->urbs, d->bytes_in, d->bytes_out, sum.throughput_Bps / 1000);
     fprintf(out, "  %-4s %-3s %-11s %8s %12s %10s %10s %10s %10s %10s %5s %6s  %s\n", "ep", "dir",
             "type", "URBs", "bytes", "lat min", "p50", "p90", "p99", "max", "qmax", "qmean",
             "errors / unlinks / pending");
-    for (unsigned i = 0; i < analysis_n_endpoints(in->analysis); i++) {
-        const struct ep_stats *e = analysis_endpoint_at(in->analysis, i);
-        if (e->conn_id != d->conn_id || e->devid != d->devid || !e->urbs)
-            continue;
-        double span = e->last_event_ts > e->first_ts ? (double)(e->last_event_ts - e->first_ts) : 0;
+    unsigned at = 0;
+    for (const struct ep_stats *e; (e = next_endpoint(in, d, &at));) {
+        struct endpoint_summary es;
+        summarize_endpoint(e, &es);
         fprintf(out, "  %-4u %-3s %-11s %8" PRIu64 " %12" PRIu64, e->ep,
                 e->direction == 1 ? "IN" : "OUT", uip_xfer_type_name(e->xfer_type), e->urbs, e->bytes);
         if (e->lat.count)
-            fprintf(out, " %9.3fms %9.3fms %9.3fms %9.3fms %9.3fms", secs(e->lat.min) * 1e3,
-                    secs(lat_hist_quantile(&e->lat, 0.5)) * 1e3,
-                    secs(lat_hist_quantile(&e->lat, 0.9)) * 1e3,
-                    secs(lat_hist_quantile(&e->lat, 0.99)) * 1e3, secs(e->lat.max) * 1e3);
+            fprintf(out, " %9.3fms %9.3fms %9.3fms %9.3fms %9.3fms", es.min_s * 1e3, es.p50_s * 1e3,
+                    es.p90_s * 1e3, es.p99_s * 1e3, es.max_s * 1e3);
         else
             fprintf(out, " %11s %11s %11s %11s %11s", "-", "-", "-", "-", "-");
-        fprintf(out, " %5u %6.2f ", e->max_depth, span > 0 ? (double)e->depth_area / span : 0.0);
+        fprintf(out, " %5u %6.2f ", e->max_depth, es.queue_mean);
         if (!e->errors && !e->unlinked && !e->pending_at_end)
             fprintf(out, " -");
         for (int s = 0; s < MAX_STATUS_KINDS && e->statuses[s].count; s++) {
@@ -220,8 +259,7 @@ static void text_device(FILE *out, const struct report_input *in, const struct d
         }
         fprintf(out, "\n");
     }
-    bool failed = report_enumeration_diagnosis(d, is_usbmon(in, d), diag, sizeof diag);
-    fprintf(out, "  enumeration: %s%s\n", failed ? "FAILED: " : "", diag);
+    fprintf(out, "  enumeration: %s%s\n", sum.enumeration_failed ? "FAILED: " : "", sum.diagnosis);
     classview_text(out, in->classview, d->conn_id, d->devid, in->stats->capture.first_ts_ns);
 }
 
@@ -298,11 +336,10 @@ void report_json(FILE *out, const struct report_input *in)
             secs(st->capture.last_ts_ns));
     for (unsigned i = 0; i < analysis_n_devices(in->analysis); i++) {
         const struct dev_stats *d = analysis_device_at(in->analysis, i);
-        char conn[128], diag[512];
-        conn_label(in->session, d, conn, sizeof conn);
-        bool failed = report_enumeration_diagnosis(d, is_usbmon(in, d), diag, sizeof diag);
+        struct device_summary sum;
+        summarize_device(in, d, &sum);
         fprintf(out, "%s{\"connection\":%u,\"connection_label\":", i ? "," : "", d->conn_id);
-        json_string(out, conn);
+        json_string(out, sum.conn);
         fprintf(out, ",\"devid\":%u", d->devid);
         if (d->info.has_record) {
             fprintf(out, ",\"busid\":");
@@ -312,13 +349,11 @@ void report_json(FILE *out, const struct report_input *in)
         }
         if (d->info.import_failed)
             fprintf(out, ",\"import_status\":%u", d->info.import_status);
-        double dur = d->last_ts > d->first_ts ? secs(d->last_ts - d->first_ts) : 0;
         fprintf(out, ",\"duration\":%.9f,\"urbs\":%" PRIu64 ",\"bytes_in\":%" PRIu64
                      ",\"bytes_out\":%" PRIu64 ",\"throughput_Bps\":%.1f",
-                dur, d->urbs, d->bytes_in, d->bytes_out,
-                dur > 0 ? (double)(d->bytes_in + d->bytes_out) / dur : 0.0);
-        fprintf(out, ",\"enumeration\":{\"failed\":%s,\"diagnosis\":", failed ? "true" : "false");
-        json_string(out, diag);
+                sum.duration_s, d->urbs, d->bytes_in, d->bytes_out, sum.throughput_Bps);
+        fprintf(out, ",\"enumeration\":{\"failed\":%s,\"diagnosis\":", sum.enumeration_failed ? "true" : "false");
+        json_string(out, sum.diagnosis);
         fprintf(out, ",\"configured\":%s,\"control_unlinked\":%" PRIu64 ",\"requests\":[",
                 d->configured ? "true" : "false", d->control_unlinked);
         for (int r = 0; r < d->n_req; r++) {
@@ -330,22 +365,19 @@ void report_json(FILE *out, const struct report_input *in)
         }
         fprintf(out, "]},\"endpoints\":[");
         bool first = true;
-        for (unsigned j = 0; j < analysis_n_endpoints(in->analysis); j++) {
-            const struct ep_stats *e = analysis_endpoint_at(in->analysis, j);
-            if (e->conn_id != d->conn_id || e->devid != d->devid || !e->urbs)
-                continue;
-            double span = e->last_event_ts > e->first_ts ? (double)(e->last_event_ts - e->first_ts) : 0;
+        unsigned at = 0;
+        for (const struct ep_stats *e; (e = next_endpoint(in, d, &at));) {
+            struct endpoint_summary es;
+            summarize_endpoint(e, &es);
             fprintf(out, "%s{\"ep\":%u,\"direction\":\"%s\",\"type\":\"%s\",\"urbs\":%" PRIu64
                          ",\"bytes\":%" PRIu64 ",\"latency\":{\"count\":%" PRIu64
                          ",\"min\":%.9f,\"p50\":%.9f,\"p90\":%.9f,\"p99\":%.9f,\"max\":%.9f}"
                          ",\"queue_max\":%u,\"queue_mean\":%.4f,\"errors\":%" PRIu64
                          ",\"unlinked\":%" PRIu64 ",\"pending_at_end\":%" PRIu64 ",\"statuses\":{",
                     first ? "" : ",", e->ep, e->direction == 1 ? "in" : "out",
-                    uip_xfer_type_name(e->xfer_type), e->urbs, e->bytes, e->lat.count,
-                    secs(e->lat.min), secs(lat_hist_quantile(&e->lat, 0.5)),
-                    secs(lat_hist_quantile(&e->lat, 0.9)), secs(lat_hist_quantile(&e->lat, 0.99)),
-                    secs(e->lat.max), e->max_depth, span > 0 ? (double)e->depth_area / span : 0.0,
-                    e->errors, e->unlinked, e->pending_at_end);
+                    uip_xfer_type_name(e->xfer_type), e->urbs, e->bytes, e->lat.count, es.min_s,
+                    es.p50_s, es.p90_s, es.p99_s, es.max_s, e->max_depth, es.queue_mean, e->errors,
+                    e->unlinked, e->pending_at_end);
             for (int s = 0; s < MAX_STATUS_KINDS && e->statuses[s].count; s++) {
                 char b[24];
                 fprintf(out, "%s", s ? "," : "");
