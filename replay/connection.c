@@ -75,6 +75,7 @@ struct replay_conn {
     struct replay_pcap_flow *flow; /* --write: the session as written to the pcap */
     uint64_t submits, answered, unlinked, unlinks_too_late;
     uint32_t late_us[LATE_BUCKETS]; /* answers by how late they went out (1 us buckets) */
+    uint64_t close_due; /* the recorded server's close, once its last answer before it went out */
 };
 
 static bool conn_fail(struct replay_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -134,6 +135,7 @@ struct replay_conn *replay_conn_new(int fd, uint32_t id, const char *peer,
     c->peer = g_strdup(peer);
     c->cfg = cfg;
     c->op_deadline = now + REPLAY_OP_TIMEOUT_NS;
+    c->close_due = NEVER;
     c->out = g_byte_array_new();
     c->held = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, held_urb_free);
     if (!expect(c, STAGE_OP_HEADER, UIP_OP_HEADER_SIZE)) {
@@ -365,6 +367,9 @@ static bool send_ret_submit(struct replay_conn *c, const struct held_urb *u)
     c->answered++;
     uint64_t now = replay_net_now_ns(), late_us = now > u->due ? (now - u->due) / 1000u : 0;
     c->late_us[late_us < LATE_BUCKETS ? late_us : LATE_BUCKETS - 1]++;
+    const struct replay_recording *r = c->cfg->rec;
+    if (a && r->server_closed && a == &r->urbs[r->close_after] && c->close_due == NEVER)
+        c->close_due = now + r->close_delay_ns; /* the device's going, not an answer: as recorded */
     return true;
 }
 
@@ -627,6 +632,8 @@ uint64_t replay_conn_next_deadline(const struct replay_conn *c)
         return c->op_deadline;
     const struct held_urb *u = earliest_held(c);
     uint64_t due = u ? u->due : NEVER;
+    if (c->close_due < due)
+        due = c->close_due;
     if (c->serial && !g_queue_is_empty((GQueue *)&c->serial_reads)) {
         uint64_t response = replay_serial_next_due(c->serial);
         if (response < due)
@@ -652,5 +659,12 @@ bool replay_conn_on_time(struct replay_conn *c, uint64_t now)
         if (!ok)
             return false;
     }
-    return replay_conn_on_writable(c);
+    if (!replay_conn_on_writable(c))
+        return false;
+    if (now >= c->close_due && !replay_conn_wants_write(c))
+        return conn_fail(c, "as recorded: the server closed the connection %.1f ms after the answer to "
+                            "recorded seq %u, as usbip-host does when its device disconnects (a phone's "
+                            "USB mode switch)",
+                         (double)c->cfg->rec->close_delay_ns / 1e6, c->cfg->rec->urbs[c->cfg->rec->close_after].seqnum);
+    return true;
 }

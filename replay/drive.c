@@ -755,6 +755,30 @@ static enum replay_drive_result unlink_pending(struct drive *d)
     return rc;
 }
 
+/* The recording's server closed the connection after its last answer (its device went away):
+ * wait for this server to do the same, up to the recorded delay and the timeout. A server that
+ * keeps the connection open diverges from the recording; one that closes it is as recorded. */
+static enum replay_drive_result await_recorded_close(struct drive *d)
+{
+    uint64_t wait_ms = d->rec->close_delay_ns / 1000000u + (uint64_t)d->cfg->timeout_ms;
+    uint64_t deadline = deadline_after_ms((int)(wait_ms < INT32_MAX ? wait_ms : INT32_MAX));
+    while (wait_readable(d, deadline)) {
+        if (d->rx_off < d->rx_len) { /* more answers (checked as any): the close is still to come */
+            enum replay_drive_result rc = read_pdu(d);
+            if (rc != REPLAY_DRIVE_DONE)
+                return rc;
+            continue;
+        }
+        replay_log("drive: the server closed the connection %.1f ms after its last answer, as the "
+                   "recording's did after %.1f ms (its device went away)",
+                   (double)(replay_net_now_ns() - d->last_rx_ns) / 1e6, (double)d->rec->close_delay_ns / 1e6);
+        return REPLAY_DRIVE_DONE;
+    }
+    replay_divergence("drive: the recording's server closed the connection %.1f ms after its last answer; "
+                      "this one kept it open", (double)d->rec->close_delay_ns / 1e6);
+    return REPLAY_DRIVE_DONE;
+}
+
 /* ---- latency ---------------------------------------------------------------------------- */
 
 static int compare_i64(const void *a, const void *b)
@@ -853,7 +877,7 @@ enum replay_drive_result replay_drive_run(const struct replay_drive_config *cfg)
     if (rc == REPLAY_DRIVE_DONE)
         rc = play(&d);
     if (rc == REPLAY_DRIVE_DONE)
-        rc = unlink_pending(&d);
+        rc = d.rec->server_closed ? await_recorded_close(&d) : unlink_pending(&d);
     if (rc == REPLAY_DRIVE_DONE) {
         summarize_latency(&d);
         if (d.not_sent)

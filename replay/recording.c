@@ -34,6 +34,7 @@ struct seen_device {
 struct loader {
     GArray *urbs;    /* struct loaded_urb */
     GArray *devices; /* struct seen_device, in capture order */
+    GArray *ends;    /* struct uip_conn_end of each connection, conn_id - 1 */
 };
 
 static void loader_devlist(struct loader *l, uint32_t conn_id, const uint8_t *body, uint32_t len)
@@ -185,6 +186,26 @@ static void fill_interfaces(struct replay_recording *r)
 }
 
 /* Pick the device to play and keep its connection's URBs, in submit order. */
+/* When the recorded server ended the connection (a FIN or RST it sent first, not the capture's
+ * end), where in the session: after the last answer before it, and how long after. */
+static void note_server_close(struct replay_recording *r, const struct uip_conn_end *end)
+{
+    if (end->by != UIP_SIDE_SERVER || (end->kind != UIP_END_CLOSED && end->kind != UIP_END_RESET))
+        return;
+    uint64_t last = 0;
+    for (size_t i = 0; i < r->n_urbs; i++) {
+        const struct replay_urb *u = &r->urbs[i];
+        uint64_t answered_at = u->t_submit_ns + u->latency_ns;
+        if (u->answered && answered_at <= end->ts_ns && answered_at >= last) {
+            last = answered_at;
+            r->close_after = i;
+            r->server_closed = true;
+        }
+    }
+    if (r->server_closed)
+        r->close_delay_ns = end->ts_ns - last;
+}
+
 static enum replay_load_result select_device(struct loader *l, const char *busid,
                                              struct replay_recording *out, char *err, size_t errlen)
 {
@@ -245,11 +266,14 @@ static enum replay_load_result select_device(struct loader *l, const char *busid
         out->first_ts_ns = out->urbs[0].t_submit_ns;
         out->last_ts_ns = out->urbs[out->n_urbs - 1].t_submit_ns;
     }
+    if (conn_id && conn_id <= l->ends->len)
+        note_server_close(out, &g_array_index(l->ends, struct uip_conn_end, conn_id - 1));
     return REPLAY_LOAD_OK;
 }
 
 static void loader_free(struct loader *l)
 {
+    g_array_free(l->ends, TRUE);
     for (guint i = 0; i < l->urbs->len; i++) {
         struct loaded_urb *lu = &g_array_index(l->urbs, struct loaded_urb, i);
         free(lu->urb.data);
@@ -264,7 +288,8 @@ enum replay_load_result replay_recording_load(const char *path, const char *busi
 {
     memset(out, 0, sizeof *out);
     struct loader l = {.urbs = g_array_new(FALSE, TRUE, sizeof(struct loaded_urb)),
-                       .devices = g_array_new(FALSE, TRUE, sizeof(struct seen_device))};
+                       .devices = g_array_new(FALSE, TRUE, sizeof(struct seen_device)),
+                       .ends = g_array_new(FALSE, TRUE, sizeof(struct uip_conn_end))};
     struct uip_session_config cfg = {.capture = {.detect_any_port = true},
                                      .data_keep = UIP_MAX_TRANSFER_LENGTH,
                                      .control_keep = UIP_MAX_TRANSFER_LENGTH};
@@ -278,6 +303,13 @@ enum replay_load_result replay_recording_load(const char *path, const char *busi
         return REPLAY_LOAD_UNREADABLE;
     }
     int rc = uip_session_run(s, why, sizeof why);
+    struct uip_session_stats st;
+    uip_session_stats(s, &st);
+    for (uint32_t id = 1; id <= st.capture.connections; id++) {
+        const struct uip_conn_info *c = uip_session_conn(s, id);
+        struct uip_conn_end end = c ? c->end : (struct uip_conn_end){.by = -1};
+        g_array_append_val(l.ends, end);
+    }
     uip_session_close(s);
     if (rc != UIP_OK) {
         snprintf(err, errlen, "%s", why);

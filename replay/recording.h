@@ -45,6 +45,12 @@ struct replay_recording {
     size_t n_urbs;
     uint32_t conn_id; /* the capture connection the device was played on */
     uint64_t first_ts_ns, last_ts_ns;
+    /* The recorded server closed the connection (usbip-host does when its device disconnects, as
+     * a phone's does on a USB mode switch): close_delay_ns after the answer of urbs[close_after],
+     * the last one before the close. */
+    bool server_closed;
+    size_t close_after;
+    uint64_t close_delay_ns;
 };
 
 enum replay_load_result {

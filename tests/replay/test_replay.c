@@ -1025,6 +1025,7 @@ Test(proxy, unreachable_server_refuses_the_client)
 /* ---- drive ------------------------------------------------------------------------------ */
 
 #define COMPOSITE CAPTURES_DIR "/composite.pcap"
+#define ANDROID CAPTURES_DIR "/android.pcap"
 
 /* usbip-replay MODE CAPTURE [--server 127.0.0.1:PORT] a1..a4 (each may be NULL; port 0: no
  * --server); its exit code (60 s at most). Its stderr goes to log (mkstemp'd here; the caller
@@ -1121,6 +1122,7 @@ Test(drive, another_device_is_reported_from_its_first_divergence)
 }
 
 enum fake_mode {
+    FAKE_AS_RECORDED, /* every answer as recorded; the connection stays open */
     FAKE_FLIP_STRING, /* one byte of the first string descriptor answer differs */
     FAKE_OVERLONG,    /* the first answer is longer than the request */
     FAKE_SILENT,      /* imports, then never answers */
@@ -1236,6 +1238,35 @@ Test(drive, injected_difference_is_reported_and_ignorable)
         cr_assert_eq(code, 1, "--ignore %s: exit %d", not_ignoring[i], code);
         unlink(log);
     }
+}
+
+/* android.pcap's first session ends with the server closing the connection, 55.9 ms after its
+ * last answer (usbip-analyze reports the same): the phone switched USB mode. serve closes the live
+ * connection at that point, and drive takes the close as recorded; a server that keeps the
+ * connection open diverges from the recording. */
+Test(drive, the_recorded_server_close_is_played_and_expected)
+{
+    struct server s = start_server(ANDROID, "--timing", "fast", NULL);
+    char log[64];
+    int code = run_drive(ANDROID, s.port, log, "--timeout", "5", NULL, NULL);
+    cr_assert_eq(code, 0, "drive exit %d", code);
+    cr_assert_eq(file_lines(log, "closed the connection"), 1);
+    cr_assert_eq(file_lines(log, "as the recording's did after 55.9 ms"), 1);
+    cr_assert_eq(file_lines(log, "0 divergence(s) from the recording"), 1);
+    unlink(log);
+    usleep(100000);
+    cr_assert_eq(log_lines(&s, "closing: as recorded: the server closed the connection 55.9 ms after"), 1);
+    cr_assert_eq(stop_server(&s), 0, "serve saw requests that differ from the recording");
+
+    pid_t pid;
+    int port = fake_server(ANDROID, FAKE_AS_RECORDED, &pid);
+    code = run_drive(ANDROID, port, log, "--timeout", "1", NULL, NULL);
+    reap(pid);
+    cr_assert_eq(code, 1, "drive exit %d", code);
+    cr_assert_eq(file_lines(log, "the recording's server closed the connection 55.9 ms after its last answer; "
+                                 "this one kept it open"), 1);
+    cr_assert_eq(file_lines(log, "1 divergence(s) from the recording"), 1);
+    unlink(log);
 }
 
 Test(drive, a_server_that_stops_answering_or_lies_ends_the_drive)
