@@ -4,7 +4,7 @@
 # to the guest's real vhci-hcd, or driving the guest's real usbip-host) and check what the real kernel did.
 #   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast, proxy,
 #                                     proxy-sweep, drive, drive-storage,
-#                                     enum-timeout, arduino
+#                                     enum-timeout, arduino, android
 set -uo pipefail
 name=$1
 build=$2
@@ -101,6 +101,19 @@ composite)
   check "the kernel enumerated 0525:a4a2 through vhci_hcd" enumerated 0525 a4a2
   check "cdc_ether bound the replayed device" grep -q ':1\.0$' "$out/cdc_ether-bound.txt"
   check "cdc_ether made a network interface" grep -q ' cdc_ether$' "$out/netdevs.txt"
+  check "no divergence from the recording" fixture_says 'stopped: 0 divergence'
+  ;;
+android)
+  check "usbip list -r shows the recorded phone" listed 18d1 4ee2
+  check "the kernel enumerated 18d1:4ee2 through vhci_hcd" enumerated 18d1 4ee2
+  check "cdc_acm bound the replayed phone's ACM interface" grep -q 'cdc_acm.*ttyACM0' "$out/dmesg.txt"
+  check "mtp-detect read the recorded phone's MTP device info (umtprd's serial number)" \
+    grep -q 'Serial number: 01234567' "$out/mtp-detect.txt"
+  check "mtp-files lists the recorded phone's file" grep -q 'Filename: hello.txt' "$out/mtp-files.txt"
+  check "ping on the ACM port got the recorded pong" test "$(cat "$out/acm-reply.txt")" = pong
+  check "the replay closed the connection at the recorded disconnect" fixture_says 'closing: as recorded'
+  check "the guest's kernel lost the device when the server closed, as the recording's did" \
+    grep -Pzq 'vhci_hcd: connection closed(.|\n)*USB disconnect' "$out/dmesg.txt"
   check "no divergence from the recording" fixture_says 'stopped: 0 divergence'
   ;;
 enum-recorded)
