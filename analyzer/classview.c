@@ -160,13 +160,17 @@ void classview_urb(struct classview *cv, const struct uip_urb *u)
         cv_hid_urb(d->hid, u);
         return;
     }
+    bool image = !d->config_known || iface == USB_CLASS_STILL_IMAGE || iface == USB_CLASS_VENDOR;
+    if (u->xfer_type == UIP_XFER_INTERRUPT && dir && image && d->ptp) {
+        cv_ptp_event(d->ptp, u);
+        return;
+    }
     if (u->xfer_type != UIP_XFER_BULK && u->xfer_type != UIP_XFER_UNKNOWN)
         return;
     if (!d->scsi && cv_scsi_is_cbw(u))
         d->scsi = cv_scsi_new(d->conn_id, d->devid);
     if (d->scsi)
         cv_scsi_urb(d->scsi, u, cv->scsi_csv);
-    bool image = !d->config_known || iface == USB_CLASS_STILL_IMAGE || iface == USB_CLASS_VENDOR;
     if (!d->ptp && image && cv_ptp_is_command(u))
         d->ptp = cv_ptp_new();
     if (d->ptp && image)

@@ -127,6 +127,8 @@ struct cv_ptp *cv_ptp_new(void);
 void cv_ptp_free(struct cv_ptp *p);
 /* A bulk URB of the MTP/PTP interface. */
 void cv_ptp_urb(struct cv_ptp *p, const struct uip_urb *u);
+/* An interrupt IN URB of the still-image interface: an event container, counted by code. */
+void cv_ptp_event(struct cv_ptp *p, const struct uip_urb *u);
 void cv_ptp_finish(struct cv_ptp *p);
 void cv_ptp_text(FILE *out, const struct cv_ptp *p);
 void cv_ptp_json(FILE *out, const struct cv_ptp *p);

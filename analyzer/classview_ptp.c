@@ -3,7 +3,9 @@
  * endpoints (PTP, ISO 15740, and MTP on top of it, as phones and cameras speak it): each
  * operation's command container, its data phase either way and its response, per operation code
  * the count, the answers, the bytes and the time from the command's submit to the response's
- * completion (see classview.h, analyzer/README.md "Class-level view"). */
+ * completion; each object moved (GetObject, SendObject, ...) with its transaction id, handle,
+ * bytes and throughput; the events on the interrupt endpoint (see classview.h,
+ * analyzer/README.md "Class-level view"). */
 #include <glib.h>
 #include <inttypes.h>
 #include "classview_int.h"
@@ -15,7 +17,18 @@
 #define PTP_RESPONSE 3
 #define PTP_HEADER 12      /* length 4, type 2, code 2, transaction id 4 */
 #define PTP_MAX_PARAMS 5
+#define PTP_EVENT 4
 #define PTP_RESPONSE_OK 0x2001
+#define PTP_OBJECTS_LISTED 32 /* objects moved listed one by one; the rest are counted */
+#define PTP_EVENT_CODES 16    /* event codes counted one by one; the rest together */
+
+/* One object moved by a transaction (its data phase). */
+struct ptp_object {
+    uint32_t tid, handle; /* the command's transaction id and first parameter */
+    uint16_t code, response;
+    int direction;        /* of the data phase (UIP_DIR_IN: from the device) */
+    uint64_t bytes, duration_ns; /* payload; command submitted to response completed */
+};
 
 struct ptp_op {
     uint16_t code;
@@ -29,13 +42,41 @@ struct ptp_op {
 struct cv_ptp {
     GPtrArray *ops;              /* struct ptp_op *, in order of first command */
     uint64_t transactions, sessions_opened, bytes_in, bytes_out;
+    struct ptp_object objects[PTP_OBJECTS_LISTED];
+    uint64_t n_objects, object_bytes[2]; /* every object moved; bytes by direction */
+    struct { uint16_t code; uint64_t count; } events[PTP_EVENT_CODES];
+    uint64_t n_events, other_events;
     /* the open transaction */
     bool open;
     struct ptp_op *op;
-    uint32_t tid;
-    uint64_t t_command, urbs;
+    uint32_t tid, handle;
+    uint64_t t_command, urbs, data;
     int data_dir;                /* the data phase's direction: -1 none yet, else enum uip_direction */
 };
+
+/* The operations that move an object's bytes in their data phase. */
+static bool moves_object(uint16_t code)
+{
+    return code == 0x1009 || code == 0x100a || code == 0x100d || code == 0x101b || code == 0x95c1;
+}
+
+static const struct {
+    uint16_t code;
+    const char *name;
+} event_names[] = {
+    {0x4002, "ObjectAdded"}, {0x4003, "ObjectRemoved"}, {0x4004, "StoreAdded"},
+    {0x4005, "StoreRemoved"}, {0x4006, "DevicePropChanged"}, {0x4007, "ObjectInfoChanged"},
+    {0x4008, "DeviceInfoChanged"}, {0x400a, "StoreFull"}, {0x400c, "StorageInfoChanged"},
+    {0xc801, "ObjectPropChanged"}, {0xc802, "ObjectPropDescChanged"}, {0xc803, "ObjectReferencesChanged"},
+};
+
+static const char *event_name(uint16_t code)
+{
+    for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
+        if (event_names[i].code == code)
+            return event_names[i].name;
+    return NULL;
+}
 
 static const struct {
     uint16_t code;
@@ -124,6 +165,7 @@ static void abandon(struct cv_ptp *p)
 static void data_bytes(struct cv_ptp *p, const struct uip_urb *u, uint32_t header)
 {
     uint64_t n = u->actual_length > (int32_t)header ? (uint64_t)(u->actual_length - (int32_t)header) : 0;
+    p->data += n;
     if (u->direction == UIP_DIR_IN) {
         p->op->bytes_in += n;
         p->bytes_in += n;
@@ -131,6 +173,41 @@ static void data_bytes(struct cv_ptp *p, const struct uip_urb *u, uint32_t heade
         p->op->bytes_out += n;
         p->bytes_out += n;
     }
+}
+
+/* The open transaction moved an object: kept (the first ones) and counted. */
+static void note_object(struct cv_ptp *p, uint16_t response, uint64_t t_response)
+{
+    int dir = p->data_dir == UIP_DIR_IN;
+    p->object_bytes[dir] += p->data;
+    if (p->n_objects < PTP_OBJECTS_LISTED)
+        p->objects[p->n_objects] = (struct ptp_object){
+            .tid = p->tid, .handle = p->handle, .code = p->op->code, .response = response,
+            .direction = p->data_dir, .bytes = p->data,
+            .duration_ns = t_response > p->t_command ? t_response - p->t_command : 0};
+    p->n_objects++;
+}
+
+void cv_ptp_event(struct cv_ptp *p, const struct uip_urb *u)
+{
+    struct ptp_header h;
+    if (!cv_answered(u) || u->status != 0 || !header_of(u, &h) || h.type != PTP_EVENT)
+        return;
+    p->n_events++;
+    for (size_t i = 0; i < PTP_EVENT_CODES; i++) {
+        if (!p->events[i].count)
+            p->events[i].code = h.code;
+        if (p->events[i].code == h.code) {
+            p->events[i].count++;
+            return;
+        }
+    }
+    p->other_events++;
+}
+
+static double throughput_Bps(const struct ptp_object *o)
+{
+    return o->duration_ns ? (double)o->bytes / ((double)o->duration_ns / 1e9) : 0.0;
 }
 
 void cv_ptp_urb(struct cv_ptp *p, const struct uip_urb *u)
@@ -147,8 +224,11 @@ void cv_ptp_urb(struct cv_ptp *p, const struct uip_urb *u)
         p->transactions++;
         p->sessions_opened += h.code == 0x1002;
         p->tid = h.tid;
+        p->handle = 0;
+        cv_get_le32(u->data, u->data_kept, PTP_HEADER, &p->handle); /* the first parameter, if any */
         p->t_command = u->t_submit_ns;
         p->urbs = 1;
+        p->data = 0;
         p->data_dir = -1;
         return;
     }
@@ -166,6 +246,8 @@ void cv_ptp_urb(struct cv_ptp *p, const struct uip_urb *u)
             lat_hist_add(&p->op->lat, u->t_complete_ns - p->t_command);
         p->op->urbs += p->urbs;
         p->open = false;
+        if (moves_object(p->op->code) && p->data_dir >= 0)
+            note_object(p, h.code, u->t_complete_ns);
         return;
     }
     if (has_header && h.tid == p->tid && h.type == PTP_DATA && p->data_dir < 0) {
@@ -208,6 +290,28 @@ void cv_ptp_text(FILE *out, const struct cv_ptp *p)
             fprintf(out, "  %" PRIu64 " without a response", o->unanswered);
         fputc('\n', out);
     }
+    if (p->n_objects) {
+        fprintf(out, "    objects moved: %" PRIu64 " (%" PRIu64 " bytes from the device, %" PRIu64 " to it)%s\n",
+                p->n_objects, p->object_bytes[1], p->object_bytes[0],
+                p->n_objects > PTP_OBJECTS_LISTED ? "; the first listed" : "");
+        for (uint64_t i = 0; i < p->n_objects && i < PTP_OBJECTS_LISTED; i++) {
+            const struct ptp_object *o = &p->objects[i];
+            fprintf(out, "      transaction %u %s handle 0x%08x: %" PRIu64 " bytes %s the device in %.3f s (%.1f kB/s), response 0x%04x\n",
+                    o->tid, op_name(o->code), o->handle, o->bytes, o->direction == UIP_DIR_IN ? "from" : "to",
+                    cv_secs(o->duration_ns), throughput_Bps(o) / 1e3, o->response);
+        }
+    }
+    if (p->n_events) {
+        fprintf(out, "    events (interrupt endpoint): %" PRIu64, p->n_events);
+        for (size_t i = 0; i < PTP_EVENT_CODES && p->events[i].count; i++) {
+            const char *name = event_name(p->events[i].code);
+            fprintf(out, "%s %s (0x%04x) x%" PRIu64, i ? "," : ":", name ? name : "event", p->events[i].code,
+                    p->events[i].count);
+        }
+        if (p->other_events)
+            fprintf(out, ", %" PRIu64 " of other codes", p->other_events);
+        fputc('\n', out);
+    }
 }
 
 void cv_ptp_json(FILE *out, const struct cv_ptp *p)
@@ -233,5 +337,25 @@ void cv_ptp_json(FILE *out, const struct cv_ptp *p)
             fprintf(out, ",\"last_failure\":\"0x%04x\"", o->last_failure);
         fputc('}', out);
     }
-    fprintf(out, "]}");
+    fprintf(out, "],\"objects_moved\":%" PRIu64 ",\"object_bytes_in\":%" PRIu64 ",\"object_bytes_out\":%" PRIu64
+                 ",\"objects\":[",
+            p->n_objects, p->object_bytes[1], p->object_bytes[0]);
+    for (uint64_t i = 0; i < p->n_objects && i < PTP_OBJECTS_LISTED; i++) {
+        const struct ptp_object *o = &p->objects[i];
+        fprintf(out, "%s{\"transaction\":%u,\"operation\":\"%s\",\"handle\":%u,\"direction\":\"%s\",\"bytes\":%" PRIu64
+                     ",\"duration\":%.9f,\"throughput_Bps\":%.1f,\"response\":\"0x%04x\"}",
+                i ? "," : "", o->tid, op_name(o->code), o->handle, o->direction == UIP_DIR_IN ? "in" : "out", o->bytes,
+                cv_secs(o->duration_ns), throughput_Bps(o), o->response);
+    }
+    fprintf(out, "],\"events\":%" PRIu64 ",\"by_event\":[", p->n_events);
+    for (size_t i = 0; i < PTP_EVENT_CODES && p->events[i].count; i++) {
+        const char *name = event_name(p->events[i].code);
+        fprintf(out, "%s{\"code\":\"0x%04x\",\"name\":", i ? "," : "", p->events[i].code);
+        if (name)
+            fprintf(out, "\"%s\"", name);
+        else
+            fprintf(out, "null");
+        fprintf(out, ",\"count\":%" PRIu64 "}", p->events[i].count);
+    }
+    fprintf(out, "],\"other_events\":%" PRIu64 "}", p->other_events);
 }

@@ -860,3 +860,44 @@ Test(classview, mtp_operations_are_timed_from_command_to_response)
     free(json);
     classview_free(cv);
 }
+
+/* GetObject of handle 7 whose data phase (512 + 1000 bytes, 12 of them the header) came before
+ * its OK 8 ms after the command: one object moved, with its transaction id, handle, 1500 bytes
+ * and 187.5 kB/s. An ObjectAdded event (0x4002) on the interrupt endpoint is counted by code. */
+Test(classview, mtp_objects_moved_and_events_are_listed)
+{
+    struct classview *cv = classview_new();
+    ptp_container(cv, T0 + 1 * MS, T0 + 2 * MS, 1, 0x1002, 1, 16); /* OpenSession(1) */
+    ptp_container(cv, T0 + 1 * MS, T0 + 3 * MS, 3, 0x2001, 1, 12);
+    uint8_t cmd[16] = {16, 0, 0, 0, 1, 0, 0x09, 0x10, 5, 0, 0, 0, 7, 0, 0, 0}; /* GetObject(7), tid 5 */
+    struct uip_urb u = synthetic_urb(2, UIP_DIR_OUT, UIP_XFER_BULK, T0 + 10 * MS, T0 + 11 * MS, 16, 16, cmd, 16);
+    classview_urb(cv, &u);
+    ptp_container(cv, T0 + 10 * MS, T0 + 13 * MS, 2, 0x1009, 5, 512); /* data: header + 500 */
+    uint8_t junk[16] = {0};
+    struct uip_urb rest = synthetic_urb(1, UIP_DIR_IN, UIP_XFER_BULK, T0 + 13 * MS, T0 + 15 * MS, 1024, 1000, junk, 16);
+    classview_urb(cv, &rest);
+    ptp_container(cv, T0 + 15 * MS, T0 + 18 * MS, 3, 0x2001, 5, 12);  /* OK, 8 ms after the command */
+    uint8_t event[12] = {12, 0, 0, 0, 4, 0, 0x02, 0x40, 0, 0, 0, 0};     /* ObjectAdded */
+    struct uip_urb ev = synthetic_urb(3, UIP_DIR_IN, UIP_XFER_INTERRUPT, T0 + 20 * MS, T0 + 30 * MS, 24, 12, event, 12);
+    classview_urb(cv, &ev);
+    classview_finish(cv);
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&json, &len);
+    classview_json(f, cv, CONN, DEVID);
+    fclose(f);
+    cr_assert(strstr(json, "\"objects_moved\":1,\"object_bytes_in\":1500,\"object_bytes_out\":0,\"objects\":[{"
+                           "\"transaction\":5,\"operation\":\"GetObject\",\"handle\":7,\"direction\":\"in\","
+                           "\"bytes\":1500,\"duration\":0.008000000,\"throughput_Bps\":187500.0,\"response\":\"0x2001\"}]"),
+              "%s", json);
+    cr_assert(strstr(json, "\"events\":1,\"by_event\":[{\"code\":\"0x4002\",\"name\":\"ObjectAdded\",\"count\":1}],"
+                           "\"other_events\":0"), "%s", json);
+    free(json);
+    f = open_memstream(&json, &len);
+    classview_text(f, cv, CONN, DEVID, T0);
+    fclose(f);
+    cr_assert(strstr(json, "transaction 5 GetObject handle 0x00000007: 1500 bytes from the device in 0.008 s (187.5 kB/s)"), "%s", json);
+    cr_assert(strstr(json, "events (interrupt endpoint): 1: ObjectAdded (0x4002) x1"), "%s", json);
+    free(json);
+    classview_free(cv);
+}
