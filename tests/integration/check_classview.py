@@ -19,7 +19,9 @@ tshark's own dissectors (usbms and scsi, ftdi-ft, usbip) decode from the same pa
            microframes (bInterval 7 at high speed: 8 ms)
   mtp      android.pcap: per MTP/PTP operation code, the commands and their OK responses as the
            PTP containers in tshark's usb.capdata of the first connection say (decoded here),
-           and the two sessions the lab's two libmtp programs opened and closed
+           and the two sessions the lab's two libmtp programs opened and closed;
+           android-mtp-100ms.pcap: the GetObject's transaction id and bytes as tshark's data
+           container says, as the one object moved
   cli      --scsi FILE and --scsi - (no text report then), --urbs - with --scsi - refused, an
            unwritable --scsi file refused (exit 2, one line)
 
@@ -263,6 +265,32 @@ def check_mtp(analyze, captures, errors):
         errors.append(f"mtp: {mtp.get('sessions_opened')} sessions opened, {got.get(0x1003)} CloseSession "
                       "(mtp-detect and mtp-files each open and close one)")
     print(f"mtp: {sum(c for c, _ in want.values())} operations in {len(want)} kinds, as tshark's containers say")
+    check_mtp_object(analyze, os.path.join(captures, "android-mtp-100ms.pcap"), errors)
+
+
+def check_mtp_object(analyze, cap, errors):
+    """The GetObject of android-mtp-100ms.pcap: its transaction id and its data container's
+    length (less the header) as tshark decodes them, against the view's object moved."""
+    want = None
+    getobject_tids = set()
+    for r in tshark(cap, "usb.capdata", ["usb.capdata"]):
+        b = bytes.fromhex(r["usb.capdata"].split(",")[0].replace(":", ""))
+        if len(b) < 12:
+            continue
+        length, ctype, code, tid = (int.from_bytes(b[0:4], "little"), int.from_bytes(b[4:6], "little"),
+                                    int.from_bytes(b[6:8], "little"), int.from_bytes(b[8:12], "little"))
+        if ctype == 1 and code == 0x1009:
+            getobject_tids.add(tid)
+        elif ctype == 2 and code == 0x1009 and tid in getobject_tids:
+            want = {"transaction": tid, "bytes": length - 12}
+    mtp = analyze_json(analyze, cap, device=0).get("class", {}).get("mtp", {})
+    objects = mtp.get("objects", [])
+    got = {k: objects[0][k] for k in ("transaction", "bytes")} if len(objects) == 1 else objects
+    if not want or got != want or mtp.get("objects_moved") != 1 or objects[0]["response"] != "0x2001":
+        errors.append(f"mtp object: {got}, tshark's GetObject data container {want}")
+    else:
+        print(f"mtp object: GetObject transaction {want['transaction']}, {want['bytes']} bytes, "
+              f"{objects[0]['throughput_Bps'] / 1e3:.1f} kB/s, as tshark's containers say")
 
 
 def check_cli(analyze, captures, errors):

@@ -203,6 +203,16 @@ if scenario drops; then
     test "$(json_get "$p/drops.json" "d['devices'][0]['urbs'] > 50")" = True
 fi
 
+# android-mtp: an MTP file pulled from the phone-like gadget at 100 ms
+if scenario android-mtp; then
+  a=$out/android-mtp
+  check "android-mtp: mtp-getfile pulled the phone's 512 KiB file whole at 100 ms (md5)" \
+    test "$(cat "$a/md5-got.txt")" = "$(cat "$a/md5-phone.txt")"
+  analyze_json "$a/android-mtp-100ms.pcap"
+  check "android-mtp: the MTP view shows the one GetObject of 524288 bytes, answered OK" \
+    test "$(json_get "$a/android-mtp-100ms.json" "[(o['operation'], o['bytes'], o['response']) for o in d['devices'][0]['class']['mtp']['objects']]")" = "[('GetObject', 524288, '0x2001')]"
+fi
+
 # android-gadget: a phone-like composite (MTP + ACM) from the kernel's gadget stack, a mode switch
 if scenario android-gadget; then
   a=$out/android-gadget

@@ -140,3 +140,44 @@ client_attach_remote() { # client_attach_remote HOST [PORT]: attach the first de
 client_detach_if_attached() { # detach unless the kernel already dropped the port (a failed enumeration)
   if usbip port 2>/dev/null | grep -q '^Port [0-9]*:'; then client_detach; else echo "no port left to detach"; fi
 }
+
+# ---- a phone-like USB gadget (android-gadget, android-mtp) ------------------------------------
+# configfs on dummy_hcd: Google's vendor id, an MTP function served by umtp-responder over
+# FunctionFS (its files in /var/lib/umtp), a CDC ACM serial function, and a mass-storage function
+# for the other USB mode.
+PHONE=/sys/kernel/config/usb_gadget/phone
+phone_udc() { ls /sys/class/udc | head -n 1; }
+
+phone_make() { # make the gadget and its functions, start umtprd (nothing connected yet)
+  mkdir -p /sys/kernel/config && mount -t configfs none /sys/kernel/config 2>/dev/null
+  [ -d /sys/kernel/config/usb_gadget ] || fail "no configfs usb_gadget (libcomposite)"
+  wait_for 10 test -n "$(phone_udc)" || fail "no UDC (dummy_hcd)"
+  mkdir -p $PHONE/strings/0x409 $PHONE/configs/c.1/strings/0x409 || fail "cannot make the gadget"
+  echo 0x18d1 > $PHONE/idVendor           # Google
+  echo 0x0223 > $PHONE/bcdDevice
+  echo "usbip-toolkit lab" > $PHONE/strings/0x409/manufacturer
+  echo "Android-like phone" > $PHONE/strings/0x409/product
+  echo "LAB0123456789" > $PHONE/strings/0x409/serialnumber
+  echo "mtp,acm" > $PHONE/configs/c.1/strings/0x409/configuration
+  echo 500 > $PHONE/configs/c.1/MaxPower
+  mkdir $PHONE/functions/ffs.mtp $PHONE/functions/acm.usb0 $PHONE/functions/mass_storage.0 ||
+    fail "cannot make the gadget's functions"
+  dd if=/dev/zero of=/tmp/lun0.img bs=1M count=8 2>/dev/null
+  echo /tmp/lun0.img > $PHONE/functions/mass_storage.0/lun.0/file
+  mkdir -p /dev/ffs-mtp /var/lib/umtp && mount -t functionfs mtp /dev/ffs-mtp || fail "no functionfs"
+  echo "hello from the lab's phone" > /var/lib/umtp/hello.txt
+  umtprd > /out/umtprd.log 2>&1 &
+  wait_for 10 test -e /dev/ffs-mtp/ep1 || fail "umtprd did not set up its endpoints: $(cat /out/umtprd.log)"
+}
+
+phone_up() { # phone_up PRODUCT_ID FUNCTION...: the gadget with these functions, connected
+  echo "$1" > $PHONE/idProduct
+  shift
+  for f in "$@"; do ln -s "$PHONE/functions/$f" "$PHONE/configs/c.1/" || fail "cannot link $f"; done
+  echo "$(phone_udc)" > $PHONE/UDC || fail "cannot connect the gadget to $(phone_udc)"
+}
+
+phone_down() { # disconnect the gadget and unlink its functions
+  echo "" > $PHONE/UDC
+  for l in "$PHONE"/configs/c.1/*.*; do [ -L "$l" ] && rm "$l"; done
+}

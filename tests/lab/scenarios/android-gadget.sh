@@ -12,41 +12,8 @@
 # modules: dummy_hcd libcomposite usb_f_fs usb_f_acm usb_f_mass_storage cdc_acm usb-storage sd_mod
 # binaries: /usr/bin/umtprd /usr/bin/mtp-detect /usr/bin/mtp-files
 # files: /etc/umtprd/umtprd.conf /usr/lib/x86_64-linux-gnu/gconv/gconv-modules /usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache /usr/lib/x86_64-linux-gnu/gconv/UNICODE.so /usr/lib/x86_64-linux-gnu/gconv/UTF-16.so
-gadget=/sys/kernel/config/usb_gadget/phone
-udc() { ls /sys/class/udc | head -n 1; }
-
-gadget_up() { # gadget_up PRODUCT_ID FUNCTION...: the gadget with these functions, connected
-  echo "$1" > $gadget/idProduct
-  shift
-  for f in "$@"; do ln -s "$gadget/functions/$f" "$gadget/configs/c.1/" || fail "cannot link $f"; done
-  echo "$(udc)" > $gadget/UDC || fail "cannot connect the gadget to $(udc)"
-}
-gadget_down() { # disconnect the gadget and unlink its functions
-  echo "" > $gadget/UDC
-  for l in "$gadget"/configs/c.1/*.*; do [ -L "$l" ] && rm "$l"; done
-}
-
-mkdir -p /sys/kernel/config && mount -t configfs none /sys/kernel/config 2>/dev/null
-[ -d /sys/kernel/config/usb_gadget ] || fail "no configfs usb_gadget (libcomposite)"
-wait_for 10 test -n "$(udc)" || fail "no UDC (dummy_hcd)"
-mkdir -p $gadget/strings/0x409 $gadget/configs/c.1/strings/0x409 || fail "cannot make the gadget"
-echo 0x18d1 > $gadget/idVendor           # Google
-echo 0x0223 > $gadget/bcdDevice
-echo "usbip-toolkit lab" > $gadget/strings/0x409/manufacturer
-echo "Android-like phone" > $gadget/strings/0x409/product
-echo "LAB0123456789" > $gadget/strings/0x409/serialnumber
-echo "mtp,acm" > $gadget/configs/c.1/strings/0x409/configuration
-echo 500 > $gadget/configs/c.1/MaxPower
-mkdir $gadget/functions/ffs.mtp $gadget/functions/acm.usb0 $gadget/functions/mass_storage.0 ||
-  fail "cannot make the gadget's functions"
-dd if=/dev/zero of=/tmp/lun0.img bs=1M count=8 2>/dev/null
-echo /tmp/lun0.img > $gadget/functions/mass_storage.0/lun.0/file
-
-mkdir -p /dev/ffs-mtp /var/lib/umtp && mount -t functionfs mtp /dev/ffs-mtp || fail "no functionfs"
-echo "hello from the lab's phone" > /var/lib/umtp/hello.txt
-umtprd > /out/umtprd.log 2>&1 &
-wait_for 10 test -e /dev/ffs-mtp/ep1 || fail "umtprd did not set up its endpoints: $(cat /out/umtprd.log)"
-gadget_up 0x4ee2 ffs.mtp acm.usb0         # Android's "MTP + ADB" product id; ADB's place taken by ACM
+phone_make
+phone_up 0x4ee2 ffs.mtp acm.usb0         # Android's "MTP + ADB" product id; ADB's place taken by ACM
 wait_for 20 first_busid >/dev/null || fail "the gadget did not appear on the dummy host bus"
 
 server_up
@@ -62,9 +29,9 @@ timeout 20 sh -c 'stty raw -echo; printf ping >&0; dd bs=1 count=4 2>/dev/null >
   fail "no answer on the ACM port: $(cat /out/acm.txt 2>/dev/null)"
 
 # the mode switch: disconnect, then the other personality
-gadget_down
+phone_down
 sleep 2
-gadget_up 0x4ee1 mass_storage.0 acm.usb0
+phone_up 0x4ee1 mass_storage.0 acm.usb0
 port_free() { ! usbip port 2>/dev/null | grep -q 'Port in Use'; }
 wait_for 30 port_free || fail "the client kept the port after the device went away"
 rebound() { [ "$(readlink -f /sys/bus/usb/devices/$BUSID/driver 2>/dev/null)" = /sys/bus/usb/drivers/usbip-host ]; }
