@@ -243,15 +243,20 @@ def check_hid(analyze, captures, errors):
     print(f"hid: {want}")
 
 
+def ptp_containers(cap, display_filter):
+    """(length, type, code, transaction id, bytes) of each PTP container header in tshark's
+    usb.capdata of the frames display_filter picks."""
+    for r in tshark(cap, display_filter, ["usb.capdata"]):
+        b = bytes.fromhex(r["usb.capdata"].split(",")[0].replace(":", ""))
+        if len(b) >= 12:
+            yield (int.from_bytes(b[0:4], "little"), int.from_bytes(b[4:6], "little"),
+                   int.from_bytes(b[6:8], "little"), int.from_bytes(b[8:12], "little"), b)
+
+
 def check_mtp(analyze, captures, errors):
     cap = os.path.join(captures, "android.pcap")
     want, cmd_of = {}, {}
-    for r in tshark(cap, "usb.capdata && tcp.stream == 0", ["usb.capdata"]):
-        b = bytes.fromhex(r["usb.capdata"].split(",")[0].replace(":", ""))
-        if len(b) < 12:
-            continue
-        length, ctype, code, tid = (int.from_bytes(b[0:4], "little"), int.from_bytes(b[4:6], "little"),
-                                    int.from_bytes(b[6:8], "little"), int.from_bytes(b[8:12], "little"))
+    for length, ctype, code, tid, b in ptp_containers(cap, "usb.capdata && tcp.stream == 0"):
         if ctype == 1 and length == len(b):  # a command container, whole in its URB
             want.setdefault(code, [0, 0])[0] += 1
             cmd_of[tid] = code
@@ -273,12 +278,7 @@ def check_mtp_object(analyze, cap, errors):
     length (less the header) as tshark decodes them, against the view's object moved."""
     want = None
     getobject_tids = set()
-    for r in tshark(cap, "usb.capdata", ["usb.capdata"]):
-        b = bytes.fromhex(r["usb.capdata"].split(",")[0].replace(":", ""))
-        if len(b) < 12:
-            continue
-        length, ctype, code, tid = (int.from_bytes(b[0:4], "little"), int.from_bytes(b[4:6], "little"),
-                                    int.from_bytes(b[6:8], "little"), int.from_bytes(b[8:12], "little"))
+    for length, ctype, code, tid, _ in ptp_containers(cap, "usb.capdata"):
         if ctype == 1 and code == 0x1009:
             getobject_tids.add(tid)
         elif ctype == 2 and code == 0x1009 and tid in getobject_tids:
