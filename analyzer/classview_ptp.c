@@ -25,9 +25,9 @@
 /* One object moved by a transaction (its data phase). */
 struct ptp_object {
     uint32_t tid, handle; /* the command's transaction id and first parameter */
-    uint16_t code, response;
+    uint16_t code, response; /* response 0: none came (the transfer was cut) */
     int direction;        /* of the data phase (UIP_DIR_IN: from the device) */
-    uint64_t bytes, duration_ns; /* payload; command submitted to response completed */
+    uint64_t bytes, duration_ns; /* payload; command submitted to response (or last data) completed */
 };
 
 struct ptp_op {
@@ -50,7 +50,7 @@ struct cv_ptp {
     bool open;
     struct ptp_op *op;
     uint32_t tid, handle;
-    uint64_t t_command, urbs, data;
+    uint64_t t_command, t_data_end, urbs, data;
     int data_dir;                /* the data phase's direction: -1 none yet, else enum uip_direction */
 };
 
@@ -152,29 +152,6 @@ static struct ptp_op *op_get(struct cv_ptp *p, uint16_t code)
     return o;
 }
 
-/* The open transaction ends without a response (another command came, or the capture ended). */
-static void abandon(struct cv_ptp *p)
-{
-    if (p->open) {
-        p->op->unanswered++;
-        p->op->urbs += p->urbs;
-    }
-    p->open = false;
-}
-
-static void data_bytes(struct cv_ptp *p, const struct uip_urb *u, uint32_t header)
-{
-    uint64_t n = u->actual_length > (int32_t)header ? (uint64_t)(u->actual_length - (int32_t)header) : 0;
-    p->data += n;
-    if (u->direction == UIP_DIR_IN) {
-        p->op->bytes_in += n;
-        p->bytes_in += n;
-    } else {
-        p->op->bytes_out += n;
-        p->bytes_out += n;
-    }
-}
-
 /* The open transaction moved an object: kept (the first ones) and counted. */
 static void note_object(struct cv_ptp *p, uint16_t response, uint64_t t_response)
 {
@@ -186,6 +163,33 @@ static void note_object(struct cv_ptp *p, uint16_t response, uint64_t t_response
             .direction = p->data_dir, .bytes = p->data,
             .duration_ns = t_response > p->t_command ? t_response - p->t_command : 0};
     p->n_objects++;
+}
+
+/* The open transaction ends without a response (another command came, or the capture ended):
+ * an object it was moving is listed as cut, with what came. */
+static void abandon(struct cv_ptp *p)
+{
+    if (p->open) {
+        p->op->unanswered++;
+        p->op->urbs += p->urbs;
+        if (moves_object(p->op->code) && p->data_dir >= 0)
+            note_object(p, 0, p->t_data_end);
+    }
+    p->open = false;
+}
+
+static void data_bytes(struct cv_ptp *p, const struct uip_urb *u, uint32_t header)
+{
+    uint64_t n = u->actual_length > (int32_t)header ? (uint64_t)(u->actual_length - (int32_t)header) : 0;
+    p->data += n;
+    p->t_data_end = u->t_complete_ns;
+    if (u->direction == UIP_DIR_IN) {
+        p->op->bytes_in += n;
+        p->bytes_in += n;
+    } else {
+        p->op->bytes_out += n;
+        p->bytes_out += n;
+    }
 }
 
 void cv_ptp_event(struct cv_ptp *p, const struct uip_urb *u)
@@ -296,9 +300,13 @@ void cv_ptp_text(FILE *out, const struct cv_ptp *p)
                 p->n_objects > PTP_OBJECTS_LISTED ? "; the first listed" : "");
         for (uint64_t i = 0; i < p->n_objects && i < PTP_OBJECTS_LISTED; i++) {
             const struct ptp_object *o = &p->objects[i];
-            fprintf(out, "      transaction %u %s handle 0x%08x: %" PRIu64 " bytes %s the device in %.3f s (%.1f kB/s), response 0x%04x\n",
+            fprintf(out, "      transaction %u %s handle 0x%08x: %" PRIu64 " bytes %s the device in %.3f s (%.1f kB/s), ",
                     o->tid, op_name(o->code), o->handle, o->bytes, o->direction == UIP_DIR_IN ? "from" : "to",
-                    cv_secs(o->duration_ns), throughput_Bps(o) / 1e3, o->response);
+                    cv_secs(o->duration_ns), throughput_Bps(o) / 1e3);
+            if (o->response)
+                fprintf(out, "response 0x%04x\n", o->response);
+            else
+                fprintf(out, "cut: no response came\n");
         }
     }
     if (p->n_events) {
@@ -343,9 +351,13 @@ void cv_ptp_json(FILE *out, const struct cv_ptp *p)
     for (uint64_t i = 0; i < p->n_objects && i < PTP_OBJECTS_LISTED; i++) {
         const struct ptp_object *o = &p->objects[i];
         fprintf(out, "%s{\"transaction\":%u,\"operation\":\"%s\",\"handle\":%u,\"direction\":\"%s\",\"bytes\":%" PRIu64
-                     ",\"duration\":%.9f,\"throughput_Bps\":%.1f,\"response\":\"0x%04x\"}",
+                     ",\"duration\":%.9f,\"throughput_Bps\":%.1f,\"response\":",
                 i ? "," : "", o->tid, op_name(o->code), o->handle, o->direction == UIP_DIR_IN ? "in" : "out", o->bytes,
-                cv_secs(o->duration_ns), throughput_Bps(o), o->response);
+                cv_secs(o->duration_ns), throughput_Bps(o));
+        if (o->response)
+            fprintf(out, "\"0x%04x\"}", o->response);
+        else
+            fprintf(out, "null}");
     }
     fprintf(out, "],\"events\":%" PRIu64 ",\"by_event\":[", p->n_events);
     for (size_t i = 0; i < PTP_EVENT_CODES && p->events[i].count; i++) {

@@ -863,7 +863,9 @@ Test(classview, mtp_operations_are_timed_from_command_to_response)
 
 /* GetObject of handle 7 whose data phase (512 + 1000 bytes, 12 of them the header) came before
  * its OK 8 ms after the command: one object moved, with its transaction id, handle, 1500 bytes
- * and 187.5 kB/s. An ObjectAdded event (0x4002) on the interrupt endpoint is counted by code. */
+ * and 187.5 kB/s. An ObjectAdded event (0x4002) on the interrupt endpoint is counted by code. A
+ * second GetObject whose data started but whose response never came (the phone switched USB mode)
+ * is listed as cut, with what came. */
 Test(classview, mtp_objects_moved_and_events_are_listed)
 {
     struct classview *cv = classview_new();
@@ -880,15 +882,22 @@ Test(classview, mtp_objects_moved_and_events_are_listed)
     uint8_t event[12] = {12, 0, 0, 0, 4, 0, 0x02, 0x40, 0, 0, 0, 0};     /* ObjectAdded */
     struct uip_urb ev = synthetic_urb(3, UIP_DIR_IN, UIP_XFER_INTERRUPT, T0 + 20 * MS, T0 + 30 * MS, 24, 12, event, 12);
     classview_urb(cv, &ev);
+    uint8_t cmd2[16] = {16, 0, 0, 0, 1, 0, 0x09, 0x10, 6, 0, 0, 0, 8, 0, 0, 0}; /* GetObject(8), tid 6 */
+    u = synthetic_urb(2, UIP_DIR_OUT, UIP_XFER_BULK, T0 + 40 * MS, T0 + 41 * MS, 16, 16, cmd2, 16);
+    classview_urb(cv, &u);
+    ptp_container(cv, T0 + 40 * MS, T0 + 44 * MS, 2, 0x1009, 6, 512); /* data, then nothing more */
     classview_finish(cv);
     char *json = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&json, &len);
     classview_json(f, cv, CONN, DEVID);
     fclose(f);
-    cr_assert(strstr(json, "\"objects_moved\":1,\"object_bytes_in\":1500,\"object_bytes_out\":0,\"objects\":[{"
+    cr_assert(strstr(json, "{\"transaction\":6,\"operation\":\"GetObject\",\"handle\":8,\"direction\":\"in\","
+                           "\"bytes\":500,\"duration\":0.004000000,\"throughput_Bps\":125000.0,\"response\":null}"),
+              "%s", json);
+    cr_assert(strstr(json, "\"objects_moved\":2,\"object_bytes_in\":2000,\"object_bytes_out\":0,\"objects\":[{"
                            "\"transaction\":5,\"operation\":\"GetObject\",\"handle\":7,\"direction\":\"in\","
-                           "\"bytes\":1500,\"duration\":0.008000000,\"throughput_Bps\":187500.0,\"response\":\"0x2001\"}]"),
+                           "\"bytes\":1500,\"duration\":0.008000000,\"throughput_Bps\":187500.0,\"response\":\"0x2001\"},"),
               "%s", json);
     cr_assert(strstr(json, "\"events\":1,\"by_event\":[{\"code\":\"0x4002\",\"name\":\"ObjectAdded\",\"count\":1}],"
                            "\"other_events\":0"), "%s", json);
@@ -898,6 +907,8 @@ Test(classview, mtp_objects_moved_and_events_are_listed)
     fclose(f);
     cr_assert(strstr(json, "transaction 5 GetObject handle 0x00000007: 1500 bytes from the device in 0.008 s (187.5 kB/s)"), "%s", json);
     cr_assert(strstr(json, "events (interrupt endpoint): 1: ObjectAdded (0x4002) x1"), "%s", json);
+    cr_assert(strstr(json, "transaction 6 GetObject handle 0x00000008: 500 bytes from the device in 0.004 s (125.0 kB/s), "
+                           "cut: no response came"), "%s", json);
     free(json);
     classview_free(cv);
 }
