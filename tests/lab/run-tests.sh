@@ -230,23 +230,6 @@ if scenario android-switch; then
     grep -q 'vhci_hcd: connection closed' "$a/enum-dmesg.txt"
 fi
 
-# android-switch: the phone switches USB mode under an MTP transfer, then during enumeration
-if scenario android-switch; then
-  a=$out/android-switch
-  check "android-switch: mtp-getfile failed when the phone switched modes under it" \
-    test "$(cat "$a/getfile.rc")" != 0
-  analyze_json "$a/android-switch-transfer.pcap"
-  check "android-switch: the server closed the connection under the transfer, its bulk IN URB outstanding" \
-    test "$(json_get "$a/android-switch-transfer.json" "[(e['how'], e['by'], e['outstanding']) for e in d['connection_ends']]")" = "[('closed', 'server', 1)]"
-  check "android-switch: the MTP view lists the GetObject as cut, with the bytes that came" \
-    test "$(json_get "$a/android-switch-transfer.json" "[(o['operation'], o['response'], o['bytes'] > 0) for o in d['devices'][0]['class']['mtp']['objects']]")" = "[('GetObject', None, True)]"
-  analyze_json "$a/android-switch-enum.pcap"
-  check "android-switch: the enumeration interrupted by the switch is reported failed, the server's close with it" \
-    test "$(json_get "$a/android-switch-enum.json" "d['devices'][0]['enumeration']['failed'], d['connection_ends'][0]['by']")" = "True server"
-  check "android-switch: the client's kernel lost the device mid-enumeration (vhci_hcd: connection closed)" \
-    grep -q 'vhci_hcd: connection closed' "$a/enum-dmesg.txt"
-fi
-
 # android-adb: the phone as a Samsung in "MTP + ADB" mode (04e8:6860) with an ADB-shaped interface
 if scenario android-adb; then
   a=$out/android-adb

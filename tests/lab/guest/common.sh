@@ -148,15 +148,16 @@ client_detach_if_attached() { # detach unless the kernel already dropped the por
 PHONE=/sys/kernel/config/usb_gadget/phone
 phone_udc() { ls /sys/class/udc | head -n 1; }
 
-phone_make() { # make the gadget and its functions, start umtprd (nothing connected yet)
+phone_make() { # make the gadget and its functions, start umtprd (nothing connected yet); the
+  # vendor id and product string are PHONE_VENDOR and PHONE_NAME (default Google's, "Android-like phone")
   mkdir -p /sys/kernel/config && mount -t configfs none /sys/kernel/config 2>/dev/null
   [ -d /sys/kernel/config/usb_gadget ] || fail "no configfs usb_gadget (libcomposite)"
   wait_for 10 test -n "$(phone_udc)" || fail "no UDC (dummy_hcd)"
   mkdir -p $PHONE/strings/0x409 $PHONE/configs/c.1/strings/0x409 || fail "cannot make the gadget"
-  echo 0x18d1 > $PHONE/idVendor           # Google
+  echo "${PHONE_VENDOR:-0x18d1}" > $PHONE/idVendor
   echo 0x0223 > $PHONE/bcdDevice
   echo "usbip-toolkit lab" > $PHONE/strings/0x409/manufacturer
-  echo "Android-like phone" > $PHONE/strings/0x409/product
+  echo "${PHONE_NAME:-Android-like phone}" > $PHONE/strings/0x409/product
   echo "LAB0123456789" > $PHONE/strings/0x409/serialnumber
   echo "mtp,acm" > $PHONE/configs/c.1/strings/0x409/configuration
   echo 500 > $PHONE/configs/c.1/MaxPower
@@ -168,6 +169,13 @@ phone_make() { # make the gadget and its functions, start umtprd (nothing connec
   echo "hello from the lab's phone" > /var/lib/umtp/hello.txt
   umtprd > /out/umtprd.log 2>&1 &
   wait_for 10 test -e /dev/ffs-mtp/ep1 || fail "umtprd did not set up its endpoints: $(cat /out/umtprd.log)"
+}
+
+phone_add_adb() { # the ADB-shaped function ffs.adb, served by lab-ffs-adb (project program)
+  mkdir $PHONE/functions/ffs.adb || fail "cannot make the ADB function"
+  mkdir -p /dev/ffs-adb && mount -t functionfs adb /dev/ffs-adb || fail "no functionfs for adb"
+  lab-ffs-adb /dev/ffs-adb > /out/ffs-adb.log 2>&1 &
+  wait_for 10 test -e /dev/ffs-adb/ep1 || fail "lab-ffs-adb did not set up its endpoints: $(cat /out/ffs-adb.log)"
 }
 
 phone_up() { # phone_up PRODUCT_ID FUNCTION...: the gadget with these functions, connected
