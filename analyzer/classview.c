@@ -3,6 +3,7 @@
  * the traffic itself, each URB handed to the module of its class (see classview.h). */
 #include <glib.h>
 #include "classview.h"
+#include "device_table.h"
 #include "classview_int.h"
 #include "uip/usb.h"
 
@@ -27,26 +28,23 @@ struct cv_device {
 };
 
 struct classview {
-    GHashTable *index; /* (conn_id << 32 | devid) -> struct cv_device * */
-    GPtrArray *devs;   /* in order of first sight */
+    struct device_table *devs; /* struct cv_device */
     FILE *scsi_csv;
 };
 
-static void device_free(gpointer p)
+static void device_free(void *p)
 {
     struct cv_device *d = p;
     cv_scsi_free(d->scsi);
     cv_serial_free(d->serial);
     cv_hid_free(d->hid);
     cv_ptp_free(d->ptp);
-    g_free(d);
 }
 
 struct classview *classview_new(void)
 {
     struct classview *cv = g_new0(struct classview, 1);
-    cv->index = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-    cv->devs = g_ptr_array_new_with_free_func(device_free);
+    cv->devs = device_table_new(sizeof(struct cv_device), device_free);
     return cv;
 }
 
@@ -54,8 +52,7 @@ void classview_free(struct classview *cv)
 {
     if (!cv)
         return;
-    g_hash_table_destroy(cv->index);
-    g_ptr_array_free(cv->devs, TRUE);
+    device_table_free(cv->devs);
     g_free(cv);
 }
 
@@ -67,23 +64,12 @@ void classview_scsi_csv(struct classview *cv, FILE *f)
 
 static struct cv_device *device_find(const struct classview *cv, uint32_t conn_id, uint32_t devid)
 {
-    uint64_t k = (uint64_t)conn_id << 32 | devid;
-    return g_hash_table_lookup(cv->index, &k);
+    return device_table_find(cv->devs, conn_id, devid);
 }
 
 static struct cv_device *device_get(struct classview *cv, uint32_t conn_id, uint32_t devid)
 {
-    struct cv_device *d = device_find(cv, conn_id, devid);
-    if (d)
-        return d;
-    d = g_new0(struct cv_device, 1);
-    d->conn_id = conn_id;
-    d->devid = devid;
-    uint64_t *k = g_new(uint64_t, 1);
-    *k = (uint64_t)conn_id << 32 | devid;
-    g_hash_table_insert(cv->index, k, d);
-    g_ptr_array_add(cv->devs, d);
-    return d;
+    return device_table_get(cv->devs, conn_id, devid, NULL);
 }
 
 void classview_device(struct classview *cv, const struct uip_device_info *info)
@@ -184,8 +170,8 @@ void classview_urb(struct classview *cv, const struct uip_urb *u)
 
 void classview_finish(struct classview *cv)
 {
-    for (guint i = 0; i < cv->devs->len; i++) {
-        struct cv_device *d = g_ptr_array_index(cv->devs, i);
+    for (unsigned i = 0; i < device_table_len(cv->devs); i++) {
+        struct cv_device *d = device_table_at(cv->devs, i);
         if (d->scsi)
             cv_scsi_finish(d->scsi, cv->scsi_csv);
         if (d->serial)

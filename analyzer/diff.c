@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "classview.h"
+#include "device_table.h"
 #include "diff.h"
 #include "json_out.h"
 #include "uip/error.h"
@@ -46,7 +47,7 @@ struct diff_device {
 
 struct diff_side {
     const char *path;
-    GPtrArray *devices; /* struct diff_device */
+    struct device_table *devices; /* struct diff_device */
     struct classview *classes; /* the class views (SCSI commands, serial exchanges, HID reports) */
 };
 
@@ -54,24 +55,18 @@ struct diff_side {
 
 static struct diff_device *device_get(struct diff_side *s, uint32_t conn_id, uint32_t devid)
 {
-    for (guint i = 0; i < s->devices->len; i++) {
-        struct diff_device *d = g_ptr_array_index(s->devices, i);
-        if (d->conn_id == conn_id && d->devid == devid)
-            return d;
-    }
-    struct diff_device *d = g_new0(struct diff_device, 1);
-    d->conn_id = conn_id;
-    d->devid = devid;
-    d->urbs = g_array_new(FALSE, TRUE, sizeof(struct diff_urb));
-    g_ptr_array_add(s->devices, d);
+    bool made;
+    struct diff_device *d = device_table_get(s->devices, conn_id, devid, &made);
+    if (made)
+        d->urbs = g_array_new(FALSE, TRUE, sizeof(struct diff_urb));
     return d;
 }
 
-static void device_free(gpointer p)
+static void device_free(void *p)
 {
     struct diff_device *d = p;
-    g_array_free(d->urbs, TRUE);
-    g_free(d);
+    if (d->urbs)
+        g_array_free(d->urbs, TRUE);
 }
 
 static void on_urb(void *user, const struct uip_urb *u)
@@ -137,8 +132,8 @@ static enum diff_result read_side(struct diff_side *s, const struct uip_session_
         snprintf(err, errlen, "--diff: %s: %s", s->path, why);
         return DIFF_CORRUPT;
     }
-    for (guint i = 0; i < s->devices->len; i++)
-        g_array_sort(((struct diff_device *)g_ptr_array_index(s->devices, i))->urbs, by_submit);
+    for (unsigned i = 0; i < device_table_len(s->devices); i++)
+        g_array_sort(((struct diff_device *)device_table_at(s->devices, i))->urbs, by_submit);
     return DIFF_SAME;
 }
 
@@ -163,14 +158,14 @@ static bool same_model(const struct diff_device *a, const struct diff_device *b)
 static void list_devices(const struct diff_side *s, char *buf, size_t n)
 {
     buf[0] = 0;
-    for (guint i = 0; i < s->devices->len; i++) {
-        const struct diff_device *d = g_ptr_array_index(s->devices, i);
+    for (unsigned i = 0; i < device_table_len(s->devices); i++) {
+        const struct diff_device *d = device_table_at(s->devices, i);
         char name[64];
         device_name(d, name, sizeof name);
         size_t len = strlen(buf);
         snprintf(buf + len, n - len, "%s%s", i ? ", " : "", name);
     }
-    if (!s->devices->len)
+    if (!device_table_len(s->devices))
         snprintf(buf, n, "no USB/IP device");
 }
 
@@ -181,18 +176,18 @@ static struct diff_device *pick(const struct diff_side *s, const struct diff_sid
 {
     const char *busid = o->busid;
     struct diff_device *best = NULL, *first = NULL;
-    for (guint i = 0; i < s->devices->len; i++) {
-        struct diff_device *d = g_ptr_array_index(s->devices, i);
+    for (unsigned i = 0; i < device_table_len(s->devices); i++) {
+        struct diff_device *d = device_table_at(s->devices, i);
         bool fit;
         if (busid || o->by_model)
             fit = (!busid || (d->has_record && !strcmp(d->record.busid, busid))) &&
                   (!o->by_model || (d->has_ids && d->vendor == o->vendor && d->product == o->product));
-        else if (s->devices->len == 1)
+        else if (device_table_len(s->devices) == 1)
             fit = true;
         else {
             fit = false;
-            for (guint k = 0; k < other->devices->len; k++)
-                fit = fit || same_model(d, g_ptr_array_index(other->devices, k));
+            for (unsigned k = 0; k < device_table_len(other->devices); k++)
+                fit = fit || same_model(d, device_table_at(other->devices, k));
         }
         if (!fit)
             continue;
@@ -738,8 +733,8 @@ static void json_report(FILE *out, const struct diff_options *o, const struct di
 enum diff_result diff_run(const struct diff_options *o, const struct uip_session_config *cfg, FILE *out,
                           char *err, size_t errlen)
 {
-    struct diff_side sides[2] = {{o->good, g_ptr_array_new_with_free_func(device_free), classview_new()},
-                                 {o->bad, g_ptr_array_new_with_free_func(device_free), classview_new()}};
+    struct diff_side sides[2] = {{o->good, device_table_new(sizeof(struct diff_device), device_free), classview_new()},
+                                 {o->bad, device_table_new(sizeof(struct diff_device), device_free), classview_new()}};
     enum diff_result rc = read_side(&sides[0], cfg, err, errlen);
     if (rc == DIFF_SAME)
         rc = read_side(&sides[1], cfg, err, errlen);
@@ -773,7 +768,7 @@ enum diff_result diff_run(const struct diff_options *o, const struct uip_session
         rc = s.diverged ? DIFF_DIFFERENT : DIFF_SAME;
     }
     for (int k = 0; k < 2; k++) {
-        g_ptr_array_free(sides[k].devices, TRUE);
+        device_table_free(sides[k].devices);
         classview_free(sides[k].classes);
     }
     return rc;

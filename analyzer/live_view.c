@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include "device_table.h"
 #include "live_view.h"
 #include "uip/usb.h"
 
@@ -29,7 +30,7 @@ struct lv_device {
 struct live_view {
     FILE *out;
     char label[160], on_stop[40];
-    GPtrArray *devs; /* struct lv_device */
+    struct device_table *devs; /* struct lv_device */
     uint64_t started_ns, last_draw_ns; /* CLOCK_REALTIME, as the capture's timestamps */
 };
 
@@ -40,11 +41,11 @@ static uint64_t realtime_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void device_free(gpointer p)
+static void device_free(void *p)
 {
     struct lv_device *d = p;
-    g_hash_table_destroy(d->pending);
-    g_free(d);
+    if (d->pending)
+        g_hash_table_destroy(d->pending);
 }
 
 struct live_view *live_view_new(FILE *out, const char *label, const char *on_stop)
@@ -53,7 +54,7 @@ struct live_view *live_view_new(FILE *out, const char *label, const char *on_sto
     v->out = out;
     snprintf(v->label, sizeof v->label, "%s", label);
     snprintf(v->on_stop, sizeof v->on_stop, "%s", on_stop);
-    v->devs = g_ptr_array_new_with_free_func(device_free);
+    v->devs = device_table_new(sizeof(struct lv_device), device_free);
     v->started_ns = v->last_draw_ns = realtime_ns();
     return v;
 }
@@ -62,22 +63,16 @@ void live_view_free(struct live_view *v)
 {
     if (!v)
         return;
-    g_ptr_array_free(v->devs, TRUE);
+    device_table_free(v->devs);
     g_free(v);
 }
 
 static struct lv_device *device_get(struct live_view *v, uint32_t conn_id, uint32_t devid)
 {
-    for (guint i = 0; i < v->devs->len; i++) {
-        struct lv_device *d = g_ptr_array_index(v->devs, i);
-        if (d->conn_id == conn_id && d->devid == devid)
-            return d;
-    }
-    struct lv_device *d = g_new0(struct lv_device, 1);
-    d->conn_id = conn_id;
-    d->devid = devid;
-    d->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-    g_ptr_array_add(v->devs, d);
+    bool made;
+    struct lv_device *d = device_table_get(v->devs, conn_id, devid, &made);
+    if (made)
+        d->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     return d;
 }
 
@@ -182,10 +177,10 @@ void live_view_draw(struct live_view *v, const struct analysis *a, const struct 
     v->last_draw_ns = now;
     fprintf(v->out, "\033[H\033[2J%s: watching for %.0f s (Ctrl-C %s)\n", v->label,
             (double)(now - v->started_ns) / 1e9, v->on_stop);
-    if (!v->devs->len)
+    if (!device_table_len(v->devs))
         fprintf(v->out, "no USB/IP URB yet\n");
-    for (guint i = 0; i < v->devs->len; i++) {
-        struct lv_device *d = g_ptr_array_index(v->devs, i);
+    for (unsigned i = 0; i < device_table_len(v->devs); i++) {
+        struct lv_device *d = device_table_at(v->devs, i);
         const struct dev_stats *ds = dev_stats_of(a, d->conn_id, d->devid);
         char in[32], out[32];
         rate((double)d->tick_in / span, in, sizeof in);

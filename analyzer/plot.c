@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "device_table.h"
 #include "plot.h"
 
 /* One answered URB, as the latency and throughput charts need it. */
@@ -32,21 +33,22 @@ struct plot_device {
 };
 
 struct plot_set {
-    GPtrArray *devs; /* struct plot_device */
+    struct device_table *devs; /* struct plot_device */
 };
 
-static void device_free(gpointer data)
+static void device_free(void *data)
 {
     struct plot_device *d = data;
-    g_array_free(d->urbs, TRUE);
-    g_array_free(d->depths, TRUE);
-    g_free(d);
+    if (d->urbs)
+        g_array_free(d->urbs, TRUE);
+    if (d->depths)
+        g_array_free(d->depths, TRUE);
 }
 
 struct plot_set *plot_set_new(void)
 {
     struct plot_set *p = g_new0(struct plot_set, 1);
-    p->devs = g_ptr_array_new_with_free_func(device_free);
+    p->devs = device_table_new(sizeof(struct plot_device), device_free);
     return p;
 }
 
@@ -54,23 +56,18 @@ void plot_set_free(struct plot_set *p)
 {
     if (!p)
         return;
-    g_ptr_array_free(p->devs, TRUE);
+    device_table_free(p->devs);
     g_free(p);
 }
 
 static struct plot_device *device_get(struct plot_set *p, uint32_t conn_id, uint32_t devid)
 {
-    for (guint i = 0; i < p->devs->len; i++) {
-        struct plot_device *d = g_ptr_array_index(p->devs, i);
-        if (d->conn_id == conn_id && d->devid == devid)
-            return d;
+    bool made;
+    struct plot_device *d = device_table_get(p->devs, conn_id, devid, &made);
+    if (made) {
+        d->urbs = g_array_new(FALSE, FALSE, sizeof(struct plot_urb_point));
+        d->depths = g_array_new(FALSE, FALSE, sizeof(struct plot_depth_point));
     }
-    struct plot_device *d = g_new0(struct plot_device, 1);
-    d->conn_id = conn_id;
-    d->devid = devid;
-    d->urbs = g_array_new(FALSE, FALSE, sizeof(struct plot_urb_point));
-    d->depths = g_array_new(FALSE, FALSE, sizeof(struct plot_depth_point));
-    g_ptr_array_add(p->devs, d);
     return d;
 }
 
@@ -382,8 +379,8 @@ bool plot_write(const struct plot_set *p, const char *dir, unsigned format_mask,
                 const struct whatif_set *whatif, const uint64_t *rtts_ns, size_t n_rtts,
                 const struct plot_point *measured, size_t n_measured, char *err, size_t errlen)
 {
-    for (guint i = 0; i < p->devs->len; i++)
-        if (!write_device(g_ptr_array_index(p->devs, i), dir, format_mask, origin_ns, whatif, rtts_ns, n_rtts,
+    for (unsigned i = 0; i < device_table_len(p->devs); i++)
+        if (!write_device(device_table_at(p->devs, i), dir, format_mask, origin_ns, whatif, rtts_ns, n_rtts,
                           measured, n_measured, err, errlen))
             return false;
     return true;

@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "device_table.h"
 #include "stats.h"
 #include "uip/usb.h"
 
 struct analysis {
     GHashTable *ep_index;  /* packed key -> struct ep_stats* */
-    GHashTable *dev_index; /* packed key -> struct dev_stats* */
-    GPtrArray *eps, *devs;
+    GPtrArray *eps;
+    struct device_table *devs; /* struct dev_stats */
     uint64_t anomalies[8];
 };
 
@@ -93,19 +94,12 @@ static struct ep_stats *ep_get(struct analysis *a, uint32_t conn, uint32_t devid
 
 static struct dev_stats *dev_get(struct analysis *a, uint32_t conn, uint32_t devid)
 {
-    uint64_t k = (uint64_t)conn << 32 | devid;
-    struct dev_stats *d = g_hash_table_lookup(a->dev_index, &k);
-    if (d)
-        return d;
-    d = g_new0(struct dev_stats, 1);
-    uint64_t *kk = g_new(uint64_t, 1);
-    *kk = k;
-    d->conn_id = conn;
-    d->devid = devid;
-    d->info.conn_id = conn;
-    d->info.devid = devid;
-    g_hash_table_insert(a->dev_index, kk, d);
-    g_ptr_array_add(a->devs, d);
+    bool made;
+    struct dev_stats *d = device_table_get(a->devs, conn, devid, &made);
+    if (made) {
+        d->info.conn_id = conn;
+        d->info.devid = devid;
+    }
     return d;
 }
 
@@ -113,9 +107,8 @@ struct analysis *analysis_new(void)
 {
     struct analysis *a = g_new0(struct analysis, 1);
     a->ep_index = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-    a->dev_index = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     a->eps = g_ptr_array_new_with_free_func(g_free);
-    a->devs = g_ptr_array_new_with_free_func(g_free);
+    a->devs = device_table_new(sizeof(struct dev_stats), NULL);
     return a;
 }
 
@@ -124,9 +117,8 @@ void analysis_free(struct analysis *a)
     if (!a)
         return;
     g_hash_table_destroy(a->ep_index);
-    g_hash_table_destroy(a->dev_index);
     g_ptr_array_free(a->eps, TRUE);
-    g_ptr_array_free(a->devs, TRUE);
+    device_table_free(a->devs);
     g_free(a);
 }
 
@@ -301,13 +293,13 @@ static gint dev_cmp(gconstpointer pa, gconstpointer pb)
 void analysis_sort(struct analysis *a)
 {
     g_ptr_array_sort(a->eps, ep_cmp);
-    g_ptr_array_sort(a->devs, dev_cmp);
+    device_table_sort(a->devs, dev_cmp);
 }
 
-unsigned analysis_n_devices(const struct analysis *a) { return a->devs->len; }
+unsigned analysis_n_devices(const struct analysis *a) { return device_table_len(a->devs); }
 const struct dev_stats *analysis_device_at(const struct analysis *a, unsigned i)
 {
-    return g_ptr_array_index(a->devs, i);
+    return device_table_at(a->devs, i);
 }
 unsigned analysis_n_endpoints(const struct analysis *a) { return a->eps->len; }
 const struct ep_stats *analysis_endpoint_at(const struct analysis *a, unsigned i)

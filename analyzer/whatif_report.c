@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json_out.h"
+#include "device_table.h"
 #include "whatif_report.h"
 #include "whatif_tcp.h"
 
@@ -101,47 +102,41 @@ struct whatif_conn_handshake {
 };
 
 struct whatif_set {
-    struct whatif_device *devs;
-    size_t n, cap;
+    struct device_table *devs; /* struct whatif_device */
     struct whatif_conn_handshake *handshakes;
     size_t n_handshakes, cap_handshakes;
     struct whatif_tcp_overrides tcp_overrides;
 };
 
+static void device_free(void *p)
+{
+    whatif_model_free(((struct whatif_device *)p)->model);
+}
+
 struct whatif_set *whatif_set_new(void)
 {
-    return calloc(1, sizeof(struct whatif_set));
+    struct whatif_set *s = calloc(1, sizeof(struct whatif_set));
+    if (s)
+        s->devs = device_table_new(sizeof(struct whatif_device), device_free);
+    return s;
 }
 
 void whatif_set_free(struct whatif_set *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->n; i++)
-        whatif_model_free(s->devs[i].model);
-    free(s->devs);
+    device_table_free(s->devs);
     free(s->handshakes);
     free(s);
 }
 
 static struct whatif_device *device_get(struct whatif_set *s, uint32_t conn_id, uint32_t devid)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->devs[i].conn_id == conn_id && s->devs[i].devid == devid)
-            return &s->devs[i];
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 4;
-        struct whatif_device *grown = realloc(s->devs, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        s->devs = grown;
-        s->cap = cap;
-    }
-    struct whatif_model *m = whatif_model_new();
-    if (!m)
-        return NULL;
-    s->devs[s->n] = (struct whatif_device){conn_id, devid, m};
-    return &s->devs[s->n++];
+    bool made;
+    struct whatif_device *d = device_table_get(s->devs, conn_id, devid, &made);
+    if (made)
+        d->model = whatif_model_new();
+    return d->model ? d : NULL;
 }
 
 bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u)
@@ -199,7 +194,8 @@ static void tcp_from_handshake(struct whatif_tcp_config *c, const struct uip_tcp
 
 static int device_order(const void *pa, const void *pb)
 {
-    const struct whatif_device *a = pa, *b = pb;
+    const struct whatif_device *a = *(const struct whatif_device *const *)pa;
+    const struct whatif_device *b = *(const struct whatif_device *const *)pb;
     if (a->conn_id != b->conn_id)
         return a->conn_id < b->conn_id ? -1 : 1;
     return (a->devid > b->devid) - (a->devid < b->devid);
@@ -207,12 +203,12 @@ static int device_order(const void *pa, const void *pb)
 
 void whatif_set_fit(struct whatif_set *s)
 {
-    if (s->n)
-        qsort(s->devs, s->n, sizeof *s->devs, device_order);
-    for (size_t i = 0; i < s->n; i++) {
-        struct whatif_tcp_config tcp = *whatif_model_tcp(s->devs[i].model);
+    device_table_sort(s->devs, device_order);
+    for (unsigned i = 0; i < device_table_len(s->devs); i++) {
+        struct whatif_device *d = device_table_at(s->devs, i);
+        struct whatif_tcp_config tcp = *whatif_model_tcp(d->model);
         for (size_t k = 0; k < s->n_handshakes; k++)
-            if (s->handshakes[k].conn_id == s->devs[i].conn_id)
+            if (s->handshakes[k].conn_id == d->conn_id)
                 tcp_from_handshake(&tcp, &s->handshakes[k].h);
         const struct whatif_tcp_overrides *o = &s->tcp_overrides;
         if (o->mss) {
@@ -227,27 +223,26 @@ void whatif_set_fit(struct whatif_set *s)
             tcp.slow_start_end = o->slow_start_end;
             tcp.slow_start_from_user = true;
         }
-        whatif_model_set_tcp(s->devs[i].model, &tcp);
-        whatif_model_fit(s->devs[i].model);
+        whatif_model_set_tcp(d->model, &tcp);
+        whatif_model_fit(d->model);
     }
 }
 
 const struct whatif_model *whatif_set_model(const struct whatif_set *s, uint32_t conn_id, uint32_t devid)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->devs[i].conn_id == conn_id && s->devs[i].devid == devid)
-            return s->devs[i].model;
-    return NULL;
+    const struct whatif_device *d = device_table_find(s->devs, conn_id, devid);
+    return d ? d->model : NULL;
 }
 
 bool whatif_set_main_stream(const struct whatif_set *s, double *rtt_s, double *throughput_Bps, uint8_t *ep,
                             int8_t *direction)
 {
     uint64_t best = 0;
-    for (size_t i = 0; i < s->n; i++) {
+    for (unsigned i = 0; i < device_table_len(s->devs); i++) {
+        const struct whatif_device *d = device_table_at(s->devs, i);
         struct whatif_prediction p;
-        uint64_t rtt = whatif_model_base_rtt_ns(s->devs[i].model);
-        whatif_model_predict(s->devs[i].model, rtt, &p); /* as captured: the phase, its bytes */
+        uint64_t rtt = whatif_model_base_rtt_ns(d->model);
+        whatif_model_predict(d->model, rtt, &p); /* as captured: the phase, its bytes */
         for (unsigned k = 0; k < p.n_streams; k++) {
             const struct whatif_stream *st = &p.streams[k];
             if (st->xfer_type != UIP_XFER_BULK || st->bytes <= best || st->captured_s <= 0)
@@ -444,8 +439,8 @@ void whatif_text(FILE *out, const struct whatif_set *s, const uint64_t *delays_n
     if (!preds)
         return;
     fprintf(out, "\nWhat-if: the session replayed along its critical path at other network round trips\n");
-    for (size_t i = 0; i < s->n; i++)
-        text_device(out, &s->devs[i], delays_ns, n, preds);
+    for (unsigned i = 0; i < device_table_len(s->devs); i++)
+        text_device(out, device_table_at(s->devs, i), delays_ns, n, preds);
     free(preds);
 }
 
@@ -531,9 +526,9 @@ void whatif_json(FILE *out, const struct whatif_set *s, const uint64_t *delays_n
     for (size_t k = 0; k < n; k++)
         fprintf(out, "%s%.9f", k ? "," : "", (double)delays_ns[k] / 1e9);
     fprintf(out, "],\"devices\":[");
-    for (size_t i = 0; preds && i < s->n; i++) {
+    for (unsigned i = 0; preds && i < device_table_len(s->devs); i++) {
         fprintf(out, "%s", i ? "," : "");
-        json_device(out, &s->devs[i], delays_ns, n, preds);
+        json_device(out, device_table_at(s->devs, i), delays_ns, n, preds);
     }
     fprintf(out, "]}");
     free(preds);
