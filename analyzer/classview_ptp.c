@@ -60,10 +60,22 @@ static bool moves_object(uint16_t code)
     return code == 0x1009 || code == 0x100a || code == 0x100d || code == 0x101b || code == 0x95c1;
 }
 
-static const struct {
+/* A PTP/MTP code and its name (operations, events). */
+struct ptp_name {
     uint16_t code;
     const char *name;
-} event_names[] = {
+};
+
+/* The name of code in the n entries of names, or NULL. */
+static const char *name_of(const struct ptp_name *names, size_t n, uint16_t code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (names[i].code == code)
+            return names[i].name;
+    return NULL;
+}
+
+static const struct ptp_name event_names[] = {
     {0x4002, "ObjectAdded"}, {0x4003, "ObjectRemoved"}, {0x4004, "StoreAdded"},
     {0x4005, "StoreRemoved"}, {0x4006, "DevicePropChanged"}, {0x4007, "ObjectInfoChanged"},
     {0x4008, "DeviceInfoChanged"}, {0x400a, "StoreFull"}, {0x400c, "StorageInfoChanged"},
@@ -72,16 +84,10 @@ static const struct {
 
 static const char *event_name(uint16_t code)
 {
-    for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
-        if (event_names[i].code == code)
-            return event_names[i].name;
-    return NULL;
+    return name_of(event_names, sizeof event_names / sizeof event_names[0], code);
 }
 
-static const struct {
-    uint16_t code;
-    const char *name;
-} ptp_names[] = {
+static const struct ptp_name ptp_names[] = {
     {0x1001, "GetDeviceInfo"}, {0x1002, "OpenSession"}, {0x1003, "CloseSession"},
     {0x1004, "GetStorageIDs"}, {0x1005, "GetStorageInfo"}, {0x1006, "GetNumObjects"},
     {0x1007, "GetObjectHandles"}, {0x1008, "GetObjectInfo"}, {0x1009, "GetObject"},
@@ -95,10 +101,7 @@ static const struct {
 
 static const char *op_name(uint16_t code)
 {
-    for (size_t i = 0; i < sizeof ptp_names / sizeof ptp_names[0]; i++)
-        if (ptp_names[i].code == code)
-            return ptp_names[i].name;
-    return NULL;
+    return name_of(ptp_names, sizeof ptp_names / sizeof ptp_names[0], code);
 }
 
 /* A container's header in the URB's kept data. */
