@@ -32,6 +32,8 @@ static bool column_is_text(int i)
     return i == 4 || i == 5 || i == 6 || i == 10 || i == 16;
 }
 
+static void put(struct urb_row *r, int i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static void put(struct urb_row *r, int i, const char *fmt, ...)
 {
     va_list ap;
