@@ -173,32 +173,40 @@ static void uip_s_usbipd_unlink(void *user, const struct uip_usbipd_unlink *u)
 
 /* ---- public API ----------------------------------------------------------------------- */
 
-/* A session over a capture opened live (live) or from a file (path). */
-static struct uip_session *uip_session_start(const char *path, const struct uip_live_config *live,
-                                             const struct uip_session_config *cfg,
-                                             const struct uip_session_callbacks *cb, void *user,
-                                             int *code, char *err, size_t errlen)
+/* A session with its tracker and no input yet; NULL when out of memory. */
+static struct uip_session *uip_session_new(const struct uip_session_config *cfg,
+                                           const struct uip_session_callbacks *cb, void *user)
 {
     struct uip_session *s = calloc(1, sizeof *s);
-    struct uip_capture_callbacks ccb = {
-        .conn_open = uip_s_conn_open, .stream_data = uip_s_data, .stream_gap = uip_s_gap,
-        .conn_close = uip_s_close, .usbmon = uip_s_usbmon, .window_wait = uip_s_window_wait,
-        .usbipd_unlink = uip_s_usbipd_unlink, .handshake = uip_s_handshake,
-    };
-    if (!s) {
-        *code = UIP_ERR_NO_MEMORY;
-        snprintf(err, errlen, "out of memory");
+    if (!s)
         return NULL;
-    }
     s->cfg = *cfg;
     s->cb = *cb;
     s->user = user;
     s->conns = g_ptr_array_new();
     s->tracker = uip_tracker_new(&cb->tracker, user, cfg->data_keep, cfg->control_keep);
     if (!s->tracker) {
+        uip_session_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* A session over a capture opened live (live) or from a file (path). */
+static struct uip_session *uip_session_start(const char *path, const struct uip_live_config *live,
+                                             const struct uip_session_config *cfg,
+                                             const struct uip_session_callbacks *cb, void *user,
+                                             int *code, char *err, size_t errlen)
+{
+    struct uip_capture_callbacks ccb = {
+        .conn_open = uip_s_conn_open, .stream_data = uip_s_data, .stream_gap = uip_s_gap,
+        .conn_close = uip_s_close, .usbmon = uip_s_usbmon, .window_wait = uip_s_window_wait,
+        .usbipd_unlink = uip_s_usbipd_unlink, .handshake = uip_s_handshake,
+    };
+    struct uip_session *s = uip_session_new(cfg, cb, user);
+    if (!s) {
         *code = UIP_ERR_NO_MEMORY;
         snprintf(err, errlen, "out of memory");
-        uip_session_close(s);
         return NULL;
     }
     s->capture = live ? uip_capture_open_live(live, &cfg->capture, &ccb, s, code, err, errlen)
@@ -228,19 +236,9 @@ struct uip_session *uip_session_open_live(const struct uip_live_config *live,
 struct uip_session *uip_session_open_streams(const struct uip_session_config *cfg,
                                              const struct uip_session_callbacks *cb, void *user)
 {
-    struct uip_session *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->cfg = *cfg;
-    s->cb = *cb;
-    s->user = user;
-    s->conns = g_ptr_array_new();
-    s->streams = g_array_new(FALSE, TRUE, sizeof(struct uip_conn_info));
-    s->tracker = uip_tracker_new(&cb->tracker, user, cfg->data_keep, cfg->control_keep);
-    if (!s->tracker) {
-        uip_session_close(s);
-        return NULL;
-    }
+    struct uip_session *s = uip_session_new(cfg, cb, user);
+    if (s)
+        s->streams = g_array_new(FALSE, TRUE, sizeof(struct uip_conn_info));
     return s;
 }
 
