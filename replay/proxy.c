@@ -72,6 +72,16 @@ static void conn_free(struct proxy_conn *c)
     free(c);
 }
 
+/* Bytes of side s at the point the client sees them (its requests as they leave it, the answers
+ * as they reach it): recorded with --write and shown in the live view. */
+static void client_sees(struct proxy_conn *c, int s, const uint8_t *bytes, size_t len)
+{
+    if (c->flow)
+        replay_pcap_flow_data(c->flow, (enum uip_side)s, bytes, len);
+    if (c->watch)
+        replay_watch_data(c->watch, c->watch_id, (enum uip_side)s, bytes, len);
+}
+
 /* Read what side s sent; false when the connection must end. */
 static bool read_side(struct proxy_conn *c, int s, const struct replay_proxy_config *cfg, uint64_t now)
 {
@@ -101,11 +111,8 @@ static bool read_side(struct proxy_conn *c, int s, const struct replay_proxy_con
     g_queue_push_tail(&c->dir[s].chunks, k);
     c->dir[s].queued += k->len;
     c->bytes[s] += k->len;
-    /* the client's requests are recorded as they leave it, the answers as they reach it */
-    if (c->flow && s == UIP_SIDE_CLIENT)
-        replay_pcap_flow_data(c->flow, UIP_SIDE_CLIENT, k->data, k->len);
-    if (c->watch && s == UIP_SIDE_CLIENT)
-        replay_watch_data(c->watch, c->watch_id, UIP_SIDE_CLIENT, k->data, k->len);
+    if (s == UIP_SIDE_CLIENT)
+        client_sees(c, s, k->data, k->len);
     return true;
 }
 
@@ -120,10 +127,8 @@ static bool flush_dir(struct proxy_conn *c, int s, uint64_t now)
             return true;
         if (n <= 0)
             return false;
-        if (c->flow && s == UIP_SIDE_SERVER)
-            replay_pcap_flow_data(c->flow, UIP_SIDE_SERVER, k->data + k->sent, (size_t)n);
-        if (c->watch && s == UIP_SIDE_SERVER)
-            replay_watch_data(c->watch, c->watch_id, UIP_SIDE_SERVER, k->data + k->sent, (size_t)n);
+        if (s == UIP_SIDE_SERVER)
+            client_sees(c, s, k->data + k->sent, (size_t)n);
         k->sent += (size_t)n;
         if (k->sent < k->len)
             return true;
