@@ -185,7 +185,6 @@ static void fill_interfaces(struct replay_recording *r)
     }
 }
 
-/* Pick the device to play and keep its connection's URBs, in submit order. */
 /* When the recorded server ended the connection (a FIN or RST it sent first, not the capture's
  * end), where in the session: after the last answer before it, and how long after. */
 static void note_server_close(struct replay_recording *r, const struct uip_conn_end *end)
@@ -206,6 +205,7 @@ static void note_server_close(struct replay_recording *r, const struct uip_conn_
         r->close_delay_ns = end->ts_ns - last;
 }
 
+/* Pick the device to play and keep its connection's URBs, in submit order. */
 static enum replay_load_result select_device(struct loader *l, const char *busid,
                                              struct replay_recording *out, char *err, size_t errlen)
 {
