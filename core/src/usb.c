@@ -242,8 +242,8 @@ bool uip_urb_device_ids(const struct uip_urb *u, uint16_t *vendor, uint16_t *pro
     if (s.bm_request_type != 0x80 || s.b_request != UIP_USB_REQ_GET_DESCRIPTOR ||
         s.w_value >> 8 != UIP_USB_DT_DEVICE)
         return false;
-    size_t kept = u->actual_length > 0 && u->data_kept < (uint32_t)u->actual_length ? u->data_kept
-                  : u->actual_length > 0 ? (size_t)u->actual_length : 0;
+    size_t answered = u->actual_length > 0 ? (size_t)u->actual_length : 0;
+    size_t kept = u->data_kept < answered ? u->data_kept : answered; /* the answer's bytes at hand */
     if (!uip_in_bounds(kept, UIP_DEVICE_DESC_ID_PRODUCT, 2))
         return false;
     *vendor = uip_get_le16(u->data + UIP_DEVICE_DESC_ID_VENDOR);
