@@ -223,6 +223,12 @@ struct options {
     int n_args;
 };
 
+/* One of --urbs, --scsi, --json-lines writes its rows to stdout: no text report, no live view. */
+static bool rows_on_stdout(const struct options *o)
+{
+    return output_to_stdout(o->urbs_path) || output_to_stdout(o->scsi_path) || output_to_stdout(o->lines_path);
+}
+
 /* Set by SIGINT and SIGTERM: a live capture stops and reports. */
 static volatile sig_atomic_t live_stop;
 
@@ -487,11 +493,9 @@ static int run_output(struct run *r, const struct options *o, const char *path, 
         whatif_set_fit(r->whatif);
     if (r->whatif_out_of_memory)
         fprintf(stderr, "usbip-analyze: out of memory: the what-if model leaves out some URBs\n");
-    bool rows_on_stdout = output_to_stdout(o->urbs_path) || output_to_stdout(o->scsi_path) ||
-                          output_to_stdout(o->lines_path);
     if (o->json)
         report_json(stdout, &in);
-    else if (!rows_on_stdout)
+    else if (!rows_on_stdout(o))
         report_text(stdout, &in);
     int status = rc != UIP_OK ? EXIT_CORRUPT : report_has_problems(&in) ? EXIT_PROBLEMS : EXIT_CLEAN;
     if (rc != UIP_OK)
@@ -544,9 +548,7 @@ static int analyze(struct options *o)
     int code = 0;
     if (o->live.interface)
         catch_stop_signals();
-    bool rows_on_stdout = output_to_stdout(o->urbs_path) || output_to_stdout(o->scsi_path) ||
-                          output_to_stdout(o->lines_path);
-    if (o->live.interface && isatty(fileno(stdout)) && !rows_on_stdout) {
+    if (o->live.interface && isatty(fileno(stdout)) && !rows_on_stdout(o)) {
         run.view = live_view_new(stdout, path, "stops and reports");
         o->live.tick = on_tick;
         o->live.tick_user = &run;
