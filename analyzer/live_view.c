@@ -128,16 +128,6 @@ static void rate(double bytes_per_s, char *buf, size_t n)
         snprintf(buf, n, "%.1f kB/s", bytes_per_s / 1e3);
 }
 
-static const struct dev_stats *dev_stats_of(const struct analysis *a, uint32_t conn_id, uint32_t devid)
-{
-    for (unsigned i = 0; a && i < analysis_n_devices(a); i++) {
-        const struct dev_stats *s = analysis_device_at(a, i);
-        if (s->conn_id == conn_id && s->devid == devid)
-            return s;
-    }
-    return NULL;
-}
-
 static const char *enumeration_state(const struct dev_stats *s)
 {
     if (!s || !s->saw_first_descriptor)
@@ -181,7 +171,7 @@ void live_view_draw(struct live_view *v, const struct analysis *a, const struct 
         fprintf(v->out, "no USB/IP URB yet\n");
     for (unsigned i = 0; i < device_table_len(v->devs); i++) {
         struct lv_device *d = device_table_at(v->devs, i);
-        const struct dev_stats *ds = dev_stats_of(a, d->conn_id, d->devid);
+        const struct dev_stats *ds = a ? analysis_find_device(a, d->conn_id, d->devid) : NULL;
         char in[32], out[32];
         rate((double)d->tick_in / span, in, sizeof in);
         rate((double)d->tick_out / span, out, sizeof out);

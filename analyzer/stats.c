@@ -296,6 +296,11 @@ void analysis_sort(struct analysis *a)
     device_table_sort(a->devs, dev_cmp);
 }
 
+const struct dev_stats *analysis_find_device(const struct analysis *a, uint32_t conn_id, uint32_t devid)
+{
+    return device_table_find(a->devs, conn_id, devid);
+}
+
 unsigned analysis_n_devices(const struct analysis *a) { return device_table_len(a->devs); }
 const struct dev_stats *analysis_device_at(const struct analysis *a, unsigned i)
 {

@@ -70,6 +70,8 @@ void analysis_urb(struct analysis *a, const struct uip_urb *u);
 void analysis_event(struct analysis *a, const struct uip_event *ev);
 void analysis_device(struct analysis *a, const struct uip_device_info *d);
 
+/* The device's statistics, or NULL when none of its URBs or records was seen. */
+const struct dev_stats *analysis_find_device(const struct analysis *a, uint32_t conn_id, uint32_t devid);
 /* Iteration in (conn, devid, ep, direction) order. */
 unsigned analysis_n_devices(const struct analysis *a);
 const struct dev_stats *analysis_device_at(const struct analysis *a, unsigned i);
