@@ -124,6 +124,13 @@ usbmon_stop() { # stop the usbmon recordings; keep the bus the device used (the 
   mv "$keep" "/out/$USBMON_NAME-usbmon.pcap"
 }
 
+usb_devices_out() { # the guest's USB devices, "busid VID:PID" a line, in /out/usb-devices.txt
+  local d
+  for d in /sys/bus/usb/devices/*; do
+    [ -f "$d/idVendor" ] && echo "$(basename "$d") $(cat "$d/idVendor"):$(cat "$d/idProduct")"
+  done > /out/usb-devices.txt
+}
+
 uptime_ms() { # milliseconds since boot (for timing a transfer in the guest)
   awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }

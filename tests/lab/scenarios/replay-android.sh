@@ -14,9 +14,7 @@
 net_up 10.0.2.15/24 10.0.2.2
 client_attach_remote 10.0.2.2 "$LAB_PORT"
 wait_for 60 test -c /dev/ttyACM0 || fail "cdc_acm made no /dev/ttyACM0 of the replayed phone"
-for d in /sys/bus/usb/devices/*; do
-  [ -f "$d/idVendor" ] && echo "$(basename "$d") $(cat "$d/idVendor"):$(cat "$d/idProduct")"
-done > /out/usb-devices.txt
+usb_devices_out
 timeout 60 mtp-detect > /out/mtp-detect.txt 2>&1
 timeout 60 mtp-files > /out/mtp-files.txt 2>&1
 timeout 20 sh -c 'stty raw -echo; printf ping >&0; dd bs=1 count=4 2>/dev/null > /out/acm-reply.txt' <> /dev/ttyACM0 ||

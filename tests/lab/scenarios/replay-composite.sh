@@ -14,9 +14,7 @@ ls /sys/bus/usb/drivers/cdc_ether/ > /out/cdc_ether-bound.txt
 for n in /sys/class/net/*; do
   [ -e "$n/device/driver" ] && echo "$(basename "$n") $(basename "$(readlink -f "$n/device/driver")")"
 done > /out/netdevs.txt
-for d in /sys/bus/usb/devices/*; do
-  [ -f "$d/idVendor" ] && echo "$(basename "$d") $(cat "$d/idVendor"):$(cat "$d/idProduct")"
-done > /out/usb-devices.txt
+usb_devices_out
 sleep 2
 usbip port > /out/usbip-port.txt 2>&1
 client_detach

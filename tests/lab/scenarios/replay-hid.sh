@@ -10,9 +10,7 @@ client_attach_remote 10.0.2.2 "$LAB_PORT"
 hid_bound() { ls /sys/bus/usb/drivers/usbhid/ | grep -q ':1\.0$'; }
 wait_for 60 hid_bound || fail "usbhid did not bind the replayed keyboard"
 sleep 3
-for d in /sys/bus/usb/devices/*; do
-  [ -f "$d/idVendor" ] && echo "$(basename "$d") $(cat "$d/idVendor"):$(cat "$d/idProduct")"
-done > /out/usb-devices.txt
+usb_devices_out
 ls /sys/bus/usb/drivers/usbhid/ > /out/usbhid-bound.txt
 usbip port > /out/usbip-port.txt 2>&1
 client_detach

@@ -10,9 +10,7 @@
 net_up 10.0.2.15/24 10.0.2.2
 client_attach_remote 10.0.2.2 "$LAB_PORT"
 wait_for 60 test -b /dev/sda || fail "the replayed disk did not appear as /dev/sda"
-for d in /sys/bus/usb/devices/*; do
-  [ -f "$d/idVendor" ] && echo "$(basename "$d") $(cat "$d/idVendor"):$(cat "$d/idProduct")"
-done > /out/usb-devices.txt
+usb_devices_out
 ls /sys/bus/usb/drivers/usb-storage/ > /out/usb-storage-bound.txt
 dd if=/dev/sda of=/dev/null bs=64k count=32 2> /out/dd.txt || fail "dd read of the replayed disk failed"
 dd if=/dev/sda bs=1M count=1 2>/dev/null | md5sum | cut -d' ' -f1 > /out/first-mib.md5
