@@ -48,6 +48,28 @@ def urbs_in(analyze, recording):
     return sum(1 for r in rows if r.get("outcome") != "no-submit")
 
 
+def written_to_file(replay, capture, recording, work):
+    """What the proxy wrote to a stdout that is a file, over a whole session."""
+    with open(os.path.join(work, "plain.out"), "w+b") as out:
+        proxy, _ = session_through_proxy(replay, capture, recording, [], out)
+        proxy.send_signal(signal.SIGINT)
+        proxy.wait(timeout=30)
+        out.seek(0)
+        return out.read()
+
+
+def written_to_terminal(replay, capture, recording, proxy_args):
+    """What the proxy drew on a terminal (a pty), over a whole session, run with proxy_args."""
+    term = Terminal()
+    proxy, _ = session_through_proxy(replay, capture, recording, proxy_args, term.slave)
+    proxy.send_signal(signal.SIGINT)
+    proxy.wait(timeout=30)
+    term.close_slave()
+    term.drain(0.5)
+    term.close()
+    return bytes(term.shown)
+
+
 def main():
     replay, analyze, capture, work = sys.argv[1:5]
     os.makedirs(work, exist_ok=True)
@@ -81,27 +103,11 @@ def main():
                           f"finds {want} in the proxy's recording")
         if want == 0:
             errors.append("the proxy's recording holds no URB")
-    for args, label in (([], "stdout not a terminal"), (["--no-view"], "--no-view")):
-        plain = os.path.join(work, "plain.pcap")
-        out = open(os.path.join(work, "plain.out"), "w+b")
-        stdout = term_no = None
-        if args:
-            term_no = Terminal()
-            stdout = term_no.slave
-        proxy, drive = session_through_proxy(replay, capture, plain, args, stdout if args else out)
-        proxy.send_signal(signal.SIGINT)
-        proxy.wait(timeout=30)
-        if term_no:
-            term_no.close_slave()
-            term_no.drain(0.5)
-            drawn_bytes = bytes(term_no.shown)
-            term_no.close()
-        else:
-            out.seek(0)
-            drawn_bytes = out.read()
-        out.close()
-        if drawn_bytes:
-            errors.append(f"{label}: the proxy wrote {len(drawn_bytes)} bytes to stdout: {drawn_bytes[:120]!r}")
+    plain = os.path.join(work, "plain.pcap")
+    for label, drawn in (("stdout not a terminal", written_to_file(replay, capture, plain, work)),
+                         ("--no-view", written_to_terminal(replay, capture, plain, ["--no-view"]))):
+        if drawn:
+            errors.append(f"{label}: the proxy wrote {len(drawn)} bytes to stdout: {drawn[:120]!r}")
     for e in errors:
         print("FAIL:", e)
     print(f"{'ok' if not errors else 'FAIL'}: usbip-replay proxy's live view ({len(errors)} problems)")
