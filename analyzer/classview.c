@@ -129,7 +129,7 @@ static void control_urb(struct cv_device *d, const struct uip_urb *u)
 
 void classview_urb(struct classview *cv, const struct uip_urb *u)
 {
-    if (u->outcome == UIP_URB_NO_SUBMIT || (u->direction != UIP_DIR_IN && u->direction != UIP_DIR_OUT))
+    if (uip_outcome_unmatched(u->outcome) || (u->direction != UIP_DIR_IN && u->direction != UIP_DIR_OUT))
         return; /* an answer whose request is not in the capture: nothing to time it from */
     if (u->t_complete_ns && u->t_complete_ns < u->t_submit_ns)
         return; /* answered before it was submitted: the capture's clock went back */

@@ -73,7 +73,7 @@ static void on_urb(void *user, const struct uip_urb *u)
 {
     struct diff_side *s = user;
     classview_urb(s->classes, u);
-    if (u->outcome == UIP_URB_NO_SUBMIT)
+    if (uip_outcome_unmatched(u->outcome))
         return; /* an answer without its request: nothing to align it by */
     struct diff_urb x = {.seqnum = u->id, .ep = u->ep, .direction = u->direction, .xfer_type = u->xfer_type,
                          .has_setup = u->has_setup, .length = u->transfer_buffer_length,

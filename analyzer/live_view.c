@@ -95,7 +95,7 @@ void live_view_event(struct live_view *v, const struct uip_event *ev)
 
 void live_view_urb(struct live_view *v, const struct uip_urb *u)
 {
-    if (u->outcome == UIP_URB_NO_SUBMIT)
+    if (uip_outcome_unmatched(u->outcome))
         return; /* an answer whose request was before the capture: no device, no time */
     struct lv_device *d = device_get(v, u->conn_id, u->devid);
     g_hash_table_remove(d->pending, &u->id); /* ended without an answer: closed, pending at the end */

@@ -315,6 +315,9 @@ void report_text(FILE *out, const struct report_input *in)
         }
         fprintf(out, "\n");
     }
+    if (analysis_before_capture(in->analysis))
+        fprintf(out, "Before the capture: %" PRIu64 " usbmon completions of URBs submitted before it "
+                     "began (not counted in any endpoint)\n", analysis_before_capture(in->analysis));
     if (in->read_error)
         fprintf(out, "Capture corrupt: %s (the report covers what came before)\n", in->read_error);
     if (in->timeline)
@@ -424,7 +427,7 @@ void report_json(FILE *out, const struct report_input *in)
         json_string(out, anomaly_names[i].name);
         fprintf(out, ":%" PRIu64, analysis_anomalies(in->analysis, anomaly_names[i].anomaly));
     }
-    fprintf(out, "}");
+    fprintf(out, "},\"completions_before_capture\":%" PRIu64, analysis_before_capture(in->analysis));
     json_pcapng(out, st);
     fprintf(out, "}");
     if (in->read_error) {

@@ -13,6 +13,7 @@ struct analysis {
     GPtrArray *eps;
     struct device_table *devs; /* struct dev_stats */
     uint64_t anomalies[8];
+    uint64_t before_capture; /* usbmon completions whose submission the capture did not see */
 };
 
 /* ---- latency histogram --------------------------------------------------------------- */
@@ -199,8 +200,10 @@ void analysis_urb(struct analysis *a, const struct uip_urb *u)
     for (int b = 0; b < 8; b++)
         if (own & (1u << b))
             a->anomalies[b]++;
-    if (u->outcome == UIP_URB_NO_SUBMIT)
-        return; /* not attributable to an endpoint: the anomaly count says it */
+    if (u->outcome == UIP_URB_BEFORE_CAPTURE)
+        a->before_capture++;
+    if (uip_outcome_unmatched(u->outcome))
+        return; /* not attributable to an endpoint: the anomaly count or before_capture says it */
     struct ep_stats *e = ep_get(a, u->conn_id, u->devid, u->ep, u->direction);
     struct dev_stats *d = dev_get(a, u->conn_id, u->devid);
     e->xfer_type = u->xfer_type;
@@ -319,6 +322,8 @@ uint64_t analysis_anomalies(const struct analysis *a, enum uip_anomaly which)
             return a->anomalies[b];
     return 0;
 }
+
+uint64_t analysis_before_capture(const struct analysis *a) { return a->before_capture; }
 
 uint64_t analysis_anomaly_total(const struct analysis *a)
 {

@@ -79,6 +79,8 @@ unsigned analysis_n_endpoints(const struct analysis *a);
 const struct ep_stats *analysis_endpoint_at(const struct analysis *a, unsigned i);
 uint64_t analysis_anomalies(const struct analysis *a, enum uip_anomaly which);
 uint64_t analysis_anomaly_total(const struct analysis *a);
+/* usbmon completions of URBs submitted before the capture began: reported, not a problem. */
+uint64_t analysis_before_capture(const struct analysis *a);
 /* Sort for output; call once after the run. */
 void analysis_sort(struct analysis *a);
 

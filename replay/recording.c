@@ -78,7 +78,7 @@ static void on_pdu(void *user, uint32_t conn_id, enum uip_side side, const struc
 static void on_urb(void *user, const struct uip_urb *u)
 {
     struct loader *l = user;
-    if (u->outcome == UIP_URB_NO_SUBMIT)
+    if (uip_outcome_unmatched(u->outcome))
         return;
     struct loaded_urb lu = {.conn_id = u->conn_id, .devid = u->devid};
     struct replay_urb *r = &lu.urb;

@@ -73,6 +73,7 @@ const char *uip_urb_outcome_name(enum uip_urb_outcome o)
     case UIP_URB_PENDING_AT_END: return "pending-at-end";
     case UIP_URB_CONNECTION_CLOSED: return "connection-closed";
     case UIP_URB_NO_SUBMIT: return "no-submit";
+    case UIP_URB_BEFORE_CAPTURE: return "before-capture";
     default: return "unknown";
     }
 }
@@ -318,23 +319,26 @@ static void uip_submit(struct uip_tracker *t, const struct uip_urb *u, const uin
                    u->direction == UIP_DIR_OUT ? (uint32_t)u->transfer_buffer_length : 0, 0);
 }
 
-/* The answer to URB k: status, length, IN data. */
+/* The answer to URB k: status, length, IN data. An answer to no request seen ends as unmatched:
+ * UIP_URB_NO_SUBMIT (an anomaly) or UIP_URB_BEFORE_CAPTURE (usbmon). */
 static void uip_complete(struct uip_tracker *t, struct uip_urb_key k, const struct uip_urb *ret,
                          const uint8_t *in_data, uint32_t in_kept, const struct uip_iso_desc *iso,
-                         uint32_t iso_count)
+                         uint32_t iso_count, enum uip_urb_outcome unmatched)
 {
     struct uip_pending *p = g_hash_table_lookup(t->pending, &k);
     if (!p) {
         struct uip_urb u = *ret;
-        u.outcome = UIP_URB_NO_SUBMIT;
-        u.anomalies |= UIP_ANOM_RET_WITHOUT_CMD;
+        u.outcome = unmatched;
         u.xfer_type = UIP_XFER_UNKNOWN;
         u.data = in_data;
         u.data_kept = in_kept;
         u.iso = iso;
         u.iso_count = iso_count;
-        uip_emit_anomaly(t, k.conn_id, k.id, UIP_ANOM_RET_WITHOUT_CMD, ret->t_complete_ns,
-                         ret->frame_complete);
+        if (unmatched == UIP_URB_NO_SUBMIT) {
+            u.anomalies |= UIP_ANOM_RET_WITHOUT_CMD;
+            uip_emit_anomaly(t, k.conn_id, k.id, UIP_ANOM_RET_WITHOUT_CMD, ret->t_complete_ns,
+                             ret->frame_complete);
+        }
         if (t->cb.urb)
             t->cb.urb(t->user, &u);
         return;
@@ -470,7 +474,7 @@ static void uip_on_ret_submit(struct uip_tracker *t, uint32_t conn_id, const str
     if (pdu->iso_count && uip_check_iso(h, pdu->cmd_direction, pdu->iso, pdu->iso_count, -1) != 0)
         r.anomalies |= UIP_ANOM_ISO_MISMATCH;
     uip_complete(t, (struct uip_urb_key){conn_id, h->seqnum}, &r, pdu->data, pdu->data_kept, pdu->iso,
-                 pdu->iso_count);
+                 pdu->iso_count, UIP_URB_NO_SUBMIT);
 }
 
 /* A CMD_UNLINK: its victim is marked (or, unknown and not just finished, an anomaly), and the
@@ -649,7 +653,11 @@ void uip_tracker_usbmon(struct uip_tracker *t, const struct uip_usbmon_event *ev
     u.frame_complete = ev->frame;
     if (ev->usbipd_win && uip_usbipd_unsent(t, k))
         return;
-    uip_complete(t, k, &u, ev->data, u.direction == UIP_DIR_IN ? ev->len_cap : 0, NULL, 0);
+    /* A bus was running before the capture began: an URB may complete whose submission the capture
+     * never saw (a keyboard's interrupt IN, the root hub's status URB). usbipd-win's records start
+     * with the URBs it serves, so there an unmatched completion is still an anomaly. */
+    enum uip_urb_outcome unmatched = ev->usbipd_win ? UIP_URB_NO_SUBMIT : UIP_URB_BEFORE_CAPTURE;
+    uip_complete(t, k, &u, ev->data, u.direction == UIP_DIR_IN ? ev->len_cap : 0, NULL, 0, unmatched);
 }
 
 /* usbipd-win writes a completion before it knows whether a racing unlink won

@@ -196,6 +196,34 @@ Test(tracker, unlink_while_pending_and_unlink_too_late)
     uip_tracker_free(t);
 }
 
+/* A usbmon completion (synthetic) of URB id on bus 1, device 2, endpoint 0x81. */
+static void usbmon_complete(struct uip_tracker *t, uint64_t id, bool usbipd_win, uint64_t ts)
+{
+    struct uip_usbmon_event ev = {.urb_id = id, .type = 'C', .xfer_type = 1, .endpoint = 0x81,
+                                  .devnum = 2, .busnum = 1, .length = 8, .ts_ns = ts, .frame = ts,
+                                  .usbipd_win = usbipd_win};
+    uip_tracker_usbmon(t, &ev);
+}
+
+Test(tracker, a_usbmon_completion_of_an_urb_submitted_before_the_capture_is_no_anomaly)
+{
+    struct seen s;
+    struct uip_tracker *t = new_tracker(&s);
+    usbmon_complete(t, 0xffff8bdd3b72bf00u, false, 5);
+    cr_assert_eq(s.n_urbs, 1);
+    cr_assert_eq(s.urbs[0].outcome, UIP_URB_BEFORE_CAPTURE);
+    cr_assert_eq(s.urbs[0].anomalies, 0);
+    for (int i = 0; i < s.n_events; i++)
+        cr_assert_neq(s.events[i].kind, UIP_EV_ANOMALY);
+    cr_assert(uip_outcome_unmatched(s.urbs[0].outcome));
+
+    usbmon_complete(t, 9, true, 6); /* usbipd-win records every URB it serves: still an anomaly */
+    cr_assert_eq(s.n_urbs, 2);
+    cr_assert_eq(s.urbs[1].outcome, UIP_URB_NO_SUBMIT);
+    cr_assert(s.urbs[1].anomalies & UIP_ANOM_RET_WITHOUT_CMD);
+    uip_tracker_free(t);
+}
+
 Test(tracker, answers_without_requests_and_reused_seqnums_are_anomalies)
 {
     struct seen s;

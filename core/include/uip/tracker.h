@@ -27,7 +27,9 @@ enum uip_urb_outcome {
     UIP_URB_UNLINK_TOO_LATE,   /* CMD_UNLINK, but the URB had completed: RET_SUBMIT came, RET_UNLINK status 0 */
     UIP_URB_PENDING_AT_END,    /* no answer by the end of the capture */
     UIP_URB_CONNECTION_CLOSED, /* outstanding when its connection closed */
-    UIP_URB_NO_SUBMIT,         /* a RET_SUBMIT whose CMD_SUBMIT was not seen */
+    UIP_URB_NO_SUBMIT,         /* a RET_SUBMIT whose CMD_SUBMIT was not seen (an anomaly) */
+    UIP_URB_BEFORE_CAPTURE,    /* a usbmon completion whose submission came before the capture
+                                  began (or was lost by it): a bus has no start to see */
 };
 const char *uip_urb_outcome_name(enum uip_urb_outcome o);
 /* Its RET_SUBMIT came (completed, or after an unlink that came too late): status, actual length
@@ -35,6 +37,11 @@ const char *uip_urb_outcome_name(enum uip_urb_outcome o);
 static inline bool uip_outcome_answered(enum uip_urb_outcome o)
 {
     return o == UIP_URB_COMPLETED || o == UIP_URB_UNLINK_TOO_LATE;
+}
+/* An answer whose request is not in the capture: no submit time, no endpoint type. */
+static inline bool uip_outcome_unmatched(enum uip_urb_outcome o)
+{
+    return o == UIP_URB_NO_SUBMIT || o == UIP_URB_BEFORE_CAPTURE;
 }
 
 /* Anomalies found while tracking, as bits of uip_urb.anomalies and as events. */
