@@ -43,16 +43,19 @@ capture_to_host() { # capture_to_host NAME: tcpdump on lo, port 3240, straight i
   wait_for 10 grep -qs listening "/out/tcpdump-$1.log" || fail "tcpdump did not start"
 }
 
-capture_stop() { # stop tcpdump once it has written what it received: under TCG it lags behind
-  # the traffic, and a SIGTERM drops what it has not written yet ("packets received by filter"
-  # above "packets captured" in its log). Waits until the file stopped growing for a second
-  # (at most 30 s).
+written() { # written FILE...: wait until the files stopped growing for a second (at most 30 s).
+  # tcpdump lags behind the traffic under TCG, and a SIGTERM drops what it has not written yet
+  # ("packets received by filter" above "packets captured" in its log).
   local last=-1 size still=0 n=0
   while [ $still -lt 10 ] && [ $n -lt 300 ]; do
-    size=$(stat -c %s "$CAPTURE_FILE" 2>/dev/null || echo 0)
+    size=$(stat -c %s "$@" 2>/dev/null | tr "\n" " ")
     if [ "$size" = "$last" ]; then still=$((still + 1)); else still=0; last=$size; fi
     sleep 0.1; n=$((n + 1))
   done
+}
+
+capture_stop() { # stop tcpdump once it has written what it received
+  written "$CAPTURE_FILE"
   kill "$TCPDUMP_PID" 2>/dev/null
   wait "$TCPDUMP_PID" 2>/dev/null
   true
@@ -114,7 +117,7 @@ usbmon_start() { # usbmon_start NAME: record the vhci_hcd buses the attach will 
 
 usbmon_stop() { # stop the usbmon recordings; keep the bus the device used (the largest file)
   local f keep
-  sleep 0.5
+  written /out/"$USBMON_NAME"-usbmon*.pcap
   kill $USBMON_PIDS 2>/dev/null
   wait $USBMON_PIDS 2>/dev/null
   keep=$(ls -S /out/"$USBMON_NAME"-usbmon*.pcap | head -n 1)
