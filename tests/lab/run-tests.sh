@@ -239,6 +239,22 @@ if scenario android-adb; then
     grep -Eq "Samsung: Galaxy models \(MTP\) \(04e8:6860\) @ bus ($(tr ' \n' '||' < "$a/vhci-buses.txt" | sed 's/|*$//')), " "$a/mtp-detect.txt"
 fi
 
+# android-lan: the Samsung-shaped phone imported across the two-machine LAN (MTU 1500)
+if scenario android-lan; then
+  a=$out/android-lan
+  check "android-lan: mtp-getfile pulled the phone's 512 KiB file whole across the link (md5)" \
+    test "$(cat "$a/client/md5-got.txt")" = "$(cat "$a/server/md5-phone.txt")"
+  check "android-lan: the client enumerated MTP, CDC-ACM (cdc_acm) and ADB (ff/42/01) across the link" \
+    test "$(sort "$a/client/interfaces.txt" | tr '\n' ';')" = "02 02 01 cdc_acm;06 01 01 none;0a 00 00 cdc_acm;ff 42 01 none;"
+  check "android-lan: libmtp's mtp-detect lists the phone as a Samsung over vhci" \
+    grep -Eq "Samsung: Galaxy models \(MTP\) \(04e8:6860\) @ bus ($(tr ' \n' '||' < "$a/client/vhci-buses.txt" | sed 's/|*$//')), " "$a/client/mtp-detect.txt"
+  check "android-lan: usbip-analyze exits 0 on the wire recording" analyze_json "$a/lan.pcap"
+  check "android-lan: the MTP view shows the one GetObject of 524288 bytes, answered OK" \
+    test "$(json_get "$a/lan.json" "[(o['operation'], o['bytes'], o['response']) for o in d['devices'][0]['class']['mtp']['objects']]")" = "[('GetObject', 524288, '0x2001')]"
+  check "android-lan: no frame on the wire above 1514 bytes" \
+    test "$(tshark -r "$a/lan.pcap" -T fields -e frame.len 2>/dev/null | sort -n | tail -n 1)" -le 1514
+fi
+
 # android-gadget: a phone-like composite (MTP + ACM) from the kernel's gadget stack, a mode switch
 if scenario android-gadget; then
   a=$out/android-gadget

@@ -127,6 +127,19 @@ usbmon_stop() { # stop the usbmon recordings; keep the bus the device used (the 
   mv "$keep" "/out/$USBMON_NAME-usbmon.pcap"
 }
 
+vhci_interfaces_out() { # the imported device's interfaces on the client, "class subclass protocol
+  # driver" a line, in /out/interfaces.txt; the vhci buses in /out/vhci-buses.txt
+  local i drv
+  for i in /sys/bus/usb/devices/*-*:1.*; do
+    case "$(readlink -f "$i")" in */vhci_hcd.0/*) ;; *) continue ;; esac
+    [ "$(cat "$i/bInterfaceClass")" = 09 ] && continue # the vhci root hubs
+    drv=none
+    [ -e "$i/driver" ] && drv=$(basename "$(readlink -f "$i/driver")")
+    echo "$(cat "$i/bInterfaceClass") $(cat "$i/bInterfaceSubClass") $(cat "$i/bInterfaceProtocol") $drv"
+  done > /out/interfaces.txt
+  vhci_buses > /out/vhci-buses.txt
+}
+
 usb_devices_out() { # the guest's USB devices, "busid VID:PID" a line, in /out/usb-devices.txt
   local d
   for d in /sys/bus/usb/devices/*; do

@@ -16,13 +16,6 @@ wait_for 20 first_busid >/dev/null || fail "the gadget did not appear on the dum
 server_up
 client_attach
 wait_for 60 test -c /dev/ttyACM0 || fail "no /dev/ttyACM0 on the client"
-for i in /sys/bus/usb/devices/*-*:1.*; do
-  case "$(readlink -f "$i")" in */vhci_hcd.0/*) ;; *) continue ;; esac
-  [ "$(cat "$i/bInterfaceClass")" = 09 ] && continue # the vhci root hubs
-  drv=none
-  [ -e "$i/driver" ] && drv=$(basename "$(readlink -f "$i/driver")")
-  echo "$(cat "$i/bInterfaceClass") $(cat "$i/bInterfaceSubClass") $(cat "$i/bInterfaceProtocol") $drv"
-done > /out/interfaces.txt
-vhci_buses > /out/vhci-buses.txt
+vhci_interfaces_out
 timeout 60 mtp-detect > /out/mtp-detect.txt 2>&1
 client_detach
