@@ -151,6 +151,19 @@ uptime_ms() { # milliseconds since boot (for timing a transfer in the guest)
   awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }
 
+lan_server_wait() { # the two-machine LAN's server: wait for the client's last word ("done")
+  nc -l -p 5555 > /out/client-said.txt || fail "listening for the client's word failed"
+  [ "$(cat /out/client-said.txt)" = done ] || fail "the client failed: $(cat /out/client-said.txt)"
+}
+
+lan_client_import() { # the two-machine LAN's client: up at 10.0.3.2, the server's first device
+  # imported (sets BUSID); at its exit it tells the server $said ("done" once all went well)
+  trap 'echo "${said:-failed}" | nc 10.0.3.1 5555' EXIT
+  net_up 10.0.3.2/24
+  wait_for 120 usbip list -r 10.0.3.1 > /dev/null 2>&1 || fail "the server's usbipd did not answer"
+  client_attach_remote 10.0.3.1
+}
+
 client_attach_remote() { # client_attach_remote HOST [PORT]: attach the first device HOST exports
   # (its list in /out/list.txt); sets BUSID
   local port=${2:-3240}

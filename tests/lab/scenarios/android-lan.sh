@@ -30,14 +30,10 @@ server)
   phone_up 0x6860 ffs.mtp acm.usb0 ffs.adb
   wait_for 20 first_busid >/dev/null || fail "the gadget did not appear on the dummy host bus"
   server_up
-  nc -l -p 5555 > /out/client-said.txt || fail "listening for the client's word failed"
-  [ "$(cat /out/client-said.txt)" = done ] || fail "the client failed: $(cat /out/client-said.txt)"
+  lan_server_wait
   ;;
 client)
-  trap 'echo "${said:-failed}" | nc 10.0.3.1 5555' EXIT # the server waits for this word
-  net_up 10.0.3.2/24
-  wait_for 120 usbip list -r 10.0.3.1 > /dev/null 2>&1 || fail "the server's usbipd did not answer"
-  client_attach_remote 10.0.3.1
+  lan_client_import
   wait_for 120 test -c /dev/ttyACM0 || fail "no /dev/ttyACM0 on the client"
   vhci_interfaces_out
   timeout 240 mtp-getfile 1 /tmp/photo.jpg > /out/mtp-getfile.txt 2>&1 ||

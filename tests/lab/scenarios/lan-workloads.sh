@@ -22,15 +22,11 @@ server)
   [ "$delay" = 0 ] || /sbin/tc qdisc add dev eth0 root netem delay "${delay}ms" limit 100000 ||
     fail "tc netem on eth0 failed"
   server_up
-  nc -l -p 5555 > /out/client-said.txt || fail "listening for the client's word failed"
-  [ "$(cat /out/client-said.txt)" = done ] || fail "the client failed: $(cat /out/client-said.txt)"
+  lan_server_wait
   ;;
 client)
-  trap 'echo "${said:-failed}" | nc 10.0.3.1 5555' EXIT # the server waits for this word
+  lan_client_import
   echo 4 > /proc/sys/vm/nr_hugepages
-  net_up 10.0.3.2/24
-  wait_for 120 usbip list -r 10.0.3.1 > /dev/null 2>&1 || fail "the server's usbipd did not answer"
-  client_attach_remote 10.0.3.1
   # sd's probe (INQUIRY, READ CAPACITY, MODE SENSE) is not in the disk's counters: wait for its
   # "Attached SCSI disk", then for the partition scan's reads to end, so that neither runs into
   # the timed workload.

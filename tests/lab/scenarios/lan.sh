@@ -14,14 +14,10 @@ server)
   net_up 10.0.3.1/24
   server_up
   echo "$BUSID" > /out/busid.txt
-  nc -l -p 5555 > /out/client-said.txt || fail "listening for the client's word failed"
-  [ "$(cat /out/client-said.txt)" = done ] || fail "the client failed: $(cat /out/client-said.txt)"
+  lan_server_wait
   ;;
 client)
-  trap 'echo "${said:-failed}" | nc 10.0.3.1 5555' EXIT # the server waits for this word
-  net_up 10.0.3.2/24
-  wait_for 120 usbip list -r 10.0.3.1 > /dev/null 2>&1 || fail "the server's usbipd did not answer"
-  client_attach_remote 10.0.3.1
+  lan_client_import
   wait_for 60 test -b /dev/sda || fail "the disk did not appear on the client"
   t0=$(uptime_ms)
   dd if=/dev/sda of=/dev/null bs=64k count=$((mib * 16)) 2> /out/dd.txt || fail "dd failed"
