@@ -4,7 +4,7 @@
 # to the guest's real vhci-hcd, or driving the guest's real usbip-host) and check what the real kernel did.
 #   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast, proxy,
 #                                     proxy-sweep, drive, drive-storage,
-#                                     enum-timeout, arduino, android
+#                                     enum-timeout, arduino, android, android-mtp
 set -uo pipefail
 name=$1
 build=$2
@@ -114,6 +114,14 @@ android)
   check "the replay closed the connection at the recorded disconnect" fixture_says 'closing: as recorded'
   check "the guest's kernel lost the device when the server closed, as the recording's did" \
     grep -Pzq 'vhci_hcd: connection closed(.|\n)*USB disconnect' "$out/dmesg.txt"
+  check "no divergence from the recording" fixture_says 'stopped: 0 divergence'
+  ;;
+android-mtp)
+  recorded=$(python3 "$here/recorded_mtp_object.py" "$root/captures/android-mtp-100ms.pcap")
+  check "the kernel enumerated 18d1:4ee2 through vhci_hcd" enumerated 18d1 4ee2
+  check "mtp-files lists the recorded phone's photo.jpg" grep -q 'Filename: photo.jpg' "$out/mtp-files.txt"
+  check "mtp-getfile pulled the recorded object whole (md5 and size: $recorded)" \
+    test "$(cat "$out/md5-got.txt") $(cat "$out/size-got.txt")" = "$recorded"
   check "no divergence from the recording" fixture_says 'stopped: 0 divergence'
   ;;
 enum-recorded)
