@@ -41,10 +41,10 @@ static void device_free(void *p)
     cv_ptp_free(d->ptp);
 }
 
-struct classview *classview_new(void)
+struct classview *classview_new(struct device_registry *devices)
 {
     struct classview *cv = g_new0(struct classview, 1);
-    cv->devs = device_table_new(sizeof(struct cv_device), device_free);
+    cv->devs = device_table_new(devices, sizeof(struct cv_device), device_free);
     return cv;
 }
 

@@ -14,7 +14,9 @@
 struct classview;
 
 /* An empty view (aborts on out of memory, as the analyzer's other tables do). */
-struct classview *classview_new(void);
+struct device_registry;
+/* Class views whose per-device state is kept in registry devices (NULL: a registry of its own). */
+struct classview *classview_new(struct device_registry *devices);
 void classview_free(struct classview *cv);
 /* Every SCSI command also goes to f as one CSV row when it ends (header written here); the
  * caller owns f and closes it after classview_finish. */

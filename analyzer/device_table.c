@@ -1,14 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* device_table.c -- the analyzer's per-device registry (see device_table.h): a hash index on
- * (connection, devid) over an array that keeps the order devices were first seen. */
+ * (connection, devid) over the devices in the order first seen; each device holds one state
+ * pointer per attached view, at the view's slot. */
 #include <glib.h>
 #include "device_table.h"
 
+struct registry_device {
+    struct device_key key;
+    GPtrArray *states; /* a view's state at its slot, NULL where it has none */
+};
+
+struct device_registry {
+    GHashTable *index; /* (conn_id << 32 | devid) -> struct registry_device */
+    GPtrArray *order;  /* struct registry_device, first seen first */
+    unsigned views;    /* slots handed out */
+};
+
 struct device_table {
+    struct device_registry *registry;
+    struct device_registry *own; /* the registry made for this table alone, or NULL */
+    unsigned slot;
     size_t entry_size;
     void (*entry_free)(void *entry);
-    GHashTable *index; /* (conn_id << 32 | devid) -> entry */
-    GPtrArray *order;  /* entries */
+    GPtrArray *order; /* this view's states */
 };
 
 static guint64 key_of(uint32_t conn_id, uint32_t devid)
@@ -16,7 +30,77 @@ static guint64 key_of(uint32_t conn_id, uint32_t devid)
     return (guint64)conn_id << 32 | devid;
 }
 
-static void entry_destroy(gpointer p, gpointer table)
+static void device_destroy(gpointer p)
+{
+    struct registry_device *d = p;
+    g_ptr_array_free(d->states, TRUE);
+    g_free(d);
+}
+
+struct device_registry *device_registry_new(void)
+{
+    struct device_registry *r = g_new0(struct device_registry, 1);
+    r->index = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    r->order = g_ptr_array_new_with_free_func(device_destroy);
+    return r;
+}
+
+void device_registry_free(struct device_registry *r)
+{
+    if (!r)
+        return;
+    g_hash_table_destroy(r->index);
+    g_ptr_array_free(r->order, TRUE);
+    g_free(r);
+}
+
+unsigned device_registry_len(const struct device_registry *r)
+{
+    return r->order->len;
+}
+
+struct device_key device_registry_at(const struct device_registry *r, unsigned i)
+{
+    const struct registry_device *d = i < r->order->len ? g_ptr_array_index(r->order, i) : NULL;
+    return d ? d->key : (struct device_key){0, 0};
+}
+
+static struct registry_device *registry_find(const struct device_registry *r, uint32_t conn_id, uint32_t devid)
+{
+    guint64 k = key_of(conn_id, devid);
+    return g_hash_table_lookup(r->index, &k);
+}
+
+static struct registry_device *registry_get(struct device_registry *r, uint32_t conn_id, uint32_t devid)
+{
+    struct registry_device *d = registry_find(r, conn_id, devid);
+    if (d)
+        return d;
+    d = g_new0(struct registry_device, 1);
+    d->key = (struct device_key){conn_id, devid};
+    d->states = g_ptr_array_new();
+    guint64 *k = g_new(guint64, 1);
+    *k = key_of(conn_id, devid);
+    g_hash_table_insert(r->index, k, d);
+    g_ptr_array_add(r->order, d);
+    return d;
+}
+
+struct device_table *device_table_new(struct device_registry *r, size_t entry_size,
+                                      void (*entry_free)(void *entry))
+{
+    struct device_table *t = g_new0(struct device_table, 1);
+    if (!r)
+        r = t->own = device_registry_new();
+    t->registry = r;
+    t->slot = r->views++;
+    t->entry_size = entry_size < sizeof(struct device_key) ? sizeof(struct device_key) : entry_size;
+    t->entry_free = entry_free;
+    t->order = g_ptr_array_new();
+    return t;
+}
+
+static void state_destroy(gpointer p, gpointer table)
 {
     struct device_table *t = table;
     if (t->entry_free)
@@ -24,45 +108,35 @@ static void entry_destroy(gpointer p, gpointer table)
     g_free(p);
 }
 
-struct device_table *device_table_new(size_t entry_size, void (*entry_free)(void *entry))
-{
-    struct device_table *t = g_new0(struct device_table, 1);
-    t->entry_size = entry_size < sizeof(struct device_key) ? sizeof(struct device_key) : entry_size;
-    t->entry_free = entry_free;
-    t->index = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-    t->order = g_ptr_array_new();
-    return t;
-}
-
 void device_table_free(struct device_table *t)
 {
     if (!t)
         return;
-    g_ptr_array_foreach(t->order, entry_destroy, t);
+    g_ptr_array_foreach(t->order, state_destroy, t);
     g_ptr_array_free(t->order, TRUE);
-    g_hash_table_destroy(t->index);
+    device_registry_free(t->own);
     g_free(t);
 }
 
 void *device_table_find(const struct device_table *t, uint32_t conn_id, uint32_t devid)
 {
-    guint64 k = key_of(conn_id, devid);
-    return g_hash_table_lookup(t->index, &k);
+    const struct registry_device *d = registry_find(t->registry, conn_id, devid);
+    return d && t->slot < d->states->len ? g_ptr_array_index(d->states, t->slot) : NULL;
 }
 
 void *device_table_get(struct device_table *t, uint32_t conn_id, uint32_t devid, bool *made)
 {
-    struct device_key *e = device_table_find(t, conn_id, devid);
+    struct registry_device *d = registry_get(t->registry, conn_id, devid);
+    struct device_key *e = t->slot < d->states->len ? g_ptr_array_index(d->states, t->slot) : NULL;
     if (made)
         *made = e == NULL;
     if (e)
         return e;
     e = g_malloc0(t->entry_size);
-    e->conn_id = conn_id;
-    e->devid = devid;
-    guint64 *k = g_new(guint64, 1);
-    *k = key_of(conn_id, devid);
-    g_hash_table_insert(t->index, k, e);
+    *e = d->key;
+    if (d->states->len <= t->slot)
+        g_ptr_array_set_size(d->states, (gint)t->slot + 1);
+    g_ptr_array_index(d->states, t->slot) = e;
     g_ptr_array_add(t->order, e);
     return e;
 }

@@ -47,6 +47,7 @@ struct diff_device {
 
 struct diff_side {
     const char *path;
+    struct device_registry *registry; /* the side's devices, for both views below */
     struct device_table *devices; /* struct diff_device */
     struct classview *classes; /* the class views (SCSI commands, serial exchanges, HID reports) */
 };
@@ -733,8 +734,12 @@ static void json_report(FILE *out, const struct diff_options *o, const struct di
 enum diff_result diff_run(const struct diff_options *o, const struct uip_session_config *cfg, FILE *out,
                           char *err, size_t errlen)
 {
-    struct diff_side sides[2] = {{o->good, device_table_new(sizeof(struct diff_device), device_free), classview_new()},
-                                 {o->bad, device_table_new(sizeof(struct diff_device), device_free), classview_new()}};
+    struct diff_side sides[2] = {{.path = o->good}, {.path = o->bad}};
+    for (int k = 0; k < 2; k++) {
+        sides[k].registry = device_registry_new();
+        sides[k].devices = device_table_new(sides[k].registry, sizeof(struct diff_device), device_free);
+        sides[k].classes = classview_new(sides[k].registry);
+    }
     enum diff_result rc = read_side(&sides[0], cfg, err, errlen);
     if (rc == DIFF_SAME)
         rc = read_side(&sides[1], cfg, err, errlen);
@@ -770,6 +775,7 @@ enum diff_result diff_run(const struct diff_options *o, const struct uip_session
     for (int k = 0; k < 2; k++) {
         device_table_free(sides[k].devices);
         classview_free(sides[k].classes);
+        device_registry_free(sides[k].registry);
     }
     return rc;
 }

@@ -48,13 +48,14 @@ static void device_free(void *p)
         g_hash_table_destroy(d->pending);
 }
 
-struct live_view *live_view_new(FILE *out, const char *label, const char *on_stop)
+struct live_view *live_view_new(FILE *out, const char *label, const char *on_stop,
+                               struct device_registry *devices)
 {
     struct live_view *v = g_new0(struct live_view, 1);
     v->out = out;
     snprintf(v->label, sizeof v->label, "%s", label);
     snprintf(v->on_stop, sizeof v->on_stop, "%s", on_stop);
-    v->devs = device_table_new(sizeof(struct lv_device), device_free);
+    v->devs = device_table_new(devices, sizeof(struct lv_device), device_free);
     v->started_ns = v->last_draw_ns = realtime_ns();
     return v;
 }

@@ -14,9 +14,13 @@
 
 struct live_view;
 
+struct device_registry;
+
 /* A view drawn to out (a terminal) for the capture named label; its header says that Ctrl-C
- * does on_stop ("stops and reports"). NULL when out of memory. */
-struct live_view *live_view_new(FILE *out, const char *label, const char *on_stop);
+ * does on_stop ("stops and reports"). Its per-device state is kept in registry devices (NULL: a
+ * registry of its own). NULL when out of memory. */
+struct live_view *live_view_new(FILE *out, const char *label, const char *on_stop,
+                                struct device_registry *devices);
 void live_view_free(struct live_view *v);
 /* What it shows: the tracker's URBs and events as they come. */
 void live_view_urb(struct live_view *v, const struct uip_urb *u);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "classview.h"
+#include "device_table.h"
 #include "diff.h"
 #include "live_view.h"
 #include "measured.h"
@@ -41,6 +42,7 @@ static const uint64_t plot_default_rtts_ns[] = {0, 1000000, 2000000, 5000000, 10
 #define VERSION "0.1.0"
 
 struct run {
+    struct device_registry *devices; /* every view's state of each device */
     struct analysis *analysis;
     struct classview *classview;
     struct conn_ends *conn_ends;
@@ -175,6 +177,7 @@ static void run_free(struct run *r)
     whatif_set_free(r->whatif);
     plot_set_free(r->plots);
     live_view_free(r->view);
+    device_registry_free(r->devices);
 }
 
 /* Open a --urbs, --scsi or --json-lines file ('-': stdout); NULL with a message on stderr when it cannot be written. */
@@ -454,12 +457,14 @@ static bool outputs_close(struct run *r, const struct options *o)
 /* The views the options ask for, and their files open; -1 when ready, else the exit code. */
 static int run_prepare(struct run *r, const struct options *o)
 {
-    *r = (struct run){.analysis = analysis_new(),
-                      .classview = classview_new(),
+    struct device_registry *devices = device_registry_new();
+    *r = (struct run){.devices = devices,
+                      .analysis = analysis_new(devices),
+                      .classview = classview_new(devices),
                       .conn_ends = conn_ends_new(),
-                      .timeline = o->timeline ? timeline_new((uint64_t)(o->interval * 1e9)) : NULL,
-                      .whatif = o->whatif || o->plot_dir ? whatif_set_new() : NULL,
-                      .plots = o->plot_dir ? plot_set_new() : NULL,
+                      .timeline = o->timeline ? timeline_new((uint64_t)(o->interval * 1e9), devices) : NULL,
+                      .whatif = o->whatif || o->plot_dir ? whatif_set_new(devices) : NULL,
+                      .plots = o->plot_dir ? plot_set_new(devices) : NULL,
                       .flush_rows = o->live.interface != NULL};
     if (r->whatif)
         whatif_set_tcp_overrides(r->whatif, &o->tcp_overrides);
@@ -549,7 +554,7 @@ static int analyze(struct options *o)
     if (o->live.interface)
         catch_stop_signals();
     if (o->live.interface && isatty(fileno(stdout)) && !rows_on_stdout(o)) {
-        run.view = live_view_new(stdout, path, "stops and reports");
+        run.view = live_view_new(stdout, path, "stops and reports", run.devices);
         o->live.tick = on_tick;
         o->live.tick_user = &run;
     }

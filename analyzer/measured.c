@@ -31,7 +31,7 @@ static void on_handshake(void *user, uint32_t conn_id, const struct uip_tcp_hand
 enum measured_result measured_point(const char *path, const struct uip_session_config *cfg,
                                     struct plot_point *out, char *err, size_t errlen)
 {
-    struct measuring m = {.whatif = whatif_set_new()};
+    struct measuring m = {.whatif = whatif_set_new(NULL)}; /* another capture: devices of its own */
     if (!m.whatif) {
         snprintf(err, errlen, "--measured %s: out of memory", path);
         return MEASURED_UNREADABLE;

@@ -45,10 +45,10 @@ static void device_free(void *data)
         g_array_free(d->depths, TRUE);
 }
 
-struct plot_set *plot_set_new(void)
+struct plot_set *plot_set_new(struct device_registry *devices)
 {
     struct plot_set *p = g_new0(struct plot_set, 1);
-    p->devs = device_table_new(sizeof(struct plot_device), device_free);
+    p->devs = device_table_new(devices, sizeof(struct plot_device), device_free);
     return p;
 }
 

@@ -12,8 +12,11 @@
 
 struct plot_set;
 
-/* NULL when out of memory. */
-struct plot_set *plot_set_new(void);
+struct device_registry;
+
+/* Per-device state kept in registry devices (NULL: a registry of its own). NULL when out of
+ * memory. */
+struct plot_set *plot_set_new(struct device_registry *devices);
 void plot_set_free(struct plot_set *p);
 /* Keeps each answered URB's time and latency, and each event's queue depth (memory grows with
  * the number of URBs). */

@@ -104,12 +104,12 @@ static struct dev_stats *dev_get(struct analysis *a, uint32_t conn, uint32_t dev
     return d;
 }
 
-struct analysis *analysis_new(void)
+struct analysis *analysis_new(struct device_registry *devices)
 {
     struct analysis *a = g_new0(struct analysis, 1);
     a->ep_index = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     a->eps = g_ptr_array_new_with_free_func(g_free);
-    a->devs = device_table_new(sizeof(struct dev_stats), NULL);
+    a->devs = device_table_new(devices, sizeof(struct dev_stats), NULL);
     return a;
 }
 

@@ -64,7 +64,9 @@ struct dev_stats {
 
 struct analysis;
 
-struct analysis *analysis_new(void);
+struct device_registry;
+/* Statistics whose per-device state is kept in registry devices (NULL: a registry of its own). */
+struct analysis *analysis_new(struct device_registry *devices);
 void analysis_free(struct analysis *a);
 void analysis_urb(struct analysis *a, const struct uip_urb *u);
 void analysis_event(struct analysis *a, const struct uip_event *ev);

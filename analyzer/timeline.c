@@ -2,6 +2,7 @@
 /* timeline.c -- per-interval throughput and queue depth, per device (see timeline.h). */
 #include <glib.h>
 #include <inttypes.h>
+#include "device_table.h"
 #include "timeline.h"
 
 struct timeline_row {
@@ -11,18 +12,29 @@ struct timeline_row {
     uint32_t queue_max;
 };
 
+/* A device's rows, found by interval. */
+struct timeline_device {
+    struct device_key key;
+    GHashTable *rows; /* bucket (guint64) -> struct timeline_row (owned by the timeline) */
+};
+
 struct timeline {
     uint64_t interval_ns, origin_ns;
     bool started;
-    GHashTable *index; /* (bucket, conn, devid) -> row */
-    GPtrArray *rows;
+    struct device_table *devs; /* struct timeline_device */
+    GPtrArray *rows;           /* every device's rows, for the output */
 };
 
-struct timeline *timeline_new(uint64_t interval_ns)
+static void device_free(void *p)
+{
+    g_hash_table_destroy(((struct timeline_device *)p)->rows);
+}
+
+struct timeline *timeline_new(uint64_t interval_ns, struct device_registry *devices)
 {
     struct timeline *t = g_new0(struct timeline, 1);
     t->interval_ns = interval_ns ? interval_ns : 1000000000u;
-    t->index = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
+    t->devs = device_table_new(devices, sizeof(struct timeline_device), device_free);
     t->rows = g_ptr_array_new_with_free_func(g_free);
     return t;
 }
@@ -31,9 +43,30 @@ void timeline_free(struct timeline *t)
 {
     if (!t)
         return;
-    g_hash_table_destroy(t->index);
+    device_table_free(t->devs);
     g_ptr_array_free(t->rows, TRUE);
     g_free(t);
+}
+
+/* The device's row of the interval, made when it has none. */
+static struct timeline_row *row_get(struct timeline *t, uint32_t conn_id, uint32_t devid, uint64_t bucket)
+{
+    bool made;
+    struct timeline_device *d = device_table_get(t->devs, conn_id, devid, &made);
+    if (made)
+        d->rows = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    struct timeline_row *r = g_hash_table_lookup(d->rows, &bucket);
+    if (r)
+        return r;
+    r = g_new0(struct timeline_row, 1);
+    r->bucket = bucket;
+    r->conn_id = conn_id;
+    r->devid = devid;
+    g_ptr_array_add(t->rows, r);
+    guint64 *k = g_new(guint64, 1);
+    *k = bucket;
+    g_hash_table_insert(d->rows, k, r);
+    return r;
 }
 
 void timeline_event(struct timeline *t, const struct uip_event *ev)
@@ -45,19 +78,7 @@ void timeline_event(struct timeline *t, const struct uip_event *ev)
         t->started = true;
     }
     uint64_t bucket = ev->ts_ns >= t->origin_ns ? (ev->ts_ns - t->origin_ns) / t->interval_ns : 0;
-    uint64_t key[2] = {bucket, (uint64_t)ev->conn_id << 32 | ev->devid};
-    GBytes *k = g_bytes_new(key, sizeof key);
-    struct timeline_row *r = g_hash_table_lookup(t->index, k);
-    if (!r) {
-        r = g_new0(struct timeline_row, 1);
-        r->bucket = bucket;
-        r->conn_id = ev->conn_id;
-        r->devid = ev->devid;
-        g_ptr_array_add(t->rows, r);
-        g_hash_table_insert(t->index, k, r);
-    } else {
-        g_bytes_unref(k);
-    }
+    struct timeline_row *r = row_get(t, ev->conn_id, ev->devid, bucket);
     if (ev->kind == UIP_EV_SUBMIT)
         r->submits++;
     else if (ev->kind == UIP_EV_COMPLETE)

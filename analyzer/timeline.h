@@ -9,8 +9,11 @@
 #include "uip/tracker.h"
 
 struct timeline;
+struct device_registry;
 
-struct timeline *timeline_new(uint64_t interval_ns);
+/* Rows of interval_ns each; per-device state kept in registry devices (NULL: a registry of its
+ * own). */
+struct timeline *timeline_new(uint64_t interval_ns, struct device_registry *devices);
 void timeline_free(struct timeline *t);
 void timeline_event(struct timeline *t, const struct uip_event *ev);
 void timeline_text(FILE *out, const struct timeline *t);

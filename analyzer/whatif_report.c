@@ -113,11 +113,11 @@ static void device_free(void *p)
     whatif_model_free(((struct whatif_device *)p)->model);
 }
 
-struct whatif_set *whatif_set_new(void)
+struct whatif_set *whatif_set_new(struct device_registry *devices)
 {
     struct whatif_set *s = calloc(1, sizeof(struct whatif_set));
     if (s)
-        s->devs = device_table_new(sizeof(struct whatif_device), device_free);
+        s->devs = device_table_new(devices, sizeof(struct whatif_device), device_free);
     return s;
 }
 

@@ -34,8 +34,11 @@ bool whatif_parse_tcp(const char *arg, struct whatif_tcp_overrides *o, char *err
 
 struct whatif_set;
 
-/* NULL when out of memory. */
-struct whatif_set *whatif_set_new(void);
+struct device_registry;
+
+/* Per-device state kept in registry devices (NULL: a registry of its own). NULL when out of
+ * memory. */
+struct whatif_set *whatif_set_new(struct device_registry *devices);
 void whatif_set_free(struct whatif_set *s);
 /* A finished URB from the tracker: answered URBs feed their device's model. false when out of memory. */
 bool whatif_set_urb(struct whatif_set *s, const struct uip_urb *u);

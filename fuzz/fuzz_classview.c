@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!path)
         return 0;
     struct uip_session_config cfg = {.data_keep = 64, .control_keep = 4096};
-    struct seen s = {.cv = classview_new()};
+    struct seen s = {.cv = classview_new(NULL)};
     struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .device = on_device}};
     char err[256];
     int code;

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <netinet/in.h>
 #include <string.h>
+#include "device_table.h"
 #include "live_view.h"
 #include "stats.h"
 #include "uip/session.h"
@@ -13,6 +14,7 @@
 #define REDRAW_NS 1000000000ull
 
 struct replay_watch {
+    struct device_registry *devices; /* the views' state of each device */
     struct uip_session *session;
     struct analysis *analysis; /* enumeration state and the device's identity */
     struct live_view *view;
@@ -50,8 +52,9 @@ struct replay_watch *replay_watch_new(FILE *out, const char *label)
     struct replay_watch *w = g_new0(struct replay_watch, 1);
     struct uip_session_config cfg = {.data_keep = 0, .control_keep = 4096};
     struct uip_session_callbacks cb = {.tracker = {.urb = on_urb, .event = on_event, .device = on_device}};
-    w->analysis = analysis_new();
-    w->view = live_view_new(out, label, "stops");
+    w->devices = device_registry_new();
+    w->analysis = analysis_new(w->devices);
+    w->view = live_view_new(out, label, "stops", w->devices);
     w->session = uip_session_open_streams(&cfg, &cb, w);
     if (!w->analysis || !w->view || !w->session) {
         replay_watch_free(w);
@@ -69,6 +72,7 @@ void replay_watch_free(struct replay_watch *w)
     uip_session_close(w->session);
     live_view_free(w->view);
     analysis_free(w->analysis);
+    device_registry_free(w->devices);
     g_free(w);
 }
 

@@ -144,7 +144,7 @@ struct scsi_run {
 
 static void scsi_run_start(struct scsi_run *r)
 {
-    r->cv = classview_new();
+    r->cv = classview_new(NULL);
     r->csv = open_memstream(&r->rows, &r->len);
     classview_scsi_csv(r->cv, r->csv);
 }
@@ -370,7 +370,7 @@ Test(classview_scsi, only_a_valid_cbw_makes_a_device_mass_storage)
     cases[2].bytes[14] = 17;     /* a command block longer than 16 */
     cases[3].status = -32;       /* the device refused it (a stall) */
     for (int i = 0; i < 4; i++) {
-        struct classview *cv = classview_new();
+        struct classview *cv = classview_new(NULL);
         struct uip_urb u = synthetic_urb(2, UIP_DIR_OUT, UIP_XFER_BULK, T0, T0 + 100 * US, cases[i].len,
                                          cases[i].len, cases[i].bytes, (uint32_t)cases[i].len);
         u.status = cases[i].status;
@@ -451,7 +451,7 @@ static const uint8_t GET_SYNC[2] = {0x30, 0x20}, IN_SYNC_OK[2] = {0x14, 0x10};
 
 Test(classview_serial, ftdi_payload_leaves_out_the_status_bytes_of_every_packet)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, FTDI_VID, 2);
     uint8_t in[64];
     memcpy(in, FTDI_STATUS, 2);
@@ -478,7 +478,7 @@ Test(classview_serial, ftdi_packet_size_comes_from_the_configuration_descriptor)
                                      7, 5, 0x81, 2, 0x00, 0x02, 0,
                                      7, 5, 0x02, 2, 0x00, 0x02, 0};
     static const uint8_t get_config[8] = {0x80, 0x06, 0x00, 0x02, 0, 0, sizeof config, 0};
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, FTDI_VID, 3);
     synthetic_control(cv, T0, get_config, config, sizeof config);
     synthetic_bulk_out(cv, T0 + MS, T0 + 2 * MS, (const uint8_t *)"a", 1);
@@ -502,7 +502,7 @@ Test(classview_serial, ftdi_line_rate_and_control_lines_with_a_reset_pulse)
         {0x0000, 3000000}, /* 0 and 1 are the 3 and 2 Mbaud specials */
         {0x0001, 2000000},
     };
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, FTDI_VID, 2);
     for (int i = 0; i < 5; i++) {
         uint8_t setup[8] = {0x40, 0x03, (uint8_t)rates[i].w_value, (uint8_t)(rates[i].w_value >> 8)};
@@ -537,7 +537,7 @@ Test(classview_serial, cdc_acm_is_recognised_by_its_class_requests_and_keeps_all
     static const uint8_t line_coding[8] = {0x21, 0x20, 0, 0, 0, 0, 7, 0},
                          line_state[8] = {0x21, 0x22, 0x03, 0, 0, 0, 0, 0},
                          rate_115200[7] = {0x00, 0xc2, 0x01, 0x00, 0, 0, 8};
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_control(cv, T0, line_coding, rate_115200, 7);
     synthetic_control(cv, T0 + MS, line_state, NULL, 0);
     synthetic_bulk_out(cv, T0 + 2 * MS, T0 + 3 * MS, GET_SYNC, 2);
@@ -556,7 +556,7 @@ Test(classview_serial, cdc_acm_is_recognised_by_its_class_requests_and_keeps_all
 
 Test(classview_serial, get_sync_answered_before_the_next_write_is_in_step)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, FTDI_VID, 2);
     synthetic_bulk_out(cv, T0, T0 + MS, GET_SYNC, 2);
     synthetic_ftdi_answer(cv, T0 - 10 * MS, T0 + 5 * MS, IN_SYNC_OK, 2); /* queued before the write */
@@ -579,7 +579,7 @@ Test(classview_serial, get_sync_answered_before_the_next_write_is_in_step)
 /* The arduino-300ms shape: every answer 300 ms late, avrdude's next get-sync after a 250 ms drain. */
 Test(classview_serial, get_sync_answered_after_the_next_write_is_out_of_step)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, FTDI_VID, 2);
     for (uint64_t i = 0; i < 3; i++) { /* delivered in completion order, as the tracker does */
         uint64_t t = T0 + i * 250 * MS;
@@ -603,7 +603,7 @@ Test(classview_serial, get_sync_answered_after_the_next_write_is_out_of_step)
 
 Test(classview_serial, polls_before_an_answer_are_counted_in_runs_not_listed)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, FTDI_VID, 2);
     synthetic_bulk_out(cv, T0, T0 + MS, GET_SYNC, 2);
     for (uint64_t i = 0; i < 5; i++) /* the FTDI's 2-byte status answers, every 16 ms */
@@ -643,7 +643,7 @@ Test(classview_serial, polls_before_an_answer_are_counted_in_runs_not_listed)
 
 Test(classview_serial, data_answered_before_the_write_completed_is_not_its_answer)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, FTDI_VID, 2);
     synthetic_bulk_out(cv, T0, T0 + MS, GET_SYNC, 2);
     /* answered at T0 + 0.5 ms but delivered only now, at the RET_UNLINK that came too late */
@@ -699,7 +699,7 @@ static const uint8_t GET_CONFIG[8] = {0x80, 0x06, 0x00, 0x02, 0, 0, 34, 0};
 
 Test(classview_hid, report_rate_polling_latency_and_interval)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, 0x0627, 3); /* high speed: the interval counts 125 us microframes */
     synthetic_control(cv, T0 - MS, GET_CONFIG, HID_CONFIG, sizeof HID_CONFIG);
     static const uint8_t report[8] = {0, 0, 0x04};
@@ -723,7 +723,7 @@ Test(classview_hid, report_rate_polling_latency_and_interval)
 /* The keyboard's one interrupt IN URB as a client sent it, at a speed: its period in the JSON. */
 static char *hid_interval_json(uint32_t speed, int32_t interval, uint32_t np)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_import(cv, 0x0627, speed);
     synthetic_control(cv, T0 - MS, GET_CONFIG, HID_CONFIG, sizeof HID_CONFIG);
     struct uip_urb u = synthetic_urb(1, UIP_DIR_IN, UIP_XFER_INTERRUPT, T0, T0 + MS, 8, 8, ZEROS, 8);
@@ -769,7 +769,7 @@ Test(classview_hid, interrupt_in_outside_a_hid_interface_is_not_hid)
     uint8_t config[sizeof HID_CONFIG];
     memcpy(config, HID_CONFIG, sizeof config);
     config[9 + 5] = 0x02; /* a CDC communication interface's notifications */
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     synthetic_control(cv, T0 - MS, GET_CONFIG, config, sizeof config);
     struct uip_urb u = synthetic_urb(1, UIP_DIR_IN, UIP_XFER_INTERRUPT, T0, T0 + MS, 8, 8, ZEROS, 8);
     classview_urb(cv, &u);
@@ -827,7 +827,7 @@ static void ptp_container(struct classview *cv, uint64_t submit, uint64_t comple
  * time. A bulk OUT of anything else does not start the view. */
 Test(classview, mtp_operations_are_timed_from_command_to_response)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     uint8_t junk[16] = {1, 2, 3};
     struct uip_urb u = synthetic_urb(2, UIP_DIR_OUT, UIP_XFER_BULK, T0, T0 + MS, 16, 16, junk, 16);
     classview_urb(cv, &u);
@@ -868,7 +868,7 @@ Test(classview, mtp_operations_are_timed_from_command_to_response)
  * is listed as cut, with what came. */
 Test(classview, mtp_objects_moved_and_events_are_listed)
 {
-    struct classview *cv = classview_new();
+    struct classview *cv = classview_new(NULL);
     ptp_container(cv, T0 + 1 * MS, T0 + 2 * MS, 1, 0x1002, 1, 16); /* OpenSession(1) */
     ptp_container(cv, T0 + 1 * MS, T0 + 3 * MS, 3, 0x2001, 1, 12);
     uint8_t cmd[16] = {16, 0, 0, 0, 1, 0, 0x09, 0x10, 5, 0, 0, 0, 7, 0, 0, 0}; /* GetObject(7), tid 5 */

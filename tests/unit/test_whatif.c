@@ -256,7 +256,7 @@ Test(whatif, an_answer_waits_for_the_write_that_triggered_it)
  * user's settings over both. */
 Test(whatif, handshakes_reach_the_devices_of_their_connection)
 {
-    struct whatif_set *set = whatif_set_new();
+    struct whatif_set *set = whatif_set_new(NULL);
     for (uint32_t conn = 1; conn <= 2; conn++) {
         struct uip_urb u = {.conn_id = conn, .devid = 0x10002, .ep = 1, .direction = UIP_DIR_IN,
                             .xfer_type = UIP_XFER_BULK, .outcome = UIP_URB_COMPLETED};
@@ -279,7 +279,7 @@ Test(whatif, handshakes_reach_the_devices_of_their_connection)
     cr_assert_eq(c2->mss[1], WHATIF_TCP_MSS);
     whatif_set_free(set);
 
-    set = whatif_set_new();
+    set = whatif_set_new(NULL);
     struct uip_urb u = {.conn_id = 1, .devid = 0x10002, .ep = 1, .direction = UIP_DIR_IN,
                         .xfer_type = UIP_XFER_BULK, .outcome = UIP_URB_COMPLETED,
                         .t_submit_ns = T0, .t_submit_first_ns = T0, .t_complete_ns = T0 + 100 * US};
