@@ -4,7 +4,8 @@
 # to the guest's real vhci-hcd, or driving the guest's real usbip-host) and check what the real kernel did.
 #   check_lab.sh NAME BUILD_DIR       NAME: storage, hid, composite, enum-recorded, enum-fast, proxy,
 #                                     proxy-sweep, drive, drive-storage,
-#                                     enum-timeout, arduino, android, android-mtp
+#                                     enum-timeout, arduino, android, android-mtp,
+#                                     drive-android
 set -uo pipefail
 name=$1
 build=$2
@@ -66,6 +67,15 @@ if [ "$name" = drive-storage ]; then
   export LAB_DISK=$out/recorded.img
   flipped_lba=$("$build/tests/replay/recorded_disk" --image "$root/captures/storage.pcap" \
     "$LAB_DISK" "$LAB_DISK.flipped") || { echo "FAIL: recorded_disk --image"; exit 1; }
+fi
+if [ "$name" = drive-android ]; then
+  # A fresh recording of the phone read by one libmtp program (android-adb, on lo), driven into
+  # the same phone made afresh behind the next guest's usbip-host.
+  if ! "$root/tests/lab/lab" run android-adb "$out/recorded" > "$out/recording.log" 2>&1; then
+    echo "FAIL: recording the phone (lab scenario android-adb, outputs in $out/recorded)"
+    exit 1
+  fi
+  export ANDROID_RECORDING=$out/recorded/android-adb.pcap
 fi
 if ! UIP_BUILD=$build "$root/tests/lab/lab" run "$scenario" "$out"; then
   echo "FAIL: lab scenario $scenario (outputs in $out)"
@@ -178,6 +188,13 @@ drive)
   check "every recorded request was sent and answered (the interrupt IN URB unlinked at the end)" \
     drive_says 'drive: 15 URBs sent, 14 answered, 1 unlinked (as recorded, or at the end)'
   check "no divergence from the recording over enumeration" drive_says ' 0 divergence(s) from the recording'
+  check "drive exited 0" drive_says '^drive exit 0$'
+  ;;
+drive-android)
+  check "usbip-replay drive imported the guest's phone (04e8:6860) from usbip-host" \
+    drive_says 'drive: imported busid [0-9-]* 04e8:6860'
+  check "no divergence from the recording (enumeration, CDC-ACM, libmtp's MTP session)" \
+    drive_says ' 0 divergence(s) from the recording'
   check "drive exited 0" drive_says '^drive exit 0$'
   ;;
 drive-storage)

@@ -202,7 +202,12 @@ phone_make() { # make the gadget and its functions, start umtprd (nothing connec
   dd if=/dev/zero of=/tmp/lun0.img bs=1M count=8 2>/dev/null
   echo /tmp/lun0.img > $PHONE/functions/mass_storage.0/lun.0/file
   mkdir -p /dev/ffs-mtp /var/lib/umtp && mount -t functionfs mtp /dev/ffs-mtp || fail "no functionfs"
+  # The phone's storage is the same in every run: a filesystem of its own (capacity and free
+  # space as MTP's GetStorageInfo reports them) and a file with a fixed date (GetObjectInfo's),
+  # so that usbip-replay drive can compare a live phone with a recorded one.
+  mount -t tmpfs -o size=16m phone /var/lib/umtp || fail "cannot mount the phone's storage"
   echo "hello from the lab's phone" > /var/lib/umtp/hello.txt
+  touch -d "2026-01-01 12:00:00" /var/lib/umtp/hello.txt /var/lib/umtp
   umtprd > /out/umtprd.log 2>&1 &
   wait_for 10 test -e /dev/ffs-mtp/ep1 || fail "umtprd did not set up its endpoints: $(cat /out/umtprd.log)"
 }
