@@ -151,6 +151,17 @@ uptime_ms() { # milliseconds since boot (for timing a transfer in the guest)
   awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }
 
+host_drive_done() { # wait while the host imports $BUSID from this guest's usbip-host and lets it
+  # go again (usbip_status 2, then 1); the kernel's usbip lines in /out/usbip-dmesg.txt
+  usbip_status() { cat "/sys/bus/usb/devices/$BUSID/usbip_status" 2>/dev/null; }
+  imported() { [ "$(usbip_status)" = 2 ]; }
+  released() { [ "$(usbip_status)" = 1 ]; }
+  wait_for 150 imported || fail "the host's usbip-replay drive never imported $BUSID"
+  wait_for 120 released || fail "the host's usbip-replay drive never let $BUSID go"
+  sleep 2
+  dmesg | grep -i usbip > /out/usbip-dmesg.txt
+}
+
 lan_server_wait() { # the two-machine LAN's server: wait for the client's last word ("done")
   nc -l -p 5555 > /out/client-said.txt || fail "listening for the client's word failed"
   [ "$(cat /out/client-said.txt)" = done ] || fail "the client failed: $(cat /out/client-said.txt)"

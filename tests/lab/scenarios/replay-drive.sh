@@ -10,10 +10,4 @@
 net_up 10.0.2.15/24 10.0.2.2
 server_up
 echo "$BUSID" > /out/busid.txt
-usbip_status() { cat "/sys/bus/usb/devices/$BUSID/usbip_status" 2>/dev/null; }
-imported() { [ "$(usbip_status)" = 2 ]; }
-released() { [ "$(usbip_status)" = 1 ]; }
-wait_for 150 imported || fail "the host's usbip-replay drive never imported $BUSID"
-wait_for 120 released || fail "the host's usbip-replay drive never let $BUSID go"
-sleep 2
-dmesg | grep -i usbip > /out/usbip-dmesg.txt
+host_drive_done
