@@ -285,6 +285,8 @@ static void uip_submit(struct uip_tracker *t, const struct uip_urb *u, const uin
             uip_outstanding_add(uip_device_get(t, u->conn_id, old->urb.devid), &old->urb, -1);
         uip_emit_anomaly(t, u->conn_id, u->id, UIP_ANOM_DUPLICATE_SEQNUM, u->t_submit_ns,
                          u->frame_submit);
+        if (old->urb.direction == UIP_DIR_OUT || old->completed)
+            old->urb.data = old->data; /* its kept bytes, as the flush at the end hands them */
         uip_finish_urb(t, old);
     }
     struct uip_pending *p = calloc(1, sizeof *p);

@@ -20,6 +20,8 @@ static void on_urb(void *user, const struct uip_urb *u)
 {
     struct seen *s = user;
     cr_assert_lt(s->n_urbs, MAX_SEEN);
+    cr_assert(u->data_kept == 0 || u->data != NULL, "URB %llu: %u bytes kept but no data pointer",
+              (unsigned long long)u->id, u->data_kept);
     s->urbs[s->n_urbs] = *u;
     s->urbs[s->n_urbs].data = NULL; /* valid only during the callback */
     s->urbs[s->n_urbs].iso = NULL;
@@ -221,6 +223,24 @@ Test(tracker, a_usbmon_completion_of_an_urb_submitted_before_the_capture_is_no_a
     cr_assert_eq(s.n_urbs, 2);
     cr_assert_eq(s.urbs[1].outcome, UIP_URB_NO_SUBMIT);
     cr_assert(s.urbs[1].anomalies & UIP_ANOM_RET_WITHOUT_CMD);
+    uip_tracker_free(t);
+}
+
+Test(tracker, an_out_urb_ended_by_its_reused_id_still_carries_its_data)
+{
+    struct seen s;
+    struct uip_tracker *t = new_tracker(&s);
+    static const uint8_t cbw[31] = {'U', 'S', 'B', 'C'}; /* kept: the tracker keeps control data */
+    struct uip_usbmon_event ev = {.urb_id = 42, .type = 'S', .xfer_type = 2, .endpoint = 0x00,
+                                  .devnum = 2, .busnum = 1, .setup_present = true,
+                                  .setup = {0x21, 0x09}, .length = sizeof cbw,
+                                  .len_cap = sizeof cbw, .data = cbw, .ts_ns = 1, .frame = 1};
+    uip_tracker_usbmon(t, &ev);
+    ev.ts_ns = ev.frame = 2; /* the same id again, its first submission never answered */
+    uip_tracker_usbmon(t, &ev);
+    cr_assert_eq(s.n_urbs, 1);
+    cr_assert(s.urbs[0].anomalies & UIP_ANOM_DUPLICATE_SEQNUM);
+    cr_assert_eq(s.urbs[0].data_kept, sizeof cbw, "its OUT data reaches the callback (checked in on_urb)");
     uip_tracker_free(t);
 }
 
