@@ -255,8 +255,12 @@ static void uip_outstanding_add(struct uip_device *dev, const struct uip_urb *u,
     }
 }
 
+/* URB p ends: its record goes to the user with the bytes the tracker kept of it (an OUT
+ * request's data, or an answer kept across its unlink), whichever way it ended. */
 static void uip_finish_urb(struct uip_tracker *t, struct uip_pending *p)
 {
+    if (p->urb.direction == UIP_DIR_OUT || p->completed)
+        p->urb.data = p->data;
     struct uip_device *dev = uip_device_find(t, p->urb.conn_id, p->urb.devid);
     if (dev) {
         dev->recent_finished[dev->recent_next] = p->urb.id;
@@ -285,8 +289,6 @@ static void uip_submit(struct uip_tracker *t, const struct uip_urb *u, const uin
             uip_outstanding_add(uip_device_get(t, u->conn_id, old->urb.devid), &old->urb, -1);
         uip_emit_anomaly(t, u->conn_id, u->id, UIP_ANOM_DUPLICATE_SEQNUM, u->t_submit_ns,
                          u->frame_submit);
-        if (old->urb.direction == UIP_DIR_OUT || old->completed)
-            old->urb.data = old->data; /* its kept bytes, as the flush at the end hands them */
         uip_finish_urb(t, old);
     }
     struct uip_pending *p = calloc(1, sizeof *p);
@@ -746,8 +748,6 @@ static void uip_flush(struct uip_tracker *t, bool all, uint32_t conn_id,
             p->urb.outcome = outcome;
             uip_outstanding_add(uip_device_get(t, p->key.conn_id, p->urb.devid), &p->urb, -1);
         }
-        if (p->urb.direction == UIP_DIR_OUT || p->completed)
-            p->urb.data = p->data;
         uip_finish_urb(t, p);
     }
     g_ptr_array_free(done, TRUE);

@@ -244,6 +244,29 @@ Test(tracker, an_out_urb_ended_by_its_reused_id_still_carries_its_data)
     uip_tracker_free(t);
 }
 
+Test(tracker, an_unlinked_out_urb_still_carries_its_data)
+{
+    struct seen s;
+    struct uip_tracker *t = new_tracker(&s);
+    static const uint8_t line_coding[7] = {0x80, 0x25, 0, 0, 0, 0, 8}; /* kept: control data */
+    struct uip_pdu p = {.frame = 10, .ts_ns = 10, .cmd_direction = UIP_DIR_OUT};
+    p.hdr.command = UIP_CMD_SUBMIT;
+    p.hdr.seqnum = 5;
+    p.hdr.devid = DEVID;
+    p.hdr.direction = UIP_DIR_OUT;
+    p.hdr.u.cmd_submit.transfer_buffer_length = sizeof line_coding;
+    memcpy(p.hdr.u.cmd_submit.setup, (const uint8_t[8]){0x21, 0x20, 0, 0, 0, 0, 7, 0}, 8);
+    p.data = line_coding;
+    p.data_len = p.data_kept = sizeof line_coding;
+    uip_tracker_pdu(t, 1, &p);
+    unlink_pdu(t, UIP_CMD_UNLINK, 6, 5, 0, 20);
+    unlink_pdu(t, UIP_RET_UNLINK, 6, 0, -104, 25);
+    cr_assert_eq(s.n_urbs, 1);
+    cr_assert_eq(s.urbs[0].outcome, UIP_URB_UNLINKED);
+    cr_assert_eq(s.urbs[0].data_kept, sizeof line_coding, "its OUT data reaches the callback (checked in on_urb)");
+    uip_tracker_free(t);
+}
+
 Test(tracker, answers_without_requests_and_reused_seqnums_are_anomalies)
 {
     struct seen s;
