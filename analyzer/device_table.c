@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* device_table.c -- the analyzer's per-device registry (see device_table.h): a hash index on
- * (connection, devid) over the devices in the order first seen; each device holds one state
- * pointer per attached view, at the view's slot. */
+ * (connection, devid) over the devices; each device holds one state pointer per attached view,
+ * at the view's slot. */
 #include <glib.h>
 #include "device_table.h"
 
@@ -11,8 +11,7 @@ struct registry_device {
 };
 
 struct device_registry {
-    GHashTable *index; /* (conn_id << 32 | devid) -> struct registry_device */
-    GPtrArray *order;  /* struct registry_device, first seen first */
+    GHashTable *index; /* (conn_id << 32 | devid) -> struct registry_device (owned) */
     unsigned views;    /* slots handed out */
 };
 
@@ -40,8 +39,7 @@ static void device_destroy(gpointer p)
 struct device_registry *device_registry_new(void)
 {
     struct device_registry *r = g_new0(struct device_registry, 1);
-    r->index = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-    r->order = g_ptr_array_new_with_free_func(device_destroy);
+    r->index = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, device_destroy);
     return r;
 }
 
@@ -50,19 +48,7 @@ void device_registry_free(struct device_registry *r)
     if (!r)
         return;
     g_hash_table_destroy(r->index);
-    g_ptr_array_free(r->order, TRUE);
     g_free(r);
-}
-
-unsigned device_registry_len(const struct device_registry *r)
-{
-    return r->order->len;
-}
-
-struct device_key device_registry_at(const struct device_registry *r, unsigned i)
-{
-    const struct registry_device *d = i < r->order->len ? g_ptr_array_index(r->order, i) : NULL;
-    return d ? d->key : (struct device_key){0, 0};
 }
 
 static struct registry_device *registry_find(const struct device_registry *r, uint32_t conn_id, uint32_t devid)
@@ -82,8 +68,13 @@ static struct registry_device *registry_get(struct device_registry *r, uint32_t 
     guint64 *k = g_new(guint64, 1);
     *k = key_of(conn_id, devid);
     g_hash_table_insert(r->index, k, d);
-    g_ptr_array_add(r->order, d);
     return d;
+}
+
+/* The table's state of device d, or NULL. */
+static void *state_of(const struct device_table *t, const struct registry_device *d)
+{
+    return t->slot < d->states->len ? g_ptr_array_index(d->states, t->slot) : NULL;
 }
 
 struct device_table *device_table_new(struct device_registry *r, size_t entry_size,
@@ -121,13 +112,13 @@ void device_table_free(struct device_table *t)
 void *device_table_find(const struct device_table *t, uint32_t conn_id, uint32_t devid)
 {
     const struct registry_device *d = registry_find(t->registry, conn_id, devid);
-    return d && t->slot < d->states->len ? g_ptr_array_index(d->states, t->slot) : NULL;
+    return d ? state_of(t, d) : NULL;
 }
 
 void *device_table_get(struct device_table *t, uint32_t conn_id, uint32_t devid, bool *made)
 {
     struct registry_device *d = registry_get(t->registry, conn_id, devid);
-    struct device_key *e = t->slot < d->states->len ? g_ptr_array_index(d->states, t->slot) : NULL;
+    struct device_key *e = state_of(t, d);
     if (made)
         *made = e == NULL;
     if (e)

@@ -23,9 +23,6 @@ struct device_table;
 struct device_registry *device_registry_new(void);
 /* Frees the devices; the tables attached to it are freed on their own (before or after). */
 void device_registry_free(struct device_registry *r); /* NULL is a no-op */
-/* The devices any view attached state to, in the order they were first seen. */
-unsigned device_registry_len(const struct device_registry *r);
-struct device_key device_registry_at(const struct device_registry *r, unsigned i);
 
 /* A view attached to registry r (NULL: a registry of the table's own), whose states are
  * entry_size bytes (a struct starting as struct device_key does), zeroed when made; entry_free
